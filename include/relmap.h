@@ -1,0 +1,245 @@
+/*
+ * relmap.h - the whole public API of relmap.
+ *
+ * relmap turns news text into a graph of who did what to whom. Data flows one
+ * way: a corpus yields documents; the splitter cuts a document into sentences;
+ * an extractor, built on a rule set, finds entity mentions in each sentence and
+ * matches the rules, giving one relmap_match per (sentence, edge); a graph
+ * merges matches (or rows read back from extract's TSV); the renderer writes
+ * the graph as DOT, SVG, JSON or TSV; output files are replaced atomically.
+ *
+ * Conventions: a function that can fail returns 0 or a negative RELMAP_E...
+ * code and fills the relmap_error the caller passes (which may be NULL).
+ * Outputs come first as T **out, set to NULL on entry and filled on success.
+ * Every _free function accepts NULL. Out-of-memory aborts the process.
+ */
+#ifndef RELMAP_H
+#define RELMAP_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Error codes: every failing function returns one of these (negative). */
+enum relmap_code {
+    RELMAP_OK = 0,
+    RELMAP_EIO = -1,      /**< a file could not be read or written */
+    RELMAP_ESYNTAX = -2,  /**< a rule file or TSV input is malformed */
+    RELMAP_EPATTERN = -3, /**< a rule pattern does not compile */
+    RELMAP_EINPUT = -4,   /**< input data is unusable (binary file, bad column) */
+    RELMAP_ERENDER = -5,  /**< Graphviz failed to lay out or render */
+    RELMAP_EUSAGE = -6,   /**< the caller asked for something impossible */
+    RELMAP_ELIMIT = -7    /**< a match or size limit was hit */
+};
+
+/**
+ * What went wrong and where. file/line/column are 0/empty when there is no
+ * position; columns count bytes from 1. source_line holds the offending line
+ * (without its newline) so that a caller can print a caret under the column.
+ */
+typedef struct relmap_error {
+    int code;
+    char file[1024];
+    unsigned line;
+    unsigned column;
+    char message[1024];
+    char source_line[1024];
+} relmap_error;
+
+/** Clear an error object (code 0, empty strings). Accepts NULL. */
+void relmap_error_clear(relmap_error *err);
+
+/** The version string, such as "0.1.0". Static storage. */
+const char *relmap_version(void);
+
+/* ------------------------------------------------------------------ rules */
+
+/** A compiled rule set: entities, relations, macros and patterns. Immutable
+ *  after loading, so one rule set may serve several extractor threads. */
+typedef struct relmap_rules relmap_rules;
+
+/**
+ * Load and compile rule files (each may include others). On failure *out
+ * stays NULL and err names the first problem with its FILE:LINE:COL.
+ * The caller frees *out with relmap_rules_free().
+ */
+int relmap_rules_load(relmap_rules **out, const char *const *paths, size_t npaths,
+                      relmap_error *err);
+
+/** Load rules from a string, reported under the name `name` (for tests and
+ *  for `relmap explain`). Includes are resolved relative to the current
+ *  directory. */
+int relmap_rules_load_string(relmap_rules **out, const char *name, const char *text,
+                             relmap_error *err);
+
+void relmap_rules_free(relmap_rules *rules);
+
+/** Number of declared relations, entities and compiled rule patterns. */
+size_t relmap_rules_relation_count(const relmap_rules *rules);
+size_t relmap_rules_entity_count(const relmap_rules *rules);
+size_t relmap_rules_pattern_count(const relmap_rules *rules);
+
+/**
+ * The file of the bundled rules: $RELMAP_RULES when set (a file, or a folder
+ * holding relmap.rules), else rules/relmap.rules beside the executable (a
+ * build tree), else ../share/relmap/rules/relmap.rules beside it, else the
+ * install prefix. `argv0` helps find the executable when /proc is missing.
+ * Returns a new string the caller frees, or NULL when none exists.
+ */
+char *relmap_rules_default_path(const char *argv0);
+
+/* ---------------------------------------------------------------- corpus */
+
+/** A stream of documents from files, folders (walked recursively in byte
+ *  order of names) and "-" for standard input. */
+typedef struct relmap_corpus relmap_corpus;
+
+/** One document. The text is owned by the corpus and valid until the next
+ *  call of relmap_corpus_next(). */
+typedef struct relmap_document {
+    const char *name; /**< the path as given or found; "-" for stdin */
+    const char *text; /**< NUL-terminated; may hold repaired UTF-8 */
+    size_t length;
+} relmap_document;
+
+/**
+ * Open a corpus over `paths`; folders yield the files whose base name
+ * matches `glob` (fnmatch; NULL means "*.txt"). Named files are always read.
+ */
+int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npaths,
+                       const char *glob, relmap_error *err);
+
+/**
+ * The next document: returns 1 and fills *doc, 0 at the end, or a negative
+ * code for one path that could not be read (err says which; the stream goes
+ * on: call again for the next document).
+ */
+int relmap_corpus_next(relmap_corpus *corpus, relmap_document *doc, relmap_error *err);
+
+void relmap_corpus_free(relmap_corpus *corpus);
+
+/* -------------------------------------------------------------- splitter */
+
+/** One sentence: a slice of the document text with its 1-based position. */
+typedef struct relmap_sentence {
+    const char *text;
+    size_t length;
+    unsigned line;
+    unsigned column;
+} relmap_sentence;
+
+/** Called once per sentence; return non-zero to stop the split early. */
+typedef int (*relmap_sentence_fn)(const relmap_sentence *sentence, void *context);
+
+/**
+ * Split news text into sentences: knows abbreviations (U.S., Mr., Gen.,
+ * Jan., a.m., No.), initials, decimals, closing quotes, and that a line
+ * with no final stop (a headline, a dateline) is a sentence of its own.
+ * Returns the number of sentences reported.
+ */
+size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void *context);
+
+/* ------------------------------------------------------------- extractor */
+
+/** One sentence-level edge, as extract prints it. Strings are valid only
+ *  during the callback. */
+typedef struct relmap_match {
+    const char *source;
+    const char *relation;
+    const char *target;
+    const char *document;
+    unsigned line;
+    const char *rule;        /**< "rules-file:line" of the pattern that fired */
+    const char *evidence;    /**< the sentence, white space folded */
+    const char *source_type; /**< entity type: country, person, agency ... */
+    const char *source_country; /**< the top entity it belongs to, or "" */
+    const char *target_type;
+    const char *target_country;
+} relmap_match;
+
+typedef void (*relmap_match_fn)(const relmap_match *match, void *context);
+
+/** Per-thread matching state over a shared rule set. */
+typedef struct relmap_extractor relmap_extractor;
+
+/** Make an extractor; `rules` must outlive it. Free with relmap_extractor_free(). */
+relmap_extractor *relmap_extractor_new(const relmap_rules *rules);
+void relmap_extractor_free(relmap_extractor *extractor);
+
+/**
+ * Extract the edges of one document, calling `fn` for each, in sentence
+ * order. A rule that hits PCRE2's match limit is reported through `err`
+ * and the document goes on (the return value is then RELMAP_ELIMIT).
+ */
+int relmap_extract_document(relmap_extractor *extractor, const char *document_name,
+                            const char *text, size_t length, relmap_match_fn fn,
+                            void *context, relmap_error *err);
+
+/* ------------------------------------------------------------------ graph */
+
+/** The merged graph: one node per entity, one edge per (source, relation,
+ *  target) with its count, documents and first evidence sentences. */
+typedef struct relmap_graph relmap_graph;
+
+relmap_graph *relmap_graph_new(void);
+void relmap_graph_free(relmap_graph *graph);
+
+/** Add one sentence-level match. */
+void relmap_graph_add(relmap_graph *graph, const relmap_match *match);
+
+/** Read a TSV written by `relmap extract` and add its rows. */
+int relmap_graph_read_tsv(relmap_graph *graph, const char *path, relmap_error *err);
+
+/** Roll every entity up to the country it belongs to; self-loops that the
+ *  roll-up creates are dropped. Returns a new graph. */
+relmap_graph *relmap_graph_rollup(const relmap_graph *graph);
+
+size_t relmap_graph_node_count(const relmap_graph *graph);
+size_t relmap_graph_edge_count(const relmap_graph *graph);
+
+/** The count of sentences supporting (source, relation, target); 0 if absent. */
+unsigned relmap_graph_edge_weight(const relmap_graph *graph, const char *source,
+                                  const char *relation, const char *target);
+
+/* ---------------------------------------------------------------- output */
+
+/** The TSV header row of extract's output (with its newline). */
+const char *relmap_tsv_header(void);
+
+/** Write one match as a TSV row (tabs, newlines and backslashes escaped). */
+void relmap_tsv_write_match(FILE *stream, const relmap_match *match);
+
+typedef enum relmap_format {
+    RELMAP_FORMAT_DOT,
+    RELMAP_FORMAT_SVG,
+    RELMAP_FORMAT_JSON,
+    RELMAP_FORMAT_TSV
+} relmap_format;
+
+/** The format named by a file's extension (.dot .gv .svg .json .tsv);
+ *  returns 0 and sets *out, or RELMAP_EUSAGE for an unknown extension. */
+int relmap_format_from_path(relmap_format *out, const char *path);
+
+/**
+ * Render a graph. `rules` gives relation colours, styles and labels (may be
+ * NULL: defaults are used). *out is a new NUL-terminated buffer of *length
+ * bytes that the caller frees with free(). Output is deterministic.
+ */
+int relmap_render(char **out, size_t *length, const relmap_graph *graph,
+                  const relmap_rules *rules, relmap_format format, relmap_error *err);
+
+/**
+ * Replace `path` atomically with `data`: written to a temporary file in the
+ * same folder, flushed, then renamed. On failure the old file is untouched
+ * and no temporary file is left. Missing parent folders are created.
+ */
+int relmap_write_file_atomic(const char *path, const char *data, size_t length,
+                             relmap_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

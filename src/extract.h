@@ -1,0 +1,72 @@
+/*
+ * extract.h - the extractor's state, shared by the mention finder
+ * (mentions.c) and the matcher (match.c).
+ *
+ * Entities are referred to by an int: >= 0 is a declared entity of the rule
+ * set; < 0 is -(k + 1) for the k-th entity met in the current document (a
+ * titled name, a group such as "Chinese military hackers").
+ */
+#ifndef RELMAP_EXTRACT_H
+#define RELMAP_EXTRACT_H
+
+#include "rules.h"
+
+typedef struct dyn_entity {
+    char *name;
+    const char *type;  /* static string */
+    int parent;        /* an entity ref, or INT32_MIN for none */
+} dyn_entity;
+
+typedef struct mention {
+    size_t start, end; /* bytes in the folded sentence */
+    int ref;
+    int weak; /* a demonym alone: only used to give a title its country */
+} mention;
+
+typedef struct past_edge {
+    int source, target;
+} past_edge;
+
+#define NO_ENTITY INT32_MIN
+
+struct relmap_extractor {
+    const relmap_rules *rules;
+    pcre2_match_data *match_data;
+    pcre2_match_context *match_context;
+
+    /* per document */
+    dyn_entity *dyn;
+    size_t ndyn, dyn_cap;
+    strmap dyn_index;   /* name -> k + 1 */
+    strmap short_forms; /* "Qin" -> ref + offset, see REF_TO_PTR */
+    strmap numbered;    /* "five" -> ref */
+    strmap role_refs;   /* "spokesperson" -> ref */
+    past_edge *history;
+    size_t nhistory, history_cap;
+    int parties[2];     /* the last two distinct roots named, most recent first */
+
+    /* per sentence, reused */
+    mention *mentions;
+    size_t nmentions, mentions_cap;
+    strbuf folded, masked, evidence;
+};
+
+#define REF_TO_PTR(ref) ((void *)(intptr_t)((int64_t)(ref) + 0x80000001LL))
+#define PTR_TO_REF(ptr) ((int)((int64_t)(intptr_t)(ptr) - 0x80000001LL))
+
+const char *ent_name(const relmap_extractor *x, int ref);
+const char *ent_type(const relmap_extractor *x, int ref);
+/* The ref an entity belongs to directly, or NO_ENTITY. */
+int ent_parent(const relmap_extractor *x, int ref);
+/* The top of its chain (a country, usually); itself when it has no parent. */
+int ent_root(const relmap_extractor *x, int ref);
+
+/* Find the entity mentions of a folded sentence into x->mentions, and learn
+ * what later sentences of the document may refer back to. */
+void find_mentions(relmap_extractor *x, const char *text, size_t n);
+/* After the sentence's edges are known: remember short forms, roles,
+ * numbered groups and the parties named. */
+void learn_from_sentence(relmap_extractor *x, const char *text, size_t n);
+void reset_document(relmap_extractor *x);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * graph.c - merging sentence-level matches into one graph.
+ *
+ * Merging is associative and commutative: counts add, document sets unite,
+ * and the evidence kept is the first few by (document, line, sentence), so
+ * shards merged in any order give the same graph as one build.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+relmap_graph *relmap_graph_new(void)
+{
+    return xcalloc(1, sizeof(relmap_graph));
+}
+
+static void free_node(void *p)
+{
+    gnode *n = p;
+    free(n->name);
+    free(n->type);
+    free(n->country);
+    free(n);
+}
+
+static void free_edge(void *p)
+{
+    gedge *e = p;
+    free(e->source);
+    free(e->relation);
+    free(e->target);
+    for (size_t i = 0; i < e->ndocuments; i++)
+        free(e->documents[i]);
+    free(e->documents);
+    for (size_t i = 0; i < e->nevidence; i++) {
+        free(e->evidence[i].document);
+        free(e->evidence[i].sentence);
+    }
+    free(e);
+}
+
+void relmap_graph_free(relmap_graph *g)
+{
+    if (!g)
+        return;
+    strmap_free(&g->nodes, free_node);
+    strmap_free(&g->edges, free_edge);
+    free(g);
+}
+
+/* Conflicting descriptions of one node resolve the same whatever the order:
+ * a non-empty value beats an empty one, then the smaller string wins. */
+static void prefer(char **slot, const char *value)
+{
+    if (!value || !value[0])
+        return;
+    if (!(*slot)[0] || strcmp(value, *slot) < 0) {
+        free(*slot);
+        *slot = xstrdup(value);
+    }
+}
+
+void graph_add_node(relmap_graph *g, const char *name, const char *type, const char *country)
+{
+    gnode *n = strmap_get(&g->nodes, name);
+    if (!n) {
+        n = xcalloc(1, sizeof *n);
+        n->name = xstrdup(name);
+        n->type = xstrdup("");
+        n->country = xstrdup("");
+        strmap_put(&g->nodes, name, n);
+    }
+    prefer(&n->type, type);
+    if (country && strcmp(country, name) != 0)
+        prefer(&n->country, country);
+}
+
+static char *edge_key(const char *s, const char *r, const char *t)
+{
+    strbuf sb = {0};
+    sb_addf(&sb, "%s\x1f%s\x1f%s", s, r, t);
+    return sb_detach(&sb);
+}
+
+static gedge *get_edge(relmap_graph *g, const char *s, const char *r, const char *t)
+{
+    char *key = edge_key(s, r, t);
+    gedge *e = strmap_get(&g->edges, key);
+    if (!e) {
+        e = xcalloc(1, sizeof *e);
+        e->source = xstrdup(s);
+        e->relation = xstrdup(r);
+        e->target = xstrdup(t);
+        strmap_put(&g->edges, key, e);
+    }
+    free(key);
+    return e;
+}
+
+static void add_document(gedge *e, const char *doc)
+{
+    size_t lo = 0, hi = e->ndocuments;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(e->documents[mid], doc);
+        if (c == 0)
+            return;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    XGROW(e->documents, e->documents_cap, e->ndocuments + 1);
+    memmove(e->documents + lo + 1, e->documents + lo, (e->ndocuments - lo) * sizeof *e->documents);
+    e->documents[lo] = xstrdup(doc);
+    e->ndocuments++;
+}
+
+static int evidence_cmp(const char *d1, unsigned l1, const char *s1, const char *d2, unsigned l2,
+                        const char *s2)
+{
+    int c = strcmp(d1, d2);
+    if (c)
+        return c;
+    if (l1 != l2)
+        return l1 < l2 ? -1 : 1;
+    return strcmp(s1, s2);
+}
+
+static void add_evidence(gedge *e, const char *doc, unsigned line, const char *sentence)
+{
+    size_t at = e->nevidence;
+    while (at > 0) {
+        const gevidence *v = &e->evidence[at - 1];
+        int c = evidence_cmp(doc, line, sentence, v->document, v->line, v->sentence);
+        if (c == 0)
+            return;
+        if (c > 0)
+            break;
+        at--;
+    }
+    if (at >= EVIDENCE_MAX)
+        return;
+    if (e->nevidence == EVIDENCE_MAX) {
+        free(e->evidence[EVIDENCE_MAX - 1].document);
+        free(e->evidence[EVIDENCE_MAX - 1].sentence);
+        e->nevidence--;
+    }
+    memmove(e->evidence + at + 1, e->evidence + at, (e->nevidence - at) * sizeof *e->evidence);
+    e->evidence[at] = (gevidence){xstrdup(doc), line, xstrdup(sentence)};
+    e->nevidence++;
+}
+
+void relmap_graph_add(relmap_graph *g, const relmap_match *m)
+{
+    graph_add_node(g, m->source, m->source_type, m->source_country);
+    graph_add_node(g, m->target, m->target_type, m->target_country);
+    gedge *e = get_edge(g, m->source, m->relation, m->target);
+    e->count++;
+    add_document(e, m->document);
+    add_evidence(e, m->document, m->line, m->evidence ? m->evidence : "");
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+    return strcmp((*(gnode *const *)a)->name, (*(gnode *const *)b)->name);
+}
+
+static int edge_cmp(const void *a, const void *b)
+{
+    const gedge *x = *(gedge *const *)a, *y = *(gedge *const *)b;
+    int c = strcmp(x->source, y->source);
+    if (!c)
+        c = strcmp(x->relation, y->relation);
+    if (!c)
+        c = strcmp(x->target, y->target);
+    return c;
+}
+
+static void **collect(const strmap *m, size_t *count)
+{
+    void **items = xmalloc((m->count + 1) * sizeof *items);
+    size_t k = 0;
+    for (size_t i = 0; i < m->capacity; i++)
+        if (m->slots[i].key)
+            items[k++] = m->slots[i].value;
+    *count = k;
+    return items;
+}
+
+gnode **graph_sorted_nodes(const relmap_graph *g, size_t *count)
+{
+    gnode **nodes = (gnode **)collect(&g->nodes, count);
+    qsort(nodes, *count, sizeof *nodes, node_cmp);
+    return nodes;
+}
+
+gedge **graph_sorted_edges(const relmap_graph *g, size_t *count)
+{
+    gedge **edges = (gedge **)collect(&g->edges, count);
+    qsort(edges, *count, sizeof *edges, edge_cmp);
+    return edges;
+}
+
+static const char *top_of(const relmap_graph *g, const char *name)
+{
+    const gnode *n = strmap_get(&g->nodes, name);
+    return n && n->country[0] ? n->country : name;
+}
+
+relmap_graph *relmap_graph_rollup(const relmap_graph *g)
+{
+    relmap_graph *out = relmap_graph_new();
+    size_t ne;
+    gedge **edges = graph_sorted_edges(g, &ne);
+    for (size_t i = 0; i < ne; i++) {
+        const gedge *e = edges[i];
+        const char *s = top_of(g, e->source), *t = top_of(g, e->target);
+        if (!strcmp(s, t))
+            continue;
+        const gnode *sn = strmap_get(&g->nodes, s), *tn = strmap_get(&g->nodes, t);
+        graph_add_node(out, s, sn ? sn->type : "country", "");
+        graph_add_node(out, t, tn ? tn->type : "country", "");
+        gedge *r = get_edge(out, s, e->relation, t);
+        r->count += e->count;
+        for (size_t k = 0; k < e->ndocuments; k++)
+            add_document(r, e->documents[k]);
+        for (size_t k = 0; k < e->nevidence; k++)
+            add_evidence(r, e->evidence[k].document, e->evidence[k].line, e->evidence[k].sentence);
+    }
+    free(edges);
+    return out;
+}
+
+size_t relmap_graph_node_count(const relmap_graph *g) { return g->nodes.count; }
+size_t relmap_graph_edge_count(const relmap_graph *g) { return g->edges.count; }
+
+unsigned relmap_graph_edge_weight(const relmap_graph *g, const char *s, const char *r,
+                                  const char *t)
+{
+    char *key = edge_key(s, r, t);
+    const gedge *e = strmap_get(&g->edges, key);
+    free(key);
+    return e ? e->count : 0;
+}

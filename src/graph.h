@@ -1,0 +1,45 @@
+/*
+ * graph.h - the merged graph's layout, for the renderer and the TSV reader.
+ */
+#ifndef RELMAP_GRAPH_H
+#define RELMAP_GRAPH_H
+
+#include "util.h"
+
+#define EVIDENCE_MAX 5
+
+typedef struct gnode {
+    char *name;
+    char *type;
+    char *country; /* "" when it is a top */
+} gnode;
+
+typedef struct gevidence {
+    char *document;
+    unsigned line;
+    char *sentence;
+} gevidence;
+
+typedef struct gedge {
+    char *source, *relation, *target;
+    unsigned count;
+    char **documents; /* sorted, unique */
+    size_t ndocuments, documents_cap;
+    gevidence evidence[EVIDENCE_MAX]; /* the first by (document, line) */
+    size_t nevidence;
+} gedge;
+
+struct relmap_graph {
+    strmap nodes; /* name -> gnode* */
+    strmap edges; /* "source\x1frelation\x1ftarget" -> gedge* */
+};
+
+/* Nodes and edges sorted by name and by (source, relation, target); the
+ * arrays are new, the items are the graph's. */
+gnode **graph_sorted_nodes(const relmap_graph *g, size_t *count);
+gedge **graph_sorted_edges(const relmap_graph *g, size_t *count);
+
+/* Add an edge with all it carries (used by merge and roll-up). */
+void graph_add_node(relmap_graph *g, const char *name, const char *type, const char *country);
+
+#endif

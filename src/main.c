@@ -1,0 +1,362 @@
+/*
+ * main.c - the relmap command: parses arguments, calls the library, writes
+ * the outputs and turns what happened into an exit status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "relmap.h"
+
+enum exit_status { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+#define MAX_ARGS 4096
+
+typedef struct options {
+    const char *rules[64];
+    size_t nrules;
+    const char *outputs[16];
+    size_t noutputs;
+    const char *glob;
+    int country_level;
+    const char *inputs[MAX_ARGS];
+    size_t ninputs;
+    const char *argv0;
+} options;
+
+static const char usage_main[] =
+    "usage: relmap COMMAND [OPTIONS] ...\n"
+    "\n"
+    "Turn news text into a graph of who did what to whom.\n"
+    "\n"
+    "commands:\n"
+    "  build   [-r RULES]... [-o FILE]... CORPUS...   render the merged graph (SVG, DOT, JSON, TSV)\n"
+    "  extract [-r RULES]... CORPUS...               print one TSV row per sentence-level edge\n"
+    "  merge   [-r RULES]... [-o FILE]... EDGES.tsv...  build the graph from extract outputs\n"
+    "\n"
+    "CORPUS is files, folders (walked recursively for *.txt; --glob to change) or - for stdin.\n"
+    "Without -r, the bundled rules are used ($RELMAP_RULES overrides).\n"
+    "\n"
+    "  -h, --help     show help (relmap COMMAND --help for a command)\n"
+    "      --version  show the version\n"
+    "\n"
+    "exit status: 0 success, 1 input errors were reported, 2 bad usage\n";
+
+static const char usage_build[] =
+    "usage: relmap build [-r RULES]... [-o FILE]... [--glob PATTERN] [--level entity|country] CORPUS...\n"
+    "\n"
+    "Extract the edges of every document and render the merged graph. The format of\n"
+    "each -o FILE follows its extension: .svg, .dot (or .gv), .json, .tsv. Without -o,\n"
+    "writes out/relations.svg and out/relations.dot. Outputs are replaced atomically.\n"
+    "\n"
+    "  -r, --rules FILE     a rule file (repeatable); default: the bundled rules\n"
+    "  -o, --output FILE    an output file (repeatable)\n"
+    "      --glob PATTERN   which files of a folder to read (default *.txt)\n"
+    "      --level LEVEL    entity (default) or country: roll entities up to their country\n";
+
+static const char usage_extract[] =
+    "usage: relmap extract [-r RULES]... [--glob PATTERN] CORPUS...\n"
+    "\n"
+    "Print one TSV row per (sentence, edge), after a header row. Columns: source,\n"
+    "relation, target, document, line, rule, source_type, source_country, target_type,\n"
+    "target_country, evidence.\n"
+    "\n"
+    "  -r, --rules FILE     a rule file (repeatable); default: the bundled rules\n"
+    "      --glob PATTERN   which files of a folder to read (default *.txt)\n";
+
+static const char usage_merge[] =
+    "usage: relmap merge [-r RULES]... [-o FILE]... [--level entity|country] EDGES.tsv...\n"
+    "\n"
+    "Read TSV files written by relmap extract (- for stdin) and render the merged graph,\n"
+    "the same graph relmap build makes from the same corpus. Rules give the relations'\n"
+    "colours. Without -o, writes out/relations.svg and out/relations.dot.\n";
+
+static void print_error(const relmap_error *err, const char *severity)
+{
+    if (err->file[0] && err->line)
+        fprintf(stderr, "%s:%u:%u: %s: %s\n", err->file, err->line, err->column ? err->column : 1,
+                severity, err->message);
+    else if (err->file[0])
+        fprintf(stderr, "%s: %s: %s\n", err->file, severity, err->message);
+    else
+        fprintf(stderr, "relmap: %s: %s\n", severity, err->message);
+    if (err->source_line[0] && err->line) {
+        fprintf(stderr, " %s\n ", err->source_line);
+        for (unsigned i = 1; i < err->column; i++)
+            fputc(err->source_line[i - 1] == '\t' ? '\t' : ' ', stderr);
+        fputs("^\n", stderr);
+    }
+}
+
+static int usage_error(const char *command, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "relmap%s%s: ", command ? " " : "", command ? command : "");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'relmap %s--help'.\n", command ? "COMMAND " : "");
+    return EXIT_USAGE;
+}
+
+/* Returns -1 when parsing went well, else the exit status. */
+static int parse_options(options *o, const char *command, const char *help, int argc,
+                         char **argv, int takes_outputs)
+{
+    int only_inputs = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *value = NULL;
+        if (only_inputs || a[0] != '-' || !strcmp(a, "-")) {
+            if (o->ninputs >= MAX_ARGS)
+                return usage_error(command, "too many inputs (more than %s)", "4096");
+            o->inputs[o->ninputs++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_inputs = 1;
+            continue;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(help, stdout);
+            return EXIT_OK;
+        }
+        const char *names[][2] = {{"-r", "--rules"}, {"-o", "--output"}, {NULL, "--glob"},
+                                  {NULL, "--level"}};
+        int which = -1;
+        for (int k = 0; k < 4 && which < 0; k++) {
+            size_t len = strlen(names[k][1]);
+            if ((names[k][0] && !strcmp(a, names[k][0])) || !strcmp(a, names[k][1])) {
+                if (i + 1 >= argc)
+                    return usage_error(command, "option '%s' needs a value", a);
+                value = argv[++i];
+                which = k;
+            } else if (!strncmp(a, names[k][1], len) && a[len] == '=') {
+                value = a + len + 1;
+                which = k;
+            } else if (names[k][0] && !strncmp(a, names[k][0], 2) && a[2]) {
+                value = a + 2;
+                which = k;
+            }
+        }
+        switch (which) {
+        case 0:
+            if (o->nrules >= 64)
+                return usage_error(command, "too many rule files (at most %s)", "64");
+            o->rules[o->nrules++] = value;
+            break;
+        case 1:
+            if (!takes_outputs)
+                return usage_error(command, "'%s' takes no -o: it writes to standard output", "extract");
+            if (o->noutputs >= 16)
+                return usage_error(command, "too many outputs (at most %s)", "16");
+            o->outputs[o->noutputs++] = value;
+            break;
+        case 2:
+            o->glob = value;
+            break;
+        case 3:
+            if (!strcmp(value, "country"))
+                o->country_level = 1;
+            else if (strcmp(value, "entity"))
+                return usage_error(command, "--level takes entity or country, not '%s'", value);
+            break;
+        default:
+            return usage_error(command, "unknown option '%s'", a);
+        }
+    }
+    if (o->ninputs == 0)
+        return usage_error(command, "%s", "no input given");
+    for (size_t i = 0; i < o->noutputs; i++) {
+        relmap_format f;
+        if (relmap_format_from_path(&f, o->outputs[i]) < 0)
+            return usage_error(command, "cannot tell the format of '%s': use .svg, .dot, .json or .tsv",
+                               o->outputs[i]);
+    }
+    return -1;
+}
+
+static relmap_rules *load_rules(const options *o)
+{
+    relmap_error err;
+    relmap_rules *rules = NULL;
+    char *fallback = NULL;
+    const char *const *paths = o->rules;
+    size_t n = o->nrules;
+    if (n == 0) {
+        fallback = relmap_rules_default_path(o->argv0);
+        if (!fallback) {
+            fprintf(stderr, "relmap: error: cannot find the bundled rules (relmap.rules); "
+                            "give -r RULES or set RELMAP_RULES\n");
+            return NULL;
+        }
+        paths = (const char *const *)&fallback;
+        n = 1;
+    }
+    if (relmap_rules_load(&rules, paths, n, &err) < 0)
+        print_error(&err, "error");
+    free(fallback);
+    return rules;
+}
+
+typedef struct sink {
+    relmap_graph *graph; /* build: merge here */
+    FILE *stream;        /* extract: print here */
+} sink;
+
+static void on_match(const relmap_match *m, void *context)
+{
+    sink *s = context;
+    if (s->graph)
+        relmap_graph_add(s->graph, m);
+    else
+        relmap_tsv_write_match(s->stream, m);
+}
+
+/* Run the rules over every document; returns EXIT_OK or EXIT_INPUT. */
+static int run_corpus(const options *o, const relmap_rules *rules, sink *s)
+{
+    relmap_corpus *corpus;
+    relmap_error err;
+    int status = EXIT_OK;
+    relmap_corpus_open(&corpus, o->inputs, o->ninputs, o->glob, &err);
+    relmap_extractor *x = relmap_extractor_new(rules);
+    relmap_document doc;
+    int rc;
+    size_t documents = 0;
+    while ((rc = relmap_corpus_next(corpus, &doc, &err)) != 0) {
+        if (rc < 0) {
+            print_error(&err, rc == RELMAP_EINPUT ? "warning" : "error");
+            if (rc != RELMAP_EINPUT)
+                status = EXIT_INPUT;
+            continue;
+        }
+        documents++;
+        if (relmap_extract_document(x, doc.name, doc.text, doc.length, on_match, s, &err) < 0)
+            print_error(&err, "warning");
+    }
+    relmap_extractor_free(x);
+    relmap_corpus_free(corpus);
+    if (documents == 0 && status == EXIT_OK) {
+        fprintf(stderr, "relmap: error: no documents found in the corpus given (files matching '%s')\n",
+                o->glob ? o->glob : "*.txt");
+        status = EXIT_INPUT;
+    }
+    return status;
+}
+
+static int write_outputs(const options *o, const relmap_graph *graph, const relmap_rules *rules)
+{
+    static const char *const defaults[] = {"out/relations.svg", "out/relations.dot"};
+    const char *const *outputs = o->noutputs ? o->outputs : defaults;
+    size_t n = o->noutputs ? o->noutputs : 2;
+    relmap_graph *rolled = o->country_level ? relmap_graph_rollup(graph) : NULL;
+    const relmap_graph *g = rolled ? rolled : graph;
+    int status = EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        relmap_format format;
+        relmap_error err;
+        char *data;
+        size_t length;
+        relmap_format_from_path(&format, outputs[i]);
+        if (relmap_render(&data, &length, g, rules, format, &err) < 0
+            || relmap_write_file_atomic(outputs[i], data, length, &err) < 0) {
+            print_error(&err, "error");
+            status = EXIT_INPUT;
+        } else {
+            fprintf(stderr, "relmap: wrote %s (%zu entities, %zu edges)\n", outputs[i],
+                    relmap_graph_node_count(g), relmap_graph_edge_count(g));
+        }
+        free(data);
+    }
+    relmap_graph_free(rolled);
+    return status;
+}
+
+static int cmd_build(options *o)
+{
+    relmap_rules *rules = load_rules(o);
+    if (!rules)
+        return EXIT_INPUT;
+    relmap_graph *graph = relmap_graph_new();
+    sink s = {graph, NULL};
+    int status = run_corpus(o, rules, &s);
+    int written = write_outputs(o, graph, rules);
+    relmap_graph_free(graph);
+    relmap_rules_free(rules);
+    return status != EXIT_OK ? status : written;
+}
+
+static int cmd_extract(options *o)
+{
+    relmap_rules *rules = load_rules(o);
+    if (!rules)
+        return EXIT_INPUT;
+    fputs(relmap_tsv_header(), stdout);
+    sink s = {NULL, stdout};
+    int status = run_corpus(o, rules, &s);
+    relmap_rules_free(rules);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("relmap: error: writing standard output");
+        return EXIT_INPUT;
+    }
+    return status;
+}
+
+static int cmd_merge(options *o)
+{
+    relmap_rules *rules = NULL;
+    if (o->nrules || relmap_rules_default_path(o->argv0)) {
+        rules = load_rules(o);
+        if (!rules)
+            return EXIT_INPUT;
+    }
+    relmap_graph *graph = relmap_graph_new();
+    int status = EXIT_OK;
+    for (size_t i = 0; i < o->ninputs; i++) {
+        relmap_error err;
+        if (relmap_graph_read_tsv(graph, o->inputs[i], &err) < 0) {
+            print_error(&err, "error");
+            status = EXIT_INPUT;
+        }
+    }
+    if (status == EXIT_OK)
+        status = write_outputs(o, graph, rules);
+    relmap_graph_free(graph);
+    relmap_rules_free(rules);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *command = argv[1];
+    if (!strcmp(command, "-h") || !strcmp(command, "--help") || !strcmp(command, "help")) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(command, "--version") || !strcmp(command, "-V")) {
+        printf("relmap %s\n", relmap_version());
+        return EXIT_OK;
+    }
+    static options o;
+    o.argv0 = argv[0];
+    int rc;
+    if (!strcmp(command, "build")) {
+        if ((rc = parse_options(&o, command, usage_build, argc - 2, argv + 2, 1)) >= 0)
+            return rc;
+        return cmd_build(&o);
+    }
+    if (!strcmp(command, "extract")) {
+        if ((rc = parse_options(&o, command, usage_extract, argc - 2, argv + 2, 0)) >= 0)
+            return rc;
+        return cmd_extract(&o);
+    }
+    if (!strcmp(command, "merge")) {
+        if ((rc = parse_options(&o, command, usage_merge, argc - 2, argv + 2, 1)) >= 0)
+            return rc;
+        return cmd_merge(&o);
+    }
+    return usage_error(NULL, "unknown command '%s'", command);
+}

@@ -1,0 +1,319 @@
+/*
+ * match.c - running the rules over each sentence of a document.
+ *
+ * Each sentence is folded (curly quotes to ASCII, odd spaces to ' '), its
+ * entity mentions are found, and each mention is replaced by one private-use
+ * code point, so that a pattern's {SRC} and {TGT} match any entity in one
+ * character. Rules with a {TGT} slot run first; then target=actor rules,
+ * whose target is whoever last acted on the source in the document (so "China
+ * dismissed the claims" answers the last accusation against China); then
+ * reciprocal rules ("each side accused the other"), which join the last two
+ * parties named.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract.h"
+
+#define MATCH_LIMIT 2000000u
+#define MAX_SENTENCE_EDGES 64
+
+relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
+{
+    relmap_extractor *x = xcalloc(1, sizeof *x);
+    x->rules = rules;
+    x->match_data = pcre2_match_data_create(32, NULL);
+    x->match_context = pcre2_match_context_create(NULL);
+    if (!x->match_data || !x->match_context) {
+        fprintf(stderr, "relmap: out of memory (PCRE2 match data)\n");
+        abort();
+    }
+    pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
+    pcre2_set_depth_limit(x->match_context, 100000);
+    x->parties[0] = x->parties[1] = NO_ENTITY;
+    return x;
+}
+
+void relmap_extractor_free(relmap_extractor *x)
+{
+    if (!x)
+        return;
+    reset_document(x);
+    free(x->dyn);
+    free(x->history);
+    free(x->mentions);
+    sb_free(&x->folded);
+    sb_free(&x->masked);
+    sb_free(&x->evidence);
+    pcre2_match_data_free(x->match_data);
+    pcre2_match_context_free(x->match_context);
+    free(x);
+}
+
+/* The text the patterns see: mentions replaced by U+E000 + index; private
+ * use code points already in the text become '?' so they cannot pose as
+ * mentions. */
+static void mask(relmap_extractor *x, const char *t, size_t n)
+{
+    strbuf *sb = &x->masked;
+    sb_clear(sb);
+    size_t next = 0;
+    for (size_t i = 0; i < n;) {
+        if (next < x->nmentions && x->mentions[next].start == i) {
+            unsigned cp = MENTION_BASE + (unsigned)next;
+            char u[3] = {(char)(0xE0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3F)),
+                         (char)(0x80 | (cp & 0x3F))};
+            sb_add(sb, u, 3);
+            i = x->mentions[next].end;
+            next++;
+            continue;
+        }
+        unsigned char c = (unsigned char)t[i];
+        if (i + 2 < n && (c == 0xEE || (c == 0xEF && (unsigned char)t[i + 1] <= 0xA3))) {
+            sb_addc(sb, '?');
+            i += 3;
+            continue;
+        }
+        sb_addc(sb, (char)c);
+        i++;
+    }
+}
+
+static int mention_at(const relmap_extractor *x, PCRE2_SIZE offset)
+{
+    const unsigned char *u = (const unsigned char *)x->masked.data + offset;
+    unsigned cp = ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+    return (int)(cp - MENTION_BASE);
+}
+
+/* The mention captured by the first set group among `groups`, or -1. */
+static int slot(const relmap_extractor *x, const int *groups, int count)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
+    uint32_t pairs = pcre2_get_ovector_count(x->match_data);
+    for (int k = 0; k < count; k++) {
+        uint32_t g = (uint32_t)groups[k];
+        if (g < pairs && ov[2 * g] != PCRE2_UNSET)
+            return mention_at(x, ov[2 * g]);
+    }
+    return -1;
+}
+
+typedef struct sentence_edge {
+    int source, relation, target;
+    const rule *rule;
+} sentence_edge;
+
+typedef struct sentence_edges {
+    sentence_edge items[MAX_SENTENCE_EDGES];
+    size_t count;
+} sentence_edges;
+
+static int same_entity(const relmap_extractor *x, int a, int b)
+{
+    return a == b || strcmp(ent_name(x, a), ent_name(x, b)) == 0;
+}
+
+static void add_edge(const relmap_extractor *x, sentence_edges *edges, int source, int rel,
+                     int target, const rule *ru)
+{
+    if (source == NO_ENTITY || target == NO_ENTITY || same_entity(x, source, target))
+        return;
+    for (size_t i = 0; i < edges->count; i++) {
+        const sentence_edge *e = &edges->items[i];
+        if (e->relation == rel && same_entity(x, e->source, source)
+            && same_entity(x, e->target, target))
+            return;
+    }
+    if (edges->count < MAX_SENTENCE_EDGES)
+        edges->items[edges->count++] = (sentence_edge){source, rel, target, ru};
+}
+
+static int has_edge_from(const sentence_edges *edges, int source, int rel)
+{
+    for (size_t i = 0; i < edges->count; i++)
+        if (edges->items[i].source == source && edges->items[i].relation == rel)
+            return 1;
+    return 0;
+}
+
+/* Whoever last acted on `source` (or on anything of its country). */
+static int last_actor(const relmap_extractor *x, const sentence_edges *now, int source)
+{
+    int root = ent_root(x, source);
+    for (size_t i = now->count; i-- > 0;)
+        if (ent_root(x, now->items[i].target) == root)
+            return now->items[i].source;
+    for (size_t i = x->nhistory; i-- > 0;)
+        if (ent_root(x, x->history[i].target) == root)
+            return x->history[i].source;
+    return NO_ENTITY;
+}
+
+typedef struct run_state {
+    relmap_error *err;
+    int rc;
+    const char *document;
+    unsigned line;
+} run_state;
+
+/* Run one rule over the masked sentence; calls back per match. */
+static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges, int mode,
+                     run_state *st)
+{
+    const char *s = x->masked.data;
+    size_t n = x->masked.length;
+    PCRE2_SIZE start = 0;
+    while (start <= n) {
+        int rc = pcre2_match(ru->code, (PCRE2_SPTR)s, n, start, 0, x->match_data,
+                             x->match_context);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            return;
+        if (rc < 0) {
+            PCRE2_UCHAR message[256];
+            pcre2_get_error_message(rc, message, sizeof message);
+            seterr(st->err, RELMAP_ELIMIT, st->document, st->line, 0,
+                   "rule %s gave up on this sentence: %s", ru->origin, (const char *)message);
+            st->rc = RELMAP_ELIMIT;
+            return;
+        }
+        int src = slot(x, ru->src_groups, ru->nsrc);
+        if (src >= 0) {
+            int source = x->mentions[src].ref;
+            if (mode == TARGET_SLOT) {
+                int tgt = slot(x, ru->tgt_groups, ru->ntgt);
+                if (tgt >= 0)
+                    add_edge(x, edges, source, ru->relation, x->mentions[tgt].ref, ru);
+            } else if (mode == TARGET_ACTOR && !has_edge_from(edges, source, ru->relation)) {
+                /* a fallback: only when no rule named this verb's target */
+                add_edge(x, edges, source, ru->relation, last_actor(x, edges, source), ru);
+            }
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
+        PCRE2_SIZE next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        /* keep to code point boundaries */
+        while (next < n && ((unsigned char)s[next] & 0xC0) == 0x80)
+            next++;
+        start = next;
+    }
+}
+
+static int run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *edges,
+                          run_state *st)
+{
+    int rc = pcre2_match(ru->code, (PCRE2_SPTR)x->masked.data, x->masked.length, 0, 0,
+                         x->match_data, x->match_context);
+    if (rc < 0)
+        return 0;
+    /* the parties: those named in this sentence first, then before it */
+    int a = x->parties[0], b = x->parties[1];
+    for (size_t i = 0; i < x->nmentions; i++) {
+        int root = ent_root(x, x->mentions[i].ref);
+        if (root != a) {
+            b = a;
+            a = root;
+        }
+    }
+    if (a != NO_ENTITY && b != NO_ENTITY) {
+        add_edge(x, edges, b, ru->relation, a, ru);
+        add_edge(x, edges, a, ru->relation, b, ru);
+    }
+    (void)st;
+    return 0;
+}
+
+static void fold_evidence(strbuf *sb, const char *s, size_t n)
+{
+    sb_clear(sb);
+    int space = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c < 0x20 || c == 0x7F) {
+            space = 1;
+            continue;
+        }
+        if (space && sb->length)
+            sb_addc(sb, ' ');
+        space = 0;
+        sb_addc(sb, (char)c);
+    }
+    if (!sb->data)
+        sb_adds(sb, "");
+}
+
+/* The country (the top of the chain) an entity belongs to; "" for a top. */
+static const char *country_name(const relmap_extractor *x, int ref)
+{
+    int root = ent_root(x, ref);
+    return root == ref ? "" : ent_name(x, root);
+}
+
+typedef struct doc_run {
+    relmap_extractor *x;
+    const char *document;
+    relmap_match_fn fn;
+    void *context;
+    relmap_error *err;
+    int rc;
+} doc_run;
+
+static int on_sentence(const relmap_sentence *sentence, void *context)
+{
+    doc_run *d = context;
+    relmap_extractor *x = d->x;
+    const relmap_rules *r = x->rules;
+    size_t n;
+    char *folded = fold_text(sentence->text, sentence->length, &n);
+    find_mentions(x, folded, n);
+    sentence_edges edges = {0};
+    run_state st = {d->err, 0, d->document, sentence->line};
+    if (x->nmentions > 0 && x->nmentions < MENTION_MAX) {
+        mask(x, folded, n);
+        for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
+            for (size_t i = 0; i < r->nrules; i++) {
+                const rule *ru = &r->rules[i];
+                if (ru->target_mode != mode)
+                    continue;
+                if (mode == TARGET_RECIPROCAL)
+                    run_reciprocal(x, ru, &edges, &st);
+                else
+                    run_rule(x, ru, &edges, mode, &st);
+            }
+        }
+    } else if (x->nmentions == 0 && x->parties[1] != NO_ENTITY) {
+        /* a sentence that names nobody may still say "each side accused the other" */
+        mask(x, folded, n);
+        for (size_t i = 0; i < r->nrules; i++)
+            if (r->rules[i].target_mode == TARGET_RECIPROCAL)
+                run_reciprocal(x, &r->rules[i], &edges, &st);
+    }
+    if (st.rc < 0)
+        d->rc = st.rc;
+    if (edges.count) {
+        fold_evidence(&x->evidence, sentence->text, sentence->length);
+        for (size_t i = 0; i < edges.count; i++) {
+            const sentence_edge *e = &edges.items[i];
+            relmap_match m = {ent_name(x, e->source), r->relations[e->relation].name,
+                              ent_name(x, e->target), d->document, sentence->line,
+                              e->rule->origin, x->evidence.data, ent_type(x, e->source),
+                              country_name(x, e->source), ent_type(x, e->target),
+                              country_name(x, e->target)};
+            d->fn(&m, d->context);
+            XGROW(x->history, x->history_cap, x->nhistory + 1);
+            x->history[x->nhistory++] = (past_edge){e->source, e->target};
+        }
+    }
+    learn_from_sentence(x, folded, n);
+    free(folded);
+    return 0;
+}
+
+int relmap_extract_document(relmap_extractor *x, const char *document_name, const char *text,
+                            size_t length, relmap_match_fn fn, void *context, relmap_error *err)
+{
+    reset_document(x);
+    doc_run d = {x, document_name, fn, context, err, 0};
+    relmap_split(text, length, on_sentence, &d);
+    reset_document(x);
+    return d.rc;
+}

@@ -1,0 +1,558 @@
+/*
+ * mentions.c - finding the entities a sentence names.
+ *
+ * Declared aliases match longest first, with the first letter of each word
+ * free in case ("the Chinese government") or the whole alias in capitals
+ * (datelines). Beyond the gazetteer: a demonym or country followed by a group
+ * noun is a group ("Chinese military hackers"), by a government noun the
+ * country itself ("U.S. officials"); a title introduces a person ("U.S.
+ * Ambassador Max Baucus", who belongs to the United States); and within a
+ * document, a person's short name ("Qin"), "the spokesman" and "the five
+ * hackers" refer back to what was named before.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract.h"
+
+const char *ent_name(const relmap_extractor *x, int ref)
+{
+    return ref >= 0 ? x->rules->entities[ref].name : x->dyn[-ref - 1].name;
+}
+
+const char *ent_type(const relmap_extractor *x, int ref)
+{
+    return ref >= 0 ? x->rules->entities[ref].type : x->dyn[-ref - 1].type;
+}
+
+int ent_parent(const relmap_extractor *x, int ref)
+{
+    if (ref >= 0) {
+        int p = x->rules->entities[ref].parent_index;
+        return p >= 0 ? p : NO_ENTITY;
+    }
+    return x->dyn[-ref - 1].parent;
+}
+
+int ent_root(const relmap_extractor *x, int ref)
+{
+    if (ref >= 0)
+        return x->rules->entities[ref].root;
+    int parent = x->dyn[-ref - 1].parent;
+    return parent == NO_ENTITY ? ref : ent_root(x, parent);
+}
+
+static int is_person(const relmap_extractor *x, int ref)
+{
+    return strcmp(ent_type(x, ref), "person") == 0;
+}
+
+static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const char *type,
+                          int parent)
+{
+    char *key = xstrndup(name, n);
+    void *v = strmap_get(&x->dyn_index, key);
+    if (v) {
+        free(key);
+        return -(int)(intptr_t)v;
+    }
+    XGROW(x->dyn, x->dyn_cap, x->ndyn + 1);
+    x->dyn[x->ndyn] = (dyn_entity){key, type, parent};
+    x->ndyn++;
+    strmap_put(&x->dyn_index, key, (void *)(intptr_t)x->ndyn);
+    return -(int)x->ndyn;
+}
+
+void reset_document(relmap_extractor *x)
+{
+    for (size_t i = 0; i < x->ndyn; i++)
+        free(x->dyn[i].name);
+    x->ndyn = 0;
+    strmap_free(&x->dyn_index, NULL);
+    strmap_free(&x->short_forms, NULL);
+    strmap_free(&x->numbered, NULL);
+    strmap_free(&x->role_refs, NULL);
+    x->nhistory = 0;
+    x->parties[0] = x->parties[1] = NO_ENTITY;
+}
+
+/* ------------------------------------------------------------ text helpers */
+
+static int lower_ascii(int c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; }
+static int upper_ascii(int c) { return (c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c; }
+
+static int at_word_start(const char *t, size_t i)
+{
+    return is_word_byte((unsigned char)t[i]) && (i == 0 || !is_word_byte((unsigned char)t[i - 1]));
+}
+
+/* End of the plain word (letters, digits, UTF-8) starting at i. */
+static size_t word_end(const char *t, size_t n, size_t i)
+{
+    while (i < n && is_word_byte((unsigned char)t[i]))
+        i++;
+    return i;
+}
+
+/* End of a name word: letters with inner hyphens or apostrophes
+ * ("Jean-Marc", "O'Brien"), but not a possessive "'s". */
+static size_t name_word_end(const char *t, size_t n, size_t i)
+{
+    size_t e = word_end(t, n, i);
+    while (e + 1 < n && (t[e] == '-' || t[e] == '\'') && is_word_byte((unsigned char)t[e + 1])) {
+        size_t f = word_end(t, n, e + 1);
+        if (t[e] == '\'' && f - e - 1 == 1 && lower_ascii(t[e + 1]) == 's')
+            break;
+        e = f;
+    }
+    return e;
+}
+
+static size_t skip_spaces(const char *t, size_t n, size_t i)
+{
+    while (i < n && t[i] == ' ')
+        i++;
+    return i;
+}
+
+static int starts_upper(const char *t, size_t n, size_t i)
+{
+    if (i >= n)
+        return 0;
+    unsigned char c = (unsigned char)t[i];
+    if (c >= 'A' && c <= 'Z')
+        return 1;
+    /* Latin-1 Supplement and Latin Extended-A capitals: À..Þ, and the even
+     * code points of U+0100..U+017F */
+    if (c == 0xC3 && i + 1 < n)
+        return (unsigned char)t[i + 1] >= 0x80 && (unsigned char)t[i + 1] <= 0x9E;
+    if ((c == 0xC4 || c == 0xC5) && i + 1 < n)
+        return ((unsigned char)t[i + 1] & 1) == 0;
+    return 0;
+}
+
+static int starts_lower(const char *t, size_t n, size_t i)
+{
+    return i < n && t[i] >= 'a' && t[i] <= 'z';
+}
+
+/* Does `a` match the text at t (n bytes left), with its word boundary? */
+static int alias_matches(const char *t, size_t n, const alias *a)
+{
+    size_t len = a->length;
+    if (len == 0 || len > n)
+        return 0;
+    int ok = 1;
+    for (size_t j = 0; j < len && ok; j++) {
+        char ac = a->text[j], tc = t[j];
+        if (ac == tc)
+            continue;
+        int initial = j == 0 || !is_word_byte((unsigned char)a->text[j - 1]);
+        ok = initial && lower_ascii(ac) == lower_ascii(tc);
+    }
+    if (!ok) { /* ALL CAPS, as in datelines */
+        ok = 1;
+        for (size_t j = 0; j < len && ok; j++)
+            ok = upper_ascii(a->text[j]) == t[j];
+    }
+    if (!ok)
+        return 0;
+    if (is_word_byte((unsigned char)a->text[len - 1]) && len < n
+        && is_word_byte((unsigned char)t[len]))
+        return 0;
+    return 1;
+}
+
+static int word_in(const wordlist *list, const char *t, size_t n)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        const char *w = list->items[i];
+        if (strlen(w) != n)
+            continue;
+        size_t j = 0;
+        while (j < n && lower_ascii(w[j]) == lower_ascii(t[j]))
+            j++;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* The longest title at t[i..]: returns its end, or 0. Titles may span words
+ * ("Secretary of State"); the first letter is free in case. */
+static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
+{
+    size_t best = 0;
+    for (size_t k = 0; k < r->titles.count; k++) {
+        const char *w = r->titles.items[k];
+        size_t len = strlen(w);
+        if (i + len > n || len <= best)
+            continue;
+        if (lower_ascii(w[0]) != lower_ascii(t[i]) || memcmp(w + 1, t + i + 1, len - 1) != 0)
+            continue;
+        if (i + len < n && is_word_byte((unsigned char)t[i + len]))
+            continue;
+        best = len;
+    }
+    return best ? i + best : 0;
+}
+
+static const char *const number_words[] = {
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "dozen", NULL};
+
+static int is_number_word(const char *t, size_t n)
+{
+    int digits = n > 0;
+    for (size_t i = 0; i < n; i++)
+        digits &= t[i] >= '0' && t[i] <= '9';
+    if (digits)
+        return 1;
+    for (const char *const *w = number_words; *w; w++) {
+        if (strlen(*w) != n)
+            continue;
+        size_t j = 0;
+        while (j < n && lower_ascii((*w)[j]) == lower_ascii(t[j]))
+            j++;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Words that start sentences or quotes and are not names. */
+static const char *const not_names[] = {"The", "A", "An", "He", "She", "It", "They", "We",
+                                        "Said", "Says", "In", "On", "At", "And", "But", NULL};
+
+static int is_not_name(const char *t, size_t n)
+{
+    for (const char *const *w = not_names; *w; w++)
+        if (strlen(*w) == n && !memcmp(*w, t, n))
+            return 1;
+    return 0;
+}
+
+/* --------------------------------------------------------------- mentions */
+
+static void push_mention(relmap_extractor *x, size_t start, size_t end, int ref, int weak)
+{
+    XGROW(x->mentions, x->mentions_cap, x->nmentions + 1);
+    x->mentions[x->nmentions++] = (mention){start, end, ref, weak};
+}
+
+/* After a country (or demonym) mention ending at `end`: up to four lower-case
+ * words, the furthest of which is a group noun, make a group of that country;
+ * a government noun right after it is the country itself. */
+static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t start,
+                           size_t *end, int *ref, int *weak)
+{
+    const relmap_rules *r = x->rules;
+    size_t at = *end, group_end = 0, gov_end = 0;
+    for (int k = 0; k < 4; k++) {
+        if (at >= n || t[at] != ' ')
+            break;
+        size_t w = at + 1;
+        if (!starts_lower(t, n, w))
+            break;
+        size_t e = name_word_end(t, n, w);
+        if (word_in(&r->group_nouns, t + w, e - w) || (k > 0 && word_in(&r->government_nouns, t + w, e - w)))
+            group_end = e;
+        else if (k == 0 && word_in(&r->government_nouns, t + w, e - w))
+            gov_end = e;
+        at = e;
+    }
+    if (group_end) {
+        int country = ent_root(x, *ref);
+        *ref = dyn_entity_ref(x, t + start, group_end - start, "group", country);
+        *end = group_end;
+        *weak = 0;
+    } else if (gov_end) {
+        *end = gov_end;
+        *weak = 0;
+    }
+}
+
+/* A person mention at [start, ...) right after a title that began at
+ * title_start: take in the entity named just before the title ("U.S." in
+ * "U.S. Ambassador Max Baucus"), which gives a new name its country. */
+static void absorb_title(relmap_extractor *x, const char *t, size_t title_start, size_t *start,
+                         int ref)
+{
+    if (!x->nmentions)
+        return;
+    mention *prev = &x->mentions[x->nmentions - 1];
+    size_t gap = prev->end;
+    if (gap + 2 < title_start && t[gap] == '\'' && t[gap + 1] == 's')
+        gap += 2;
+    while (gap < title_start && t[gap] == ' ')
+        gap++;
+    if (gap != title_start)
+        return;
+    if (ref < 0 && x->dyn[-ref - 1].parent == NO_ENTITY)
+        x->dyn[-ref - 1].parent = ent_root(x, prev->ref);
+    *start = prev->start;
+    x->nmentions--;
+}
+
+/* "the spokesman", "the five hackers": what the document named before. */
+static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i, int *ref)
+{
+    size_t e = word_end(t, n, i);
+    if (e - i != 3 || lower_ascii(t[i]) != 't' || t[i + 1] != 'h' || t[i + 2] != 'e')
+        return 0;
+    size_t w = skip_spaces(t, n, e);
+    if (w == e || w >= n)
+        return 0;
+    size_t we = word_end(t, n, w);
+    char key[64];
+    if (we - w >= sizeof key || we == w)
+        return 0;
+    for (size_t k = 0; k < we - w; k++)
+        key[k] = (char)lower_ascii(t[w + k]);
+    key[we - w] = '\0';
+    void *v = strmap_get(&x->role_refs, key);
+    if (v) {
+        /* not "the spokesman for X" nor "the spokesman Qin Gang" */
+        size_t after = skip_spaces(t, n, we);
+        if (after < n && (starts_upper(t, n, after) || !strncmp(t + after, "for ", 4)
+                          || !strncmp(t + after, "of ", 3)))
+            return 0;
+        *ref = PTR_TO_REF(v);
+        return we;
+    }
+    v = strmap_get(&x->numbered, key);
+    if (v) {
+        size_t p = skip_spaces(t, n, we);
+        if (p == we || !starts_lower(t, n, p))
+            return 0;
+        size_t pe = word_end(t, n, p);
+        if (t[pe - 1] != 's')
+            return 0;
+        *ref = PTR_TO_REF(v);
+        return pe;
+    }
+    return 0;
+}
+
+void find_mentions(relmap_extractor *x, const char *t, size_t n)
+{
+    const relmap_rules *r = x->rules;
+    x->nmentions = 0;
+    size_t title_start = 0, title_next = (size_t)-1;
+    for (size_t i = 0; i < n;) {
+        if (!at_word_start(t, i)) {
+            i++;
+            continue;
+        }
+        size_t best_end = 0;
+        int best_ref = 0, weak = 0, from_country = 0;
+        size_t count;
+        const int *cands = rules_alias_candidates(r, t + i, n - i, &count);
+        for (size_t k = 0; k < count; k++) {
+            const alias *a = &r->aliases[cands[k]];
+            if (alias_matches(t + i, n - i, a)) {
+                best_end = i + a->length;
+                best_ref = a->entity;
+                weak = a->kind == ALIAS_DEMONYM;
+                from_country = weak || !strcmp(r->entities[a->entity].type, "country");
+                break;
+            }
+        }
+        size_t we = word_end(t, n, i);
+        void *sf = strmap_getn(&x->short_forms, t + i, we - i);
+        if (sf && we > best_end) {
+            best_end = we;
+            best_ref = PTR_TO_REF(sf);
+            weak = from_country = 0;
+        }
+        int back_ref;
+        size_t back_end = refer_back(x, t, n, i, &back_ref);
+        if (back_end > best_end) {
+            best_end = back_end;
+            best_ref = back_ref;
+            weak = from_country = 0;
+        }
+        if (best_end) {
+            if (from_country)
+                extend_country(x, t, n, i, &best_end, &best_ref, &weak);
+            size_t start = i;
+            if (i == title_next && is_person(x, best_ref))
+                absorb_title(x, t, title_start, &start, best_ref);
+            push_mention(x, start, best_end, best_ref, weak);
+            i = best_end;
+            continue;
+        }
+        size_t te = title_at(r, t, n, i);
+        if (te) {
+            /* the title phrase starts at the capitalised words before it
+             * ("Assistant Foreign Minister") */
+            size_t ts = i;
+            size_t floor = x->nmentions ? x->mentions[x->nmentions - 1].end : 0;
+            while (ts > floor + 1 && t[ts - 1] == ' ') {
+                size_t ws = ts - 1;
+                while (ws > floor && is_word_byte((unsigned char)t[ws - 1]))
+                    ws--;
+                if (ws == ts - 1 || !starts_upper(t, n, ws))
+                    break;
+                ts = ws;
+            }
+            size_t q = skip_spaces(t, n, te);
+            title_start = ts;
+            title_next = q;
+            /* a new name: capitalised words not already known */
+            size_t name_end = q, words = 0;
+            while (name_end < n && starts_upper(t, n, name_end) && words < 3) {
+                size_t e = name_word_end(t, n, name_end);
+                if (is_not_name(t + name_end, e - name_end) || title_at(r, t, n, name_end))
+                    break;
+                size_t c2;
+                if (words == 0 && (rules_alias_candidates(r, t + name_end, n - name_end, &c2), c2)) {
+                    /* it may be a known alias: let the scan find it */
+                    const int *cc = rules_alias_candidates(r, t + name_end, n - name_end, &c2);
+                    int known = 0;
+                    for (size_t k = 0; k < c2 && !known; k++)
+                        known = alias_matches(t + name_end, n - name_end, &r->aliases[cc[k]]);
+                    if (known)
+                        break;
+                }
+                if (words == 0 && strmap_getn(&x->short_forms, t + name_end,
+                                              word_end(t, n, name_end) - name_end))
+                    break;
+                words++;
+                if (e < n && t[e] == ' ' && starts_upper(t, n, e + 1)) {
+                    name_end = e + 1;
+                    continue;
+                }
+                name_end = e;
+                break;
+            }
+            if (words > 0) {
+                while (name_end > q && t[name_end - 1] == ' ')
+                    name_end--;
+                int ref = dyn_entity_ref(x, t + q, name_end - q, "person", NO_ENTITY);
+                size_t start = q;
+                absorb_title(x, t, ts, &start, ref);
+                push_mention(x, start, name_end, ref, 0);
+                i = name_end;
+                continue;
+            }
+            i = te;
+            continue;
+        }
+        i = we > i ? we : i + 1;
+    }
+    /* demonyms that introduced nothing are not mentions; a country right
+     * before one of its own bodies is part of its name ("US NSA",
+     * "China's Foreign Ministry") */
+    size_t k = 0;
+    for (size_t j = 0; j < x->nmentions; j++) {
+        mention m = x->mentions[j];
+        if (m.weak)
+            continue;
+        if (k > 0) {
+            mention *prev = &x->mentions[k - 1];
+            size_t gap = prev->end;
+            if (gap + 2 <= m.start && t[gap] == '\'' && t[gap + 1] == 's')
+                gap += 2;
+            if (skip_spaces(t, n, gap) == m.start && gap < m.start && m.ref != prev->ref
+                && ent_root(x, m.ref) == prev->ref) {
+                prev->end = m.end;
+                prev->ref = m.ref;
+                continue;
+            }
+        }
+        x->mentions[k++] = m;
+    }
+    x->nmentions = k;
+}
+
+static void learn_short_forms(relmap_extractor *x, int ref)
+{
+    const char *name = ent_name(x, ref);
+    const char *last_space = strrchr(name, ' ');
+    if (!last_space)
+        return;
+    const char *first_end = strchr(name, ' ');
+    const char *words[2][2] = {{name, first_end}, {last_space + 1, name + strlen(name)}};
+    for (int k = 0; k < 2; k++) {
+        size_t len = (size_t)(words[k][1] - words[k][0]);
+        if (len < 2 || !starts_upper(words[k][0], len, 0))
+            continue;
+        char *w = xstrndup(words[k][0], len);
+        if (!title_at(x->rules, w, len, 0))
+            strmap_put(&x->short_forms, w, REF_TO_PTR(ref));
+        free(w);
+    }
+}
+
+void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
+{
+    const relmap_rules *r = x->rules;
+    for (size_t j = 0; j < x->nmentions; j++) {
+        const mention *m = &x->mentions[j];
+        if (is_person(x, m->ref))
+            learn_short_forms(x, m->ref);
+        /* "five Chinese military officers": later "the five hackers" */
+        if (m->start >= 2 && t[m->start - 1] == ' ') {
+            size_t ws = m->start - 1;
+            while (ws > 0 && is_word_byte((unsigned char)t[ws - 1]))
+                ws--;
+            if (ws < m->start - 1 && is_number_word(t + ws, m->start - 1 - ws)) {
+                char key[32];
+                size_t len = m->start - 1 - ws;
+                if (len < sizeof key) {
+                    for (size_t k = 0; k < len; k++)
+                        key[k] = (char)lower_ascii(t[ws + k]);
+                    key[len] = '\0';
+                    strmap_put(&x->numbered, key, REF_TO_PTR(m->ref));
+                }
+            }
+        }
+        int root = ent_root(x, m->ref);
+        if (root != x->parties[0]) {
+            x->parties[1] = x->parties[0];
+            x->parties[0] = root;
+        }
+    }
+    /* "a spokesperson for China's State Internet Information Office",
+     * "the Foreign Ministry spokesman said": later "the spokesperson" */
+    size_t mi = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!at_word_start(t, i))
+            continue;
+        size_t e = word_end(t, n, i);
+        while (mi < x->nmentions && x->mentions[mi].end <= i)
+            mi++;
+        if (mi < x->nmentions && x->mentions[mi].start <= i)
+            continue; /* inside a mention: part of a title */
+        if (!word_in(&r->roles, t + i, e - i))
+            continue;
+        char key[64];
+        if (e - i >= sizeof key)
+            continue;
+        for (size_t k = 0; k < e - i; k++)
+            key[k] = (char)lower_ascii(t[i + k]);
+        key[e - i] = '\0';
+        int ref = NO_ENTITY;
+        size_t after = skip_spaces(t, n, e);
+        if (!strncmp(t + after, "for ", 4) || !strncmp(t + after, "of ", 3)) {
+            size_t at = skip_spaces(t, n, after + 3 + (t[after] == 'f'));
+            for (size_t j = mi; j < x->nmentions; j++) {
+                if (x->mentions[j].start != at)
+                    continue;
+                ref = x->mentions[j].ref;
+                /* X's Y: Y */
+                if (j + 1 < x->nmentions && x->mentions[j].end + 3 <= n
+                    && !strncmp(t + x->mentions[j].end, "'s ", 3)
+                    && x->mentions[j + 1].start == x->mentions[j].end + 3)
+                    ref = x->mentions[j + 1].ref;
+                break;
+            }
+        } else if (mi > 0 && skip_spaces(t, n, x->mentions[mi - 1].end) == i) {
+            ref = x->mentions[mi - 1].ref;
+        }
+        if (ref != NO_ENTITY)
+            strmap_put(&x->role_refs, key, REF_TO_PTR(ref));
+    }
+}

@@ -1,0 +1,92 @@
+/*
+ * output.c - replacing an output file atomically: the data goes to a
+ * temporary file beside it, is flushed to disk, and is renamed over the old
+ * file, so a reader sees the old file or the new one, never half of one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* mkdir -p of the folder that holds `path` */
+static int make_parents(const char *path, relmap_error *err)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    int rc = 0;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        for (char *p = dir + 1; *p; p++) {
+            if (*p != '/')
+                continue;
+            *p = '\0';
+            if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+                rc = seterr(err, RELMAP_EIO, dir, 0, 0, "cannot create folder: %s", strerror(errno));
+                break;
+            }
+            *p = '/';
+        }
+        if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST)
+            rc = seterr(err, RELMAP_EIO, dir, 0, 0, "cannot create folder: %s", strerror(errno));
+    }
+    free(dir);
+    return rc;
+}
+
+int relmap_write_file_atomic(const char *path, const char *data, size_t length,
+                             relmap_error *err)
+{
+    if (make_parents(path, err) < 0)
+        return RELMAP_EIO;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return seterr(err, RELMAP_EIO, path, 0, 0, "is a folder, not a file");
+    strbuf tmp = {0};
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        sb_addf(&tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+    else
+        sb_addf(&tmp, ".%s.XXXXXX", path);
+    int fd = mkstemp(tmp.data);
+    if (fd < 0) {
+        int saved = errno;
+        sb_free(&tmp);
+        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot write: %s", strerror(saved));
+    }
+    const char *p = data;
+    size_t left = length;
+    int saved = 0;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            saved = errno;
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (!saved && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        saved = errno;
+    if (close(fd) != 0 && !saved)
+        saved = errno;
+    /* the file is readable like any other the user creates */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (!saved && chmod(tmp.data, 0666 & ~mask) != 0)
+        saved = errno;
+    if (!saved && rename(tmp.data, path) != 0)
+        saved = errno;
+    if (saved) {
+        unlink(tmp.data);
+        sb_free(&tmp);
+        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot write: %s", strerror(saved));
+    }
+    sb_free(&tmp);
+    return 0;
+}

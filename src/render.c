@@ -1,0 +1,496 @@
+/*
+ * render.c - the graph as DOT, SVG (Graphviz dot layout), JSON and TSV.
+ *
+ * Every Graphviz call of relmap lives here, with the casts Graphviz 2.42's
+ * char * API needs. Node and edge ids are generated (n0, e0 ...); names and
+ * evidence go into labels and tooltips, escaped, so no corpus text can break
+ * the DOT or the SVG. The layout and render plugins are linked in.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+
+#include "graph.h"
+#include "rules.h"
+
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_core_LTX_library;
+
+static lt_symlist_t preloaded[] = {
+    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+    {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+    {0, 0}};
+
+/* One context per process: gvc leaks a little on free, so it lives until exit. */
+static GVC_t *context(void)
+{
+    static GVC_t *gvc;
+    if (!gvc)
+        gvc = gvContextPlugins(preloaded, 0);
+    return gvc;
+}
+
+int relmap_format_from_path(relmap_format *out, const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return RELMAP_EUSAGE;
+    if (!strcmp(dot, ".dot") || !strcmp(dot, ".gv"))
+        *out = RELMAP_FORMAT_DOT;
+    else if (!strcmp(dot, ".svg"))
+        *out = RELMAP_FORMAT_SVG;
+    else if (!strcmp(dot, ".json"))
+        *out = RELMAP_FORMAT_JSON;
+    else if (!strcmp(dot, ".tsv"))
+        *out = RELMAP_FORMAT_TSV;
+    else
+        return RELMAP_EUSAGE;
+    return 0;
+}
+
+/* ------------------------------------------------------------- escaping */
+
+/* For label and tooltip, which read backslash escapes (\N, \G, \n ...). */
+static void add_esc(strbuf *sb, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\')
+            sb_add(sb, "\\\\", 2);
+        else
+            sb_addc(sb, *s);
+    }
+}
+
+static void add_xml(strbuf *sb, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': sb_adds(sb, "&amp;"); break;
+        case '<': sb_adds(sb, "&lt;"); break;
+        case '>': sb_adds(sb, "&gt;"); break;
+        case '"': sb_adds(sb, "&quot;"); break;
+        case '\'': sb_adds(sb, "&#39;"); break;
+        case '\n': sb_adds(sb, "&#10;"); break;
+        default:
+            if ((unsigned char)*s < 0x20)
+                sb_addc(sb, ' ');
+            else
+                sb_addc(sb, *s);
+        }
+    }
+}
+
+static void add_json(strbuf *sb, const char *s)
+{
+    sb_addc(sb, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            sb_addc(sb, '\\');
+            sb_addc(sb, (char)c);
+        } else if (c == '\n') {
+            sb_adds(sb, "\\n");
+        } else if (c == '\t') {
+            sb_adds(sb, "\\t");
+        } else if (c < 0x20) {
+            sb_addf(sb, "\\u%04x", c);
+        } else {
+            sb_addc(sb, (char)c);
+        }
+    }
+    sb_addc(sb, '"');
+}
+
+/* ------------------------------------------------------------ the look */
+
+typedef struct look {
+    const char *color, *style, *label;
+} look;
+
+static look relation_look(const relmap_rules *rules, const char *name)
+{
+    if (rules) {
+        int r = rules_find_relation(rules, name);
+        if (r >= 0)
+            return (look){rules->relations[r].color, rules->relations[r].style,
+                          rules->relations[r].label};
+    }
+    return (look){"#555555", "solid", name};
+}
+
+static const char *shape_of(const char *type)
+{
+    if (!strcmp(type, "country"))
+        return "box3d";
+    if (!strcmp(type, "person"))
+        return "ellipse";
+    if (!strcmp(type, "group"))
+        return "hexagon";
+    if (!strcmp(type, "media"))
+        return "note";
+    return "box";
+}
+
+static const char *fill_of(const char *type)
+{
+    if (!strcmp(type, "country"))
+        return "#fff2cc";
+    if (!strcmp(type, "person"))
+        return "#dae8fc";
+    if (!strcmp(type, "group"))
+        return "#f8cecc";
+    return "#eeeeee";
+}
+
+static void edge_tooltip(strbuf *sb, const gedge *e)
+{
+    sb_addf(sb, "%s %s %s: %u sentence%s in %zu document%s", e->source, e->relation, e->target,
+            e->count, e->count == 1 ? "" : "s", e->ndocuments, e->ndocuments == 1 ? "" : "s");
+    for (size_t i = 0; i < e->nevidence; i++)
+        sb_addf(sb, "\n%s:%u: %s", e->evidence[i].document, e->evidence[i].line,
+                e->evidence[i].sentence);
+    if (e->count > e->nevidence)
+        sb_addf(sb, "\n(and %u more)", e->count - (unsigned)e->nevidence);
+    sb_adds(sb, "\ndocuments:");
+    for (size_t i = 0; i < e->ndocuments; i++)
+        sb_addf(sb, "%s%s", i ? ", " : " ", e->documents[i]);
+}
+
+/* ------------------------------------------------------------ cgraph */
+
+typedef struct built {
+    Agraph_t *g;
+    strmap titles; /* svg element id -> title text */
+} built;
+
+static void set(void *obj, const char *name, const char *value)
+{
+    agsafeset(obj, (char *)name, (char *)value, "");
+}
+
+static void set_escaped(void *obj, const char *name, const char *value)
+{
+    strbuf sb = {0};
+    add_esc(&sb, value);
+    set(obj, name, sb.data ? sb.data : "");
+    sb_free(&sb);
+}
+
+static void build_graph(built *b, const relmap_graph *graph, const relmap_rules *rules)
+{
+    Agraph_t *g = agopen("relations", Agdirected, NULL);
+    b->g = g;
+    set(g, "rankdir", "LR");
+    set(g, "fontname", "Helvetica");
+    set(g, "nodesep", "0.3");
+    set(g, "ranksep", "0.9");
+    set(g, "labelloc", "t");
+    agattr(g, AGNODE, "fontname", "Helvetica");
+    agattr(g, AGNODE, "style", "filled");
+    agattr(g, AGEDGE, "fontname", "Helvetica");
+    agattr(g, AGEDGE, "fontsize", "10");
+
+    size_t nn, ne;
+    gnode **nodes = graph_sorted_nodes(graph, &nn);
+    gedge **edges = graph_sorted_edges(graph, &ne);
+    strmap ids = {0}; /* node name -> Agnode_t* */
+
+    /* clusters: one per country that has members */
+    strmap clusters = {0};
+    int ncluster = 0;
+    for (size_t i = 0; i < nn; i++) {
+        const char *c = nodes[i]->country;
+        if (!c[0] || strmap_get(&clusters, c))
+            continue;
+        char name[32];
+        snprintf(name, sizeof name, "cluster_%d", ncluster++);
+        Agraph_t *sub = agsubg(g, name, 1);
+        set_escaped(sub, "label", c);
+        set(sub, "style", "rounded,dashed");
+        set(sub, "color", "#999999");
+        strmap_put(&clusters, c, sub);
+    }
+    for (size_t i = 0; i < nn; i++) {
+        const gnode *n = nodes[i];
+        char id[32];
+        snprintf(id, sizeof id, "n%zu", i);
+        Agraph_t *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
+        if (!home)
+            home = strmap_get(&clusters, n->name); /* a country sits in its own cluster */
+        Agnode_t *node = agnode(home ? home : g, id, 1);
+        set_escaped(node, "label", n->name);
+        set(node, "shape", shape_of(n->type));
+        set(node, "fillcolor", fill_of(n->type));
+        set_escaped(node, "tooltip", n->name);
+        set(node, "id", id);
+        set(node, "relmap_name", n->name);
+        set(node, "relmap_type", n->type[0] ? n->type : "entity");
+        set(node, "relmap_country", n->country);
+        strmap_put(&ids, n->name, node);
+        strbuf title = {0};
+        sb_addf(&title, "%s (%s%s%s)", n->name, n->type[0] ? n->type : "entity",
+                n->country[0] ? ", " : "", n->country);
+        strmap_put(&b->titles, id, sb_detach(&title));
+    }
+    /* relations shown, for the legend, in order of first appearance by name */
+    strmap shown = {0};
+    const char **relations = xmalloc((ne + 1) * sizeof *relations);
+    size_t nrel = 0;
+    for (size_t i = 0; i < ne; i++) {
+        const gedge *e = edges[i];
+        char id[32];
+        snprintf(id, sizeof id, "e%zu", i);
+        Agedge_t *edge = agedge(g, strmap_get(&ids, e->source), strmap_get(&ids, e->target), id, 1);
+        look lk = relation_look(rules, e->relation);
+        strbuf sb = {0};
+        sb_addf(&sb, "%s (%u)", lk.label, e->count);
+        set_escaped(edge, "label", sb.data);
+        sb_clear(&sb);
+        edge_tooltip(&sb, e);
+        set_escaped(edge, "tooltip", sb.data);
+        set_escaped(edge, "labeltooltip", sb.data);
+        strmap_put(&b->titles, id, sb_detach(&sb));
+        set(edge, "color", lk.color);
+        set(edge, "fontcolor", lk.color);
+        set(edge, "style", lk.style);
+        char width[32];
+        snprintf(width, sizeof width, "%.2f", 1.0 + 1.5 * log2((double)e->count));
+        set(edge, "penwidth", width);
+        set(edge, "id", id);
+        set(edge, "relmap_relation", e->relation);
+        snprintf(width, sizeof width, "%u", e->count);
+        set(edge, "relmap_count", width);
+        for (size_t k = 0; k < e->ndocuments; k++) {
+            if (k)
+                sb_addc(&sb, '\n');
+            sb_adds(&sb, e->documents[k]);
+        }
+        set(edge, "relmap_documents", sb.data ? sb.data : "");
+        sb_free(&sb);
+        if (!strmap_get(&shown, e->relation)) {
+            strmap_put(&shown, e->relation, (void *)1);
+            relations[nrel++] = e->relation;
+        }
+    }
+    if (nrel) {
+        /* the legend: one row per relation shown, in its colour and style */
+        qsort(relations, nrel, sizeof *relations, (int (*)(const void *, const void *))strcmp);
+        Agraph_t *legend = agsubg(g, "cluster_legend", 1);
+        set(legend, "label", "Relations");
+        set(legend, "style", "rounded");
+        set(legend, "color", "#bbbbbb");
+        strbuf html = {0};
+        sb_adds(&html, "<table border=\"0\" cellborder=\"0\" cellspacing=\"2\">");
+        for (size_t i = 0; i < nrel; i++) {
+            look lk = relation_look(rules, relations[i]);
+            const char *line = !strcmp(lk.style, "dashed") ? "- - - -"
+                               : !strcmp(lk.style, "dotted") ? ". . . . ."
+                                                             : "&#9472;&#9472;&#9472;&#9472;";
+            sb_adds(&html, "<tr><td><font color=\"");
+            add_xml(&html, lk.color);
+            sb_addf(&html, "\">%s</font></td><td align=\"left\">", line);
+            add_xml(&html, lk.label);
+            sb_adds(&html, "</td></tr>");
+        }
+        sb_adds(&html, "</table>");
+        Agnode_t *node = agnode(legend, "legend", 1);
+        char *label = agstrdup_html(g, html.data);
+        set(node, "label", label);
+        agstrfree(g, label);
+        set(node, "shape", "plaintext");
+        set(node, "style", "");
+        set(node, "id", "legend");
+        set(node, "tooltip", "Relations shown");
+        strmap_put(&b->titles, "legend", xstrdup("Relations shown"));
+        sb_free(&html);
+    }
+    free(relations);
+    strmap_free(&shown, NULL);
+    strmap_free(&clusters, NULL);
+    strmap_free(&ids, NULL);
+    free(nodes);
+    free(edges);
+}
+
+static void free_built(built *b)
+{
+    if (b->g)
+        agclose(b->g);
+    strmap_free(&b->titles, free);
+}
+
+/* Graphviz titles an element by its node names ("n0->n1"); put the names
+ * and the evidence there instead, where every SVG viewer shows them. */
+static char *retitle_svg(const char *svg, size_t length, const strmap *titles, size_t *out_len)
+{
+    strbuf sb = {0};
+    const char *p = svg, *end = svg + length;
+    for (;;) {
+        const char *g = strstr(p, "<g id=\"");
+        if (!g || g >= end)
+            break;
+        const char *id = g + 7;
+        const char *q = strchr(id, '"');
+        const char *t = q ? strstr(q, "<title>") : NULL;
+        const char *close = t ? strstr(t, "</title>") : NULL;
+        const char *next_g = q ? strstr(q, "<g id=\"") : NULL;
+        char *text = q ? strmap_getn(titles, id, (size_t)(q - id)) : NULL;
+        if (!text || !close || (next_g && next_g < t)) {
+            sb_add(&sb, p, (size_t)((q ? q : g + 7) - p));
+            p = q ? q : g + 7;
+            continue;
+        }
+        sb_add(&sb, p, (size_t)(t + 7 - p));
+        add_xml(&sb, text);
+        p = close;
+    }
+    sb_add(&sb, p, (size_t)(end - p));
+    *out_len = sb.length;
+    return sb_detach(&sb);
+}
+
+static int render_dot(char **out, size_t *length, built *b, relmap_error *err)
+{
+    char *data = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&data, &size);
+    if (!mem)
+        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "cannot open a memory stream");
+    int rc = agwrite(b->g, mem);
+    fclose(mem);
+    if (rc != 0) {
+        free(data);
+        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "Graphviz could not write DOT");
+    }
+    *out = data;
+    *length = size;
+    return 0;
+}
+
+static int render_svg(char **out, size_t *length, built *b, relmap_error *err)
+{
+    GVC_t *gvc = context();
+    if (!gvc)
+        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "cannot start Graphviz");
+    if (gvLayout(gvc, b->g, "dot") != 0)
+        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "Graphviz dot layout failed");
+    char *data = NULL;
+    unsigned int size = 0;
+    int rc = gvRenderData(gvc, b->g, "svg", &data, &size);
+    if (rc != 0 || !data) {
+        gvFreeLayout(gvc, b->g);
+        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "Graphviz could not render SVG");
+    }
+    *out = retitle_svg(data, size, &b->titles, length);
+    gvFreeRenderData(data);
+    gvFreeLayout(gvc, b->g);
+    return 0;
+}
+
+static void render_json(strbuf *sb, const relmap_graph *graph)
+{
+    size_t nn, ne;
+    gnode **nodes = graph_sorted_nodes(graph, &nn);
+    gedge **edges = graph_sorted_edges(graph, &ne);
+    sb_adds(sb, "{\n  \"nodes\": [");
+    for (size_t i = 0; i < nn; i++) {
+        sb_adds(sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        add_json(sb, nodes[i]->name);
+        sb_adds(sb, ", \"type\": ");
+        add_json(sb, nodes[i]->type);
+        sb_adds(sb, ", \"country\": ");
+        add_json(sb, nodes[i]->country);
+        sb_adds(sb, "}");
+    }
+    sb_adds(sb, nn ? "\n  ],\n  \"edges\": [" : "],\n  \"edges\": [");
+    for (size_t i = 0; i < ne; i++) {
+        const gedge *e = edges[i];
+        sb_adds(sb, i ? ",\n    {\"source\": " : "\n    {\"source\": ");
+        add_json(sb, e->source);
+        sb_adds(sb, ", \"relation\": ");
+        add_json(sb, e->relation);
+        sb_adds(sb, ", \"target\": ");
+        add_json(sb, e->target);
+        sb_addf(sb, ", \"count\": %u, \"documents\": [", e->count);
+        for (size_t k = 0; k < e->ndocuments; k++) {
+            if (k)
+                sb_adds(sb, ", ");
+            add_json(sb, e->documents[k]);
+        }
+        sb_adds(sb, "], \"evidence\": [");
+        for (size_t k = 0; k < e->nevidence; k++) {
+            sb_adds(sb, k ? ", {\"document\": " : "{\"document\": ");
+            add_json(sb, e->evidence[k].document);
+            sb_addf(sb, ", \"line\": %u, \"sentence\": ", e->evidence[k].line);
+            add_json(sb, e->evidence[k].sentence);
+            sb_adds(sb, "}");
+        }
+        sb_adds(sb, "]}");
+    }
+    sb_adds(sb, ne ? "\n  ]\n}\n" : "]\n}\n");
+    free(nodes);
+    free(edges);
+}
+
+static void render_tsv(strbuf *sb, const relmap_graph *graph)
+{
+    size_t nn, ne;
+    gnode **nodes = graph_sorted_nodes(graph, &nn);
+    gedge **edges = graph_sorted_edges(graph, &ne);
+    sb_adds(sb, "source\trelation\ttarget\tcount\tdocuments\tsource_type\tsource_country\t"
+                "target_type\ttarget_country\tevidence\n");
+    for (size_t i = 0; i < ne; i++) {
+        const gedge *e = edges[i];
+        const gnode *s = strmap_get(&graph->nodes, e->source);
+        const gnode *t = strmap_get(&graph->nodes, e->target);
+        sb_add_tsv(sb, e->source);
+        sb_addc(sb, '\t');
+        sb_add_tsv(sb, e->relation);
+        sb_addc(sb, '\t');
+        sb_add_tsv(sb, e->target);
+        sb_addf(sb, "\t%u\t", e->count);
+        for (size_t k = 0; k < e->ndocuments; k++) {
+            if (k)
+                sb_addc(sb, ' ');
+            sb_add_tsv(sb, e->documents[k]);
+        }
+        const char *rest[] = {s->type, s->country, t->type, t->country,
+                              e->nevidence ? e->evidence[0].sentence : ""};
+        for (int k = 0; k < 5; k++) {
+            sb_addc(sb, '\t');
+            sb_add_tsv(sb, rest[k]);
+        }
+        sb_addc(sb, '\n');
+    }
+    free(nodes);
+    free(edges);
+}
+
+int relmap_render(char **out, size_t *length, const relmap_graph *graph,
+                  const relmap_rules *rules, relmap_format format, relmap_error *err)
+{
+    *out = NULL;
+    *length = 0;
+    if (format == RELMAP_FORMAT_JSON || format == RELMAP_FORMAT_TSV) {
+        strbuf sb = {0};
+        if (format == RELMAP_FORMAT_JSON)
+            render_json(&sb, graph);
+        else
+            render_tsv(&sb, graph);
+        *length = sb.length;
+        *out = sb_detach(&sb);
+        return 0;
+    }
+    built b = {0};
+    context(); /* the plugins must be registered before any graph is made */
+    build_graph(&b, graph, rules);
+    int rc = format == RELMAP_FORMAT_DOT ? render_dot(out, length, &b, err)
+                                         : render_svg(out, length, &b, err);
+    free_built(&b);
+    return rc;
+}

@@ -1,0 +1,1267 @@
+/*
+ * rules.c - reading rule files and compiling them into a relmap_rules.
+ *
+ * The format is line-oriented (docs/rules.md): a directive and its words;
+ * an indented line continues the one before. Patterns and macro bodies are
+ * PCRE2 with three additions: {SRC} and {TGT} are the slots, which match one
+ * entity mention each; {NAME} expands the macro NAME; a space matches one or
+ * more white-space characters. Every compiled byte remembers the file,
+ * line and column it came from, so PCRE2's errors point into the file.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+/* ----------------------------------------------------------- small helpers */
+
+int is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+size_t alias_key(const char *s, size_t n, char *buf, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && is_word_byte((unsigned char)s[i]); i++) {
+        if (k + 1 < cap) {
+            char c = s[i];
+            buf[k++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        }
+    }
+    buf[k] = '\0';
+    return k;
+}
+
+char *fold_text(const char *s, size_t n, size_t *out_length)
+{
+    strbuf sb = {0};
+    sb_reserve(&sb, n);
+    for (size_t i = 0; i < n;) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        size_t left = n - i;
+        if (left >= 3 && u[0] == 0xE2 && u[1] == 0x80) {
+            unsigned char c = u[2];
+            if (c == 0x98 || c == 0x99 || c == 0x9B || c == 0xB2) { /* ‘ ’ ‛ ′ */
+                sb_addc(&sb, '\'');
+                i += 3;
+                continue;
+            }
+            if (c == 0x9C || c == 0x9D || c == 0x9E || c == 0x9F) { /* “ ” „ ‟ */
+                sb_addc(&sb, '"');
+                i += 3;
+                continue;
+            }
+            if (c <= 0x8A || c == 0xAF || c == 0xA8 || c == 0xA9) { /* spaces, separators */
+                sb_addc(&sb, ' ');
+                i += 3;
+                continue;
+            }
+        }
+        if (left >= 2 && u[0] == 0xC2 && u[1] == 0xA0) {
+            sb_addc(&sb, ' ');
+            i += 2;
+            continue;
+        }
+        if (u[0] == '\n' || u[0] == '\r' || u[0] == '\t') {
+            sb_addc(&sb, ' ');
+            i++;
+            continue;
+        }
+        sb_addc(&sb, (char)u[0]);
+        i++;
+    }
+    if (out_length)
+        *out_length = sb.length;
+    return sb_detach(&sb);
+}
+
+static void wordlist_add(wordlist *list, const char *word)
+{
+    XGROW(list->items, list->cap, list->count + 1);
+    list->items[list->count++] = xstrdup(word);
+}
+
+static void wordlist_free(wordlist *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+}
+
+int wordlist_has(const wordlist *list, const char *word, size_t n)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (strlen(list->items[i]) == n && strncmp(list->items[i], word, n) == 0)
+            return 1;
+    return 0;
+}
+
+int rules_find_entity(const relmap_rules *rules, const char *name)
+{
+    void *v = strmap_get(&rules->entity_index, name);
+    return v ? (int)((intptr_t)v - 1) : -1;
+}
+
+int rules_find_relation(const relmap_rules *rules, const char *name)
+{
+    void *v = strmap_get(&rules->relation_index, name);
+    return v ? (int)((intptr_t)v - 1) : -1;
+}
+
+const int *rules_alias_candidates(const relmap_rules *rules, const char *word, size_t n,
+                                  size_t *count)
+{
+    char key[128];
+    size_t k = alias_key(word, n, key, sizeof key);
+    int *list = k ? strmap_getn(&rules->alias_index, key, k) : NULL;
+    if (!list) {
+        *count = 0;
+        return NULL;
+    }
+    *count = (size_t)list[0];
+    return list + 1;
+}
+
+/* ------------------------------------------------------------ logical lines */
+
+/* A directive with its continuation lines, joined by single spaces; each
+ * byte keeps the line and column it came from. */
+typedef struct logical_line {
+    strbuf text;
+    unsigned *lines, *cols;
+    size_t cap;
+    const char *file;
+    const char *display; /* the name shown in a rule's origin */
+    const char *first_line; /* the physical line, for error carets */
+    size_t first_line_len;
+} logical_line;
+
+static void ll_add(logical_line *ll, const char *s, size_t n, unsigned line, unsigned col)
+{
+    XGROW(ll->lines, ll->cap, ll->text.length + n + 1);
+    ll->cols = xrealloc(ll->cols, ll->cap * sizeof *ll->cols);
+    for (size_t i = 0; i < n; i++) {
+        ll->lines[ll->text.length + i] = line;
+        ll->cols[ll->text.length + i] = col + (unsigned)i;
+    }
+    sb_add(&ll->text, s, n);
+}
+
+typedef struct token {
+    size_t start, end; /* offsets in the logical line */
+    char *value;       /* unquoted and unescaped */
+    int quoted;
+} token;
+
+/* ---------------------------------------------------------------- drafts */
+
+typedef struct source_text {
+    char *text;
+    size_t length;
+    unsigned *lines, *cols;
+    const char *file;
+    const char *display;
+} source_text;
+
+typedef struct macro {
+    char *name;
+    source_text body;
+    unsigned line, column;
+    int used;
+} macro;
+
+typedef struct rule_draft {
+    char *relation;
+    unsigned rel_line, rel_col;
+    int target_mode;
+    source_text pattern;
+    unsigned line;
+} rule_draft;
+
+typedef struct parser {
+    relmap_rules *rules;
+    relmap_error *err;
+    char **stack; /* the include chain, real paths */
+    size_t depth, stack_cap;
+    macro *macros;
+    size_t nmacros, macros_cap;
+    strmap macro_index;
+    rule_draft *drafts;
+    size_t ndrafts, drafts_cap;
+    /* where each alias key was first claimed, for the conflict message */
+    strmap alias_owner; /* folded alias text -> entity index + 1 */
+    char *top_dir;      /* folder of the top-level file, with its '/' */
+} parser;
+
+static int error_at(parser *p, const logical_line *ll, size_t offset, int code,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int error_at(parser *p, const logical_line *ll, size_t offset, int code,
+                    const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    size_t n = ll->text.length;
+    unsigned line = n ? ll->lines[offset < n ? offset : n - 1] : 0;
+    unsigned col = n ? ll->cols[offset < n ? offset : n - 1] + (offset >= n ? 1 : 0) : 1;
+    seterr(p->err, code, ll->file, line, col, "%s", message);
+    return code;
+}
+
+static void source_line_of(relmap_error *err, const char *text, size_t length, unsigned line)
+{
+    const char *s = text, *end = text + length;
+    for (unsigned l = 1; l < line && s < end; l++) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (!nl)
+            return;
+        s = nl + 1;
+    }
+    seterr_source(err, s, (size_t)(end - s));
+}
+
+/* Read the next token from offset *pos; returns 0 at the end of the line,
+ * 1 with a token, or a negative code (unterminated quote). */
+static int next_token(parser *p, const logical_line *ll, size_t *pos, token *tok)
+{
+    const char *s = ll->text.data;
+    size_t n = ll->text.length, i = *pos;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i >= n) {
+        *pos = i;
+        return 0;
+    }
+    strbuf value = {0};
+    tok->start = i;
+    tok->quoted = 0;
+    while (i < n && s[i] != ' ' && s[i] != '\t') {
+        if (s[i] == '"') {
+            size_t open = i++;
+            tok->quoted = 1;
+            for (;;) {
+                if (i >= n) {
+                    sb_free(&value);
+                    return error_at(p, ll, open, RELMAP_ESYNTAX, "unterminated quoted string");
+                }
+                if (s[i] == '\\' && i + 1 < n) {
+                    sb_addc(&value, s[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                if (s[i] == '"') {
+                    i++;
+                    break;
+                }
+                sb_addc(&value, s[i++]);
+            }
+            continue;
+        }
+        sb_addc(&value, s[i++]);
+    }
+    tok->end = i;
+    tok->value = sb_detach(&value);
+    *pos = i;
+    return 1;
+}
+
+/* --------------------------------------------------------------- entities */
+
+static void add_alias(parser *p, int entity_index, const char *text, int kind)
+{
+    relmap_rules *r = p->rules;
+    size_t n;
+    char *folded = fold_text(text, strlen(text), &n);
+    XGROW(r->aliases, r->aliases_cap, r->naliases + 1);
+    r->aliases[r->naliases++] = (alias){folded, n, entity_index, kind};
+}
+
+static int check_alias_owner(parser *p, const logical_line *ll, const token *t, int entity_index)
+{
+    size_t n;
+    char *folded = fold_text(t->value, strlen(t->value), &n);
+    void *owner = strmap_get(&p->alias_owner, folded);
+    int rc = 0;
+    if (owner && (int)((intptr_t)owner - 1) != entity_index) {
+        const entity *e = &p->rules->entities[(intptr_t)owner - 1];
+        rc = error_at(p, ll, t->start, RELMAP_ESYNTAX,
+                      "alias \"%s\" already belongs to entity \"%s\" (declared at %s:%u)",
+                      t->value, e->name, e->file, e->line);
+    } else if (!owner) {
+        strmap_put(&p->alias_owner, folded, (void *)(intptr_t)(entity_index + 1));
+    }
+    free(folded);
+    return rc;
+}
+
+/* alias/demonym lists after an entity's name, or after `alias ENTITY` */
+static int parse_alias_words(parser *p, const logical_line *ll, size_t *pos, int entity_index,
+                             int kind)
+{
+    token t;
+    int rc;
+    while ((rc = next_token(p, ll, pos, &t)) > 0) {
+        if (!t.quoted && strcmp(t.value, "alias") == 0) {
+            kind = ALIAS_NAME;
+        } else if (!t.quoted && strcmp(t.value, "demonym") == 0) {
+            kind = ALIAS_DEMONYM;
+        } else if (kind < 0) {
+            rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
+                          "unexpected '%s'; expected 'of', 'alias' or 'demonym'", t.value);
+            free(t.value);
+            return rc;
+        } else if (!t.value[0]) {
+            rc = error_at(p, ll, t.start, RELMAP_ESYNTAX, "empty alias");
+            free(t.value);
+            return rc;
+        } else {
+            if ((rc = check_alias_owner(p, ll, &t, entity_index)) < 0) {
+                free(t.value);
+                return rc;
+            }
+            add_alias(p, entity_index, t.value, kind);
+        }
+        free(t.value);
+    }
+    return rc;
+}
+
+static int parse_entity(parser *p, const logical_line *ll, size_t pos)
+{
+    relmap_rules *r = p->rules;
+    token type, name;
+    int rc = next_token(p, ll, &pos, &type);
+    if (rc <= 0)
+        return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
+                                      "entity needs a type and a name: entity TYPE \"Name\"");
+    rc = next_token(p, ll, &pos, &name);
+    if (rc <= 0) {
+        free(type.value);
+        return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
+                                      "entity needs a name after its type");
+    }
+    if (rules_find_entity(r, name.value) >= 0) {
+        const entity *e = &r->entities[rules_find_entity(r, name.value)];
+        rc = error_at(p, ll, name.start, RELMAP_ESYNTAX,
+                      "entity \"%s\" is already declared at %s:%u", name.value, e->file, e->line);
+        free(type.value);
+        free(name.value);
+        return rc;
+    }
+    int index = (int)r->nentities;
+    XGROW(r->entities, r->entities_cap, r->nentities + 1);
+    entity *e = &r->entities[r->nentities++];
+    *e = (entity){name.value, type.value, NULL, -1, index, ll->file,
+                  ll->lines[name.start], ll->cols[name.start]};
+    strmap_put(&r->entity_index, name.value, (void *)(intptr_t)(index + 1));
+    if ((rc = check_alias_owner(p, ll, &name, index)) < 0)
+        return rc;
+    add_alias(p, index, name.value, ALIAS_NAME);
+
+    /* optional: of "Parent" */
+    size_t save = pos;
+    token t;
+    rc = next_token(p, ll, &pos, &t);
+    if (rc < 0)
+        return rc;
+    if (rc > 0 && !t.quoted && strcmp(t.value, "of") == 0) {
+        free(t.value);
+        token parent;
+        rc = next_token(p, ll, &pos, &parent);
+        if (rc <= 0)
+            return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
+                                          "'of' needs the name of the entity this one belongs to");
+        e->parent = parent.value;
+        /* remember where, to report an undeclared parent later */
+        e->line = ll->lines[parent.start];
+        e->column = ll->cols[parent.start];
+    } else {
+        if (rc > 0)
+            free(t.value);
+        pos = save;
+    }
+    return parse_alias_words(p, ll, &pos, index, -1);
+}
+
+/* ------------------------------------------------------------- relations */
+
+static const char *const palette[] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e",
+                                      "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
+
+static int parse_relation(parser *p, const logical_line *ll, size_t pos)
+{
+    relmap_rules *r = p->rules;
+    token name;
+    int rc = next_token(p, ll, &pos, &name);
+    if (rc <= 0)
+        return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX, "relation needs a name");
+    if (rules_find_relation(r, name.value) >= 0) {
+        const relation *old = &r->relations[rules_find_relation(r, name.value)];
+        rc = error_at(p, ll, name.start, RELMAP_ESYNTAX,
+                      "relation '%s' is already declared at %s:%u", name.value, old->file,
+                      old->line);
+        free(name.value);
+        return rc;
+    }
+    for (const char *c = name.value; *c; c++) {
+        if (!is_word_byte((unsigned char)*c) && *c != '-' && *c != '_') {
+            rc = error_at(p, ll, name.start, RELMAP_ESYNTAX,
+                          "relation name '%s' may hold only letters, digits, '-' and '_'",
+                          name.value);
+            free(name.value);
+            return rc;
+        }
+    }
+    relation rel = {name.value, NULL, NULL, NULL, ll->file, ll->lines[name.start], 0};
+    token t;
+    while ((rc = next_token(p, ll, &pos, &t)) > 0) {
+        char *eq = strchr(t.value, '=');
+        char **slot = NULL;
+        if (eq) {
+            size_t k = (size_t)(eq - t.value);
+            if (k == 5 && strncmp(t.value, "color", 5) == 0)
+                slot = &rel.color;
+            else if (k == 6 && strncmp(t.value, "colour", 6) == 0)
+                slot = &rel.color;
+            else if (k == 5 && strncmp(t.value, "style", 5) == 0)
+                slot = &rel.style;
+            else if (k == 5 && strncmp(t.value, "label", 5) == 0)
+                slot = &rel.label;
+        }
+        if (!slot) {
+            rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
+                          "unknown relation attribute '%s'; expected color=, style= or label=",
+                          t.value);
+            free(t.value);
+            break;
+        }
+        if (*slot)
+            free(*slot);
+        *slot = xstrdup(eq + 1);
+        if (slot == &rel.style && strcmp(*slot, "solid") && strcmp(*slot, "dashed")
+            && strcmp(*slot, "dotted") && strcmp(*slot, "bold")) {
+            rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
+                          "unknown style '%s'; expected solid, dashed, dotted or bold", *slot);
+            free(t.value);
+            break;
+        }
+        free(t.value);
+    }
+    if (!rel.color)
+        rel.color = xstrdup(palette[r->nrelations % (sizeof palette / sizeof *palette)]);
+    if (!rel.style)
+        rel.style = xstrdup("solid");
+    if (!rel.label)
+        rel.label = xstrdup(rel.name);
+    XGROW(r->relations, r->relations_cap, r->nrelations + 1);
+    r->relations[r->nrelations] = rel;
+    strmap_put(&r->relation_index, rel.name, (void *)(intptr_t)(r->nrelations + 1));
+    r->nrelations++;
+    return rc < 0 ? rc : 0;
+}
+
+/* ------------------------------------------------------- macros and rules */
+
+static void take_source(source_text *st, const logical_line *ll, size_t from)
+{
+    size_t n = ll->text.length - from;
+    while (n && (ll->text.data[from + n - 1] == ' ' || ll->text.data[from + n - 1] == '\t'))
+        n--;
+    st->text = xstrndup(ll->text.data + from, n);
+    st->length = n;
+    st->lines = xmalloc((n + 1) * sizeof *st->lines);
+    st->cols = xmalloc((n + 1) * sizeof *st->cols);
+    for (size_t i = 0; i < n; i++) {
+        st->lines[i] = ll->lines[from + i];
+        st->cols[i] = ll->cols[from + i];
+    }
+    /* one past the end: just after the last byte */
+    st->lines[n] = n ? st->lines[n - 1] : ll->lines[ll->text.length ? ll->text.length - 1 : 0];
+    st->cols[n] = n ? st->cols[n - 1] + 1 : ll->cols[ll->text.length ? ll->text.length - 1 : 0] + 1;
+    st->file = ll->file;
+    st->display = ll->display;
+}
+
+static void source_free(source_text *st)
+{
+    free(st->text);
+    free(st->lines);
+    free(st->cols);
+}
+
+static int is_macro_name(const char *s, size_t n)
+{
+    if (!n || !(s[0] >= 'A' && s[0] <= 'Z'))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static int is_builtin(const char *s, size_t n)
+{
+    return (n == 3 && (!strncmp(s, "SRC", 3) || !strncmp(s, "TGT", 3) || !strncmp(s, "ENT", 3)))
+           || (n == 6 && !strncmp(s, "NOTENT", 6));
+}
+
+static int parse_macro(parser *p, const logical_line *ll, size_t pos)
+{
+    token name;
+    int rc = next_token(p, ll, &pos, &name);
+    if (rc <= 0)
+        return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
+                                      "macro needs a name and a body: macro NAME pattern");
+    if (!is_macro_name(name.value, strlen(name.value)) || is_builtin(name.value, strlen(name.value))) {
+        rc = error_at(p, ll, name.start, RELMAP_ESYNTAX,
+                      is_builtin(name.value, strlen(name.value))
+                          ? "'%s' is a built-in slot and cannot be a macro name"
+                          : "macro name '%s' must be upper case: letters, digits and '_'",
+                      name.value);
+        free(name.value);
+        return rc;
+    }
+    macro *old = strmap_get(&p->macro_index, name.value);
+    if (old) {
+        rc = error_at(p, ll, name.start, RELMAP_ESYNTAX,
+                      "macro %s is already defined at %s:%u:%u", name.value, old->body.file,
+                      old->line, old->column);
+        free(name.value);
+        return rc;
+    }
+    while (pos < ll->text.length && ll->text.data[pos] == ' ')
+        pos++;
+    if (pos >= ll->text.length) {
+        rc = error_at(p, ll, pos, RELMAP_ESYNTAX, "macro %s has no body", name.value);
+        free(name.value);
+        return rc;
+    }
+    XGROW(p->macros, p->macros_cap, p->nmacros + 1);
+    macro *m = &p->macros[p->nmacros++];
+    memset(m, 0, sizeof *m);
+    m->name = name.value;
+    m->line = ll->lines[name.start];
+    m->column = ll->cols[name.start];
+    take_source(&m->body, ll, pos);
+    /* the index points into p->macros, which may move: store the index */
+    strmap_put(&p->macro_index, name.value, (void *)(intptr_t)p->nmacros);
+    return 0;
+}
+
+static macro *find_macro(parser *p, const char *name, size_t n)
+{
+    void *v = strmap_getn(&p->macro_index, name, n);
+    return v ? &p->macros[(intptr_t)v - 1] : NULL;
+}
+
+static int parse_rule(parser *p, const logical_line *ll, size_t pos)
+{
+    token rel;
+    int rc = next_token(p, ll, &pos, &rel);
+    if (rc <= 0)
+        return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
+                                      "rule needs a relation and a pattern: rule RELATION: PATTERN");
+    int target_mode = TARGET_SLOT;
+    size_t colon = 0;
+    /* "rule accuses: ..." or "rule accuses target=actor : ..." */
+    char *c = strchr(rel.value, ':');
+    if (c && !rel.quoted) {
+        colon = rel.start + (size_t)(c - rel.value);
+        *c = '\0';
+        if (c[1]) {
+            rc = error_at(p, ll, colon + 1, RELMAP_ESYNTAX, "put a space after ':'");
+            free(rel.value);
+            return rc;
+        }
+    } else {
+        token t;
+        while ((rc = next_token(p, ll, &pos, &t)) > 0) {
+            int last = t.value[strlen(t.value) - 1] == ':';
+            if (last)
+                t.value[strlen(t.value) - 1] = '\0';
+            if (!t.value[0]) {
+                /* a lone ':' */
+            } else if (!strcmp(t.value, "target=actor")) {
+                target_mode = TARGET_ACTOR;
+            } else if (!strcmp(t.value, "reciprocal")) {
+                target_mode = TARGET_RECIPROCAL;
+            } else {
+                rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
+                              "unknown rule option '%s'; expected target=actor or reciprocal, "
+                              "then ':' and the pattern", t.value);
+                free(t.value);
+                free(rel.value);
+                return rc;
+            }
+            free(t.value);
+            if (last) {
+                colon = t.end - 1;
+                break;
+            }
+        }
+        if (rc < 0) {
+            free(rel.value);
+            return rc;
+        }
+        if (!colon) {
+            rc = error_at(p, ll, pos, RELMAP_ESYNTAX,
+                          "missing ':' between the relation and the pattern");
+            free(rel.value);
+            return rc;
+        }
+    }
+    size_t from = colon + 1;
+    while (from < ll->text.length && ll->text.data[from] == ' ')
+        from++;
+    if (from >= ll->text.length) {
+        rc = error_at(p, ll, from, RELMAP_ESYNTAX, "rule has an empty pattern");
+        free(rel.value);
+        return rc;
+    }
+    XGROW(p->drafts, p->drafts_cap, p->ndrafts + 1);
+    rule_draft *d = &p->drafts[p->ndrafts++];
+    memset(d, 0, sizeof *d);
+    d->relation = rel.value;
+    d->rel_line = ll->lines[rel.start];
+    d->rel_col = ll->cols[rel.start];
+    d->target_mode = target_mode;
+    d->line = ll->lines[0];
+    take_source(&d->pattern, ll, from);
+    return 0;
+}
+
+static int parse_words(parser *p, const logical_line *ll, size_t pos, wordlist *list,
+                       const char *directive)
+{
+    token t;
+    int rc, any = 0;
+    while ((rc = next_token(p, ll, &pos, &t)) > 0) {
+        wordlist_add(list, t.value);
+        free(t.value);
+        any = 1;
+    }
+    if (rc < 0)
+        return rc;
+    return any ? 0 : error_at(p, ll, pos, RELMAP_ESYNTAX, "%s needs at least one word", directive);
+}
+
+static int parse_file(parser *p, const char *path, const logical_line *from, size_t from_offset);
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+}
+
+static int parse_include(parser *p, const logical_line *ll, size_t pos)
+{
+    token t;
+    int rc = next_token(p, ll, &pos, &t);
+    if (rc <= 0)
+        return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX, "include needs a file name");
+    char *path;
+    if (t.value[0] == '/') {
+        path = xstrdup(t.value);
+    } else {
+        char *dir = dir_of(ll->file);
+        strbuf sb = {0};
+        sb_addf(&sb, "%s/%s", dir, t.value);
+        free(dir);
+        path = sb_detach(&sb);
+    }
+    rc = parse_file(p, path, ll, t.start);
+    free(path);
+    free(t.value);
+    return rc;
+}
+
+static int parse_directive(parser *p, const logical_line *ll)
+{
+    size_t pos = 0;
+    token d;
+    int rc = next_token(p, ll, &pos, &d);
+    if (rc <= 0)
+        return rc;
+    const char *w = d.value;
+    if (!strcmp(w, "include"))
+        rc = parse_include(p, ll, pos);
+    else if (!strcmp(w, "relation"))
+        rc = parse_relation(p, ll, pos);
+    else if (!strcmp(w, "entity"))
+        rc = parse_entity(p, ll, pos);
+    else if (!strcmp(w, "alias")) {
+        token name;
+        rc = next_token(p, ll, &pos, &name);
+        if (rc <= 0) {
+            rc = rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
+                                        "alias needs an entity name and its aliases");
+        } else {
+            int e = rules_find_entity(p->rules, name.value);
+            if (e < 0)
+                rc = error_at(p, ll, name.start, RELMAP_ESYNTAX,
+                              "alias for an undeclared entity \"%s\"", name.value);
+            else
+                rc = parse_alias_words(p, ll, &pos, e, ALIAS_NAME);
+            free(name.value);
+        }
+    } else if (!strcmp(w, "macro"))
+        rc = parse_macro(p, ll, pos);
+    else if (!strcmp(w, "rule"))
+        rc = parse_rule(p, ll, pos);
+    else if (!strcmp(w, "title"))
+        rc = parse_words(p, ll, pos, &p->rules->titles, w);
+    else if (!strcmp(w, "government-noun"))
+        rc = parse_words(p, ll, pos, &p->rules->government_nouns, w);
+    else if (!strcmp(w, "group-noun"))
+        rc = parse_words(p, ll, pos, &p->rules->group_nouns, w);
+    else if (!strcmp(w, "role"))
+        rc = parse_words(p, ll, pos, &p->rules->roles, w);
+    else
+        rc = error_at(p, ll, d.start, RELMAP_ESYNTAX,
+                      "unknown directive '%s'; expected include, relation, entity, alias, macro, "
+                      "rule, title, government-noun, group-noun or role", w);
+    free(d.value);
+    return rc;
+}
+
+static int parse_text(parser *p, const char *file, const char *display, const char *text,
+                      size_t length)
+{
+    const char *s = text, *end = text + length;
+    unsigned line = 0;
+    logical_line ll = {0};
+    ll.file = file;
+    ll.display = display;
+    int rc = 0, open = 0;
+    while (s < end || open) {
+        const char *nl = s < end ? memchr(s, '\n', (size_t)(end - s)) : NULL;
+        const char *eol = nl ? nl : end;
+        int at_end = s >= end;
+        line++;
+        size_t n = (size_t)(eol - s);
+        if (n && s[n - 1] == '\r')
+            n--;
+        size_t indent = 0;
+        while (indent < n && (s[indent] == ' ' || s[indent] == '\t'))
+            indent++;
+        int blank = indent == n;
+        int comment = !blank && s[indent] == '#';
+        int continuation = !at_end && !blank && !comment && indent > 0;
+        if (open && (at_end || !continuation) && !(comment && indent > 0)) {
+            rc = parse_directive(p, &ll);
+            if (rc < 0) {
+                if (p->err && !p->err->source_line[0])
+                    source_line_of(p->err, text, length, p->err->line);
+                break;
+            }
+            open = 0;
+        }
+        if (at_end)
+            break;
+        if (!blank && !comment) {
+            if (continuation && !open) {
+                seterr(p->err, RELMAP_ESYNTAX, file, line, (unsigned)indent + 1,
+                       "indented line continues nothing: a directive starts at column 1");
+                seterr_source(p->err, s, n);
+                rc = RELMAP_ESYNTAX;
+                break;
+            }
+            if (!continuation) {
+                sb_clear(&ll.text);
+                ll.first_line = s;
+                ll.first_line_len = n;
+                open = 1;
+            } else {
+                ll_add(&ll, " ", 1, line, (unsigned)indent);
+            }
+            ll_add(&ll, s + indent, n - indent, line, (unsigned)indent + 1);
+        }
+        s = nl ? nl + 1 : end;
+    }
+    sb_free(&ll.text);
+    free(ll.lines);
+    free(ll.cols);
+    return rc;
+}
+
+static int parse_file(parser *p, const char *path, const logical_line *from, size_t from_offset)
+{
+    char *real = realpath(path, NULL);
+    if (!real) {
+        int saved = errno;
+        if (from) {
+            int rc = error_at(p, from, from_offset, RELMAP_EIO, "cannot include \"%s\": %s", path,
+                              strerror(saved));
+            return rc;
+        }
+        return seterr(p->err, RELMAP_EIO, path, 0, 0, "cannot read rules: %s", strerror(saved));
+    }
+    for (size_t i = 0; i < p->depth; i++) {
+        if (!strcmp(p->stack[i], real)) {
+            int rc = error_at(p, from, from_offset, RELMAP_ESYNTAX,
+                              "include cycle: \"%s\" is already being read", path);
+            free(real);
+            return rc;
+        }
+    }
+    char *text;
+    size_t length;
+    relmap_error io;
+    if (read_file(path, &text, &length, &io) < 0) {
+        free(real);
+        if (from)
+            return error_at(p, from, from_offset, RELMAP_EIO, "cannot include \"%s\": %s", path,
+                            io.message);
+        if (p->err)
+            *p->err = io;
+        return RELMAP_EIO;
+    }
+    XGROW(p->stack, p->stack_cap, p->depth + 1);
+    p->stack[p->depth++] = real;
+    if (!from) {
+        free(p->top_dir);
+        char *dir = dir_of(path);
+        strbuf sb = {0};
+        sb_addf(&sb, "%s/", dir);
+        free(dir);
+        p->top_dir = sb_detach(&sb);
+    }
+    /* origins are shown relative to the top-level file's folder, so that
+     * extract's output does not depend on where the rules are installed */
+    size_t top = strlen(p->top_dir);
+    const char *display = !strncmp(path, p->top_dir, top) ? path + top : path;
+    wordlist_add(&p->rules->files, path);
+    const char *file = p->rules->files.items[p->rules->files.count - 1];
+    wordlist_add(&p->rules->files, display);
+    display = p->rules->files.items[p->rules->files.count - 1];
+    int rc = parse_text(p, file, display, text, length);
+    p->depth--;
+    free(real);
+    free(text);
+    return rc;
+}
+
+/* -------------------------------------------------------------- compiling */
+
+typedef struct origin {
+    const char *file;
+    unsigned line, column;
+    const char *macro; /* the macro whose body this byte came from, or NULL */
+} origin;
+
+typedef struct expansion {
+    strbuf out;
+    origin *origins;
+    size_t cap;
+    int has_src, has_tgt;
+} expansion;
+
+static void emit_bytes(expansion *x, const char *s, size_t n, origin o)
+{
+    XGROW(x->origins, x->cap, x->out.length + n + 1);
+    for (size_t i = 0; i < n; i++)
+        x->origins[x->out.length + i] = o;
+    sb_add(&x->out, s, n);
+}
+
+static origin origin_of(const source_text *st, size_t i, const char *macro_name)
+{
+    return (origin){st->file, st->lines[i], st->cols[i], macro_name};
+}
+
+static int expand(parser *p, const source_text *st, const char *macro_name, expansion *x,
+                  int depth, const char **chain)
+{
+    const char *s = st->text;
+    size_t n = st->length;
+    for (size_t i = 0; i < n;) {
+        origin o = origin_of(st, i, macro_name);
+        char c = s[i];
+        if (c == '\\' && i + 1 < n) {
+            size_t j = i + 2;
+            if (strchr("pPxoNgk", s[i + 1]) && j < n && s[j] == '{') {
+                while (j < n && s[j] != '}')
+                    j++;
+                if (j < n)
+                    j++;
+            }
+            emit_bytes(x, s + i, j - i, o);
+            i = j;
+            continue;
+        }
+        if (c == '[') { /* a character class goes through untouched */
+            size_t j = i + 1;
+            if (j < n && s[j] == '^')
+                j++;
+            if (j < n && s[j] == ']')
+                j++;
+            while (j < n && s[j] != ']') {
+                if (s[j] == '\\' && j + 1 < n)
+                    j++;
+                else if (s[j] == '[' && j + 1 < n && s[j + 1] == ':') {
+                    const char *close = strstr(s + j + 2, ":]");
+                    if (close && (size_t)(close - s) < n)
+                        j = (size_t)(close - s) + 1;
+                }
+                j++;
+            }
+            if (j < n)
+                j++;
+            emit_bytes(x, s + i, j - i, o);
+            i = j;
+            continue;
+        }
+        if (c == ' ' || c == '\t') {
+            size_t j = i;
+            while (j < n && (s[j] == ' ' || s[j] == '\t'))
+                j++;
+            emit_bytes(x, "\\s+", 3, o);
+            i = j;
+            continue;
+        }
+        if (c == '{') {
+            size_t j = i + 1;
+            while (j < n && s[j] != '}' && j - i < 64)
+                j++;
+            if (j < n && s[j] == '}' && is_macro_name(s + i + 1, j - i - 1)) {
+                const char *name = s + i + 1;
+                size_t k = j - i - 1;
+                if (k == 3 && !strncmp(name, "SRC", 3)) {
+                    emit_bytes(x, "(?<src>" MENTION_CLASS ")", strlen("(?<src>" MENTION_CLASS ")"), o);
+                    x->has_src = 1;
+                } else if (k == 3 && !strncmp(name, "TGT", 3)) {
+                    emit_bytes(x, "(?<tgt>" MENTION_CLASS ")", strlen("(?<tgt>" MENTION_CLASS ")"), o);
+                    x->has_tgt = 1;
+                } else if (k == 3 && !strncmp(name, "ENT", 3)) {
+                    emit_bytes(x, MENTION_CLASS, strlen(MENTION_CLASS), o);
+                } else if (k == 6 && !strncmp(name, "NOTENT", 6)) {
+                    emit_bytes(x, NOT_MENTION_CLASS, strlen(NOT_MENTION_CLASS), o);
+                } else {
+                    macro *m = find_macro(p, name, k);
+                    if (!m) {
+                        return seterr(p->err, RELMAP_ESYNTAX, st->file, o.line, o.column,
+                                      "undefined macro %.*s", (int)k, name);
+                    }
+                    for (int d = 0; d < depth; d++) {
+                        if (!strcmp(chain[d], m->name))
+                            return seterr(p->err, RELMAP_ESYNTAX, st->file, o.line, o.column,
+                                          "macro %s refers to itself", m->name);
+                    }
+                    if (depth >= 32)
+                        return seterr(p->err, RELMAP_ESYNTAX, st->file, o.line, o.column,
+                                      "macros nest more than 32 deep");
+                    m->used = 1;
+                    chain[depth] = m->name;
+                    emit_bytes(x, "(?:", 3, o);
+                    int rc = expand(p, &m->body, m->name, x, depth + 1, chain);
+                    if (rc < 0)
+                        return rc;
+                    emit_bytes(x, ")", 1, o);
+                }
+                i = j + 1;
+                continue;
+            }
+        }
+        emit_bytes(x, s + i, 1, o);
+        i++;
+    }
+    return 0;
+}
+
+static void collect_groups(pcre2_code *code, const char *name, int *groups, int *count)
+{
+    PCRE2_SPTR first, last;
+    int size = pcre2_substring_nametable_scan(code, (PCRE2_SPTR)name, &first, &last);
+    *count = 0;
+    if (size <= 0)
+        return;
+    for (PCRE2_SPTR e = first; e <= last && *count < 8; e += size)
+        groups[(*count)++] = (e[0] << 8) | e[1];
+}
+
+static int compile_draft(parser *p, rule_draft *d)
+{
+    relmap_rules *r = p->rules;
+    int rel = rules_find_relation(r, d->relation);
+    if (rel < 0)
+        return seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->rel_line, d->rel_col,
+                      "relation '%s' is not declared (add: relation %s)", d->relation, d->relation);
+    expansion x = {0};
+    const char *chain[33];
+    int rc = expand(p, &d->pattern, NULL, &x, 0, chain);
+    if (rc < 0)
+        goto done;
+    if (d->target_mode == TARGET_RECIPROCAL) {
+        if (x.has_src || x.has_tgt) {
+            rc = seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->pattern.lines[0],
+                        d->pattern.cols[0],
+                        "a reciprocal rule joins the last two parties named: remove {SRC} and {TGT}");
+            goto done;
+        }
+    } else if (!x.has_src) {
+        rc = seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->pattern.lines[0],
+                    d->pattern.cols[0], "pattern has no {SRC} slot");
+        goto done;
+    } else if (!x.has_tgt && d->target_mode == TARGET_SLOT) {
+        rc = seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->pattern.lines[0],
+                    d->pattern.cols[0],
+                    "pattern has no {TGT} slot (or mark the rule target=actor)");
+        goto done;
+    } else if (x.has_tgt && d->target_mode == TARGET_ACTOR) {
+        rc = seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->pattern.lines[0],
+                    d->pattern.cols[0], "a target=actor rule takes its target from context: remove {TGT}");
+        goto done;
+    }
+    int code;
+    PCRE2_SIZE offset;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)x.out.data, x.out.length,
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DUPNAMES
+                                       | PCRE2_MATCH_INVALID_UTF,
+                                   &code, &offset, NULL);
+    if (!re) {
+        PCRE2_UCHAR message[256];
+        pcre2_get_error_message(code, message, sizeof message);
+        origin o = offset < x.out.length ? x.origins[offset]
+                   : x.out.length     ? x.origins[x.out.length - 1]
+                                      : (origin){d->pattern.file, d->line, 1, NULL};
+        if (offset >= x.out.length && x.out.length)
+            o.column++;
+        if (o.macro)
+            rc = seterr(p->err, RELMAP_EPATTERN, o.file, o.line, o.column,
+                        "in macro %s: %s", o.macro, (const char *)message);
+        else
+            rc = seterr(p->err, RELMAP_EPATTERN, o.file, o.line, o.column, "%s",
+                        (const char *)message);
+        goto done;
+    }
+    /* JIT is an optimisation: when it fails the interpreter still works */
+    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    XGROW(r->rules, r->rules_cap, r->nrules + 1);
+    rule *ru = &r->rules[r->nrules++];
+    memset(ru, 0, sizeof *ru);
+    ru->relation = rel;
+    ru->code = re;
+    ru->file = d->pattern.file;
+    ru->line = d->line;
+    strbuf origin_name = {0};
+    sb_addf(&origin_name, "%s:%u", d->pattern.display, d->line);
+    ru->origin = sb_detach(&origin_name);
+    ru->target_mode = d->target_mode;
+    collect_groups(re, "src", ru->src_groups, &ru->nsrc);
+    collect_groups(re, "tgt", ru->tgt_groups, &ru->ntgt);
+    r->relations[rel].patterns++;
+done:
+    sb_free(&x.out);
+    free(x.origins);
+    return rc;
+}
+
+static const alias *sort_base;
+
+static int by_length_desc(const void *a, const void *b)
+{
+    const alias *x = &sort_base[*(const int *)a], *y = &sort_base[*(const int *)b];
+    if (x->length != y->length)
+        return x->length < y->length ? 1 : -1;
+    return *(const int *)a - *(const int *)b;
+}
+
+static void build_alias_index(relmap_rules *r)
+{
+    /* group alias indices by their first word */
+    strmap groups = {0};
+    typedef struct ilist { int *items; size_t n, cap; } ilist;
+    for (size_t i = 0; i < r->naliases; i++) {
+        char key[128];
+        if (!alias_key(r->aliases[i].text, r->aliases[i].length, key, sizeof key))
+            continue;
+        ilist *l = strmap_get(&groups, key);
+        if (!l) {
+            l = xcalloc(1, sizeof *l);
+            strmap_put(&groups, key, l);
+        }
+        XGROW(l->items, l->cap, l->n + 1);
+        l->items[l->n++] = (int)i;
+    }
+    sort_base = r->aliases;
+    for (size_t i = 0; i < groups.capacity; i++) {
+        strmap_entry *e = &groups.slots[i];
+        if (!e->key)
+            continue;
+        ilist *l = e->value;
+        qsort(l->items, l->n, sizeof *l->items, by_length_desc);
+        int *packed = xmalloc((l->n + 1) * sizeof *packed);
+        packed[0] = (int)l->n;
+        memcpy(packed + 1, l->items, l->n * sizeof *packed);
+        strmap_put(&r->alias_index, e->key, packed);
+        free(l->items);
+        free(l);
+    }
+    strmap_free(&groups, NULL);
+}
+
+static int resolve_parents(parser *p)
+{
+    relmap_rules *r = p->rules;
+    for (size_t i = 0; i < r->nentities; i++) {
+        entity *e = &r->entities[i];
+        if (!e->parent)
+            continue;
+        e->parent_index = rules_find_entity(r, e->parent);
+        if (e->parent_index < 0)
+            return seterr(p->err, RELMAP_ESYNTAX, e->file, e->line, e->column,
+                          "entity \"%s\" belongs to \"%s\", which is not declared", e->name,
+                          e->parent);
+    }
+    for (size_t i = 0; i < r->nentities; i++) {
+        int at = (int)i;
+        size_t steps = 0;
+        while (r->entities[at].parent_index >= 0 && steps++ <= r->nentities)
+            at = r->entities[at].parent_index;
+        if (steps > r->nentities)
+            return seterr(p->err, RELMAP_ESYNTAX, r->entities[i].file, r->entities[i].line,
+                          r->entities[i].column, "entity \"%s\" belongs to itself through \"%s\"",
+                          r->entities[i].name, r->entities[i].parent);
+        r->entities[i].root = at;
+    }
+    return 0;
+}
+
+static void parser_free(parser *p)
+{
+    for (size_t i = 0; i < p->nmacros; i++) {
+        free(p->macros[i].name);
+        source_free(&p->macros[i].body);
+    }
+    free(p->macros);
+    strmap_free(&p->macro_index, NULL);
+    for (size_t i = 0; i < p->ndrafts; i++) {
+        free(p->drafts[i].relation);
+        source_free(&p->drafts[i].pattern);
+    }
+    free(p->drafts);
+    for (size_t i = 0; i < p->depth; i++)
+        free(p->stack[i]);
+    free(p->stack);
+    strmap_free(&p->alias_owner, NULL);
+    free(p->top_dir);
+}
+
+static int finish(parser *p)
+{
+    int rc = resolve_parents(p);
+    for (size_t i = 0; rc == 0 && i < p->ndrafts; i++)
+        rc = compile_draft(p, &p->drafts[i]);
+    if (rc == 0)
+        build_alias_index(p->rules);
+    return rc;
+}
+
+/* Attach the offending line of the file an error names, when it has none. */
+static void attach_source_line(relmap_error *err)
+{
+    if (!err || err->source_line[0] || !err->file[0] || !err->line)
+        return;
+    char *text;
+    size_t length;
+    relmap_error ignored;
+    if (read_file(err->file, &text, &length, &ignored) == 0) {
+        source_line_of(err, text, length, err->line);
+        free(text);
+    }
+}
+
+int relmap_rules_load(relmap_rules **out, const char *const *paths, size_t npaths,
+                      relmap_error *err)
+{
+    *out = NULL;
+    relmap_error_clear(err);
+    relmap_rules *r = xcalloc(1, sizeof *r);
+    parser p = {0};
+    p.rules = r;
+    p.err = err;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < npaths; i++)
+        rc = parse_file(&p, paths[i], NULL, 0);
+    if (rc == 0)
+        rc = finish(&p);
+    parser_free(&p);
+    if (rc < 0) {
+        attach_source_line(err);
+        relmap_rules_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int relmap_rules_load_string(relmap_rules **out, const char *name, const char *text,
+                             relmap_error *err)
+{
+    *out = NULL;
+    relmap_error_clear(err);
+    relmap_rules *r = xcalloc(1, sizeof *r);
+    parser p = {0};
+    p.rules = r;
+    p.err = err;
+    wordlist_add(&r->files, name);
+    p.top_dir = xstrdup("./");
+    int rc = parse_text(&p, r->files.items[0], r->files.items[0], text, strlen(text));
+    if (rc == 0)
+        rc = finish(&p);
+    parser_free(&p);
+    if (rc < 0) {
+        if (err && !err->source_line[0] && err->line && !strcmp(err->file, name))
+            source_line_of(err, text, strlen(text), err->line);
+        relmap_rules_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void relmap_rules_free(relmap_rules *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nentities; i++) {
+        free(r->entities[i].name);
+        free(r->entities[i].type);
+        free(r->entities[i].parent);
+    }
+    free(r->entities);
+    strmap_free(&r->entity_index, NULL);
+    for (size_t i = 0; i < r->naliases; i++)
+        free(r->aliases[i].text);
+    free(r->aliases);
+    strmap_free(&r->alias_index, free);
+    for (size_t i = 0; i < r->nrelations; i++) {
+        free(r->relations[i].name);
+        free(r->relations[i].color);
+        free(r->relations[i].style);
+        free(r->relations[i].label);
+    }
+    free(r->relations);
+    strmap_free(&r->relation_index, NULL);
+    for (size_t i = 0; i < r->nrules; i++) {
+        pcre2_code_free(r->rules[i].code);
+        free(r->rules[i].origin);
+    }
+    free(r->rules);
+    wordlist_free(&r->titles);
+    wordlist_free(&r->government_nouns);
+    wordlist_free(&r->group_nouns);
+    wordlist_free(&r->roles);
+    wordlist_free(&r->files);
+    free(r);
+}
+
+size_t relmap_rules_relation_count(const relmap_rules *r) { return r ? r->nrelations : 0; }
+size_t relmap_rules_entity_count(const relmap_rules *r) { return r ? r->nentities : 0; }
+size_t relmap_rules_pattern_count(const relmap_rules *r) { return r ? r->nrules : 0; }

@@ -1,0 +1,113 @@
+/*
+ * rules.h - the compiled rule set, shared by the parser (rules.c), the
+ * mention finder (mentions.c), the matcher (match.c) and the renderer.
+ */
+#ifndef RELMAP_RULES_H
+#define RELMAP_RULES_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "util.h"
+
+/* Entity mentions are replaced, in the text the patterns see, by one private
+ * use code point each: U+E000 + the mention's index in its sentence. */
+#define MENTION_BASE 0xE000u
+#define MENTION_MAX 6400u
+#define MENTION_CLASS "[\\x{E000}-\\x{F8FF}]"
+#define NOT_MENTION_CLASS "[^\\x{E000}-\\x{F8FF}]"
+
+typedef struct entity {
+    char *name;
+    char *type;   /* country, person, agency, organisation, group ... */
+    char *parent; /* the declared name it belongs to, or NULL */
+    int parent_index; /* resolved after loading, -1 when none */
+    int root;         /* the top of the parent chain (itself when none) */
+    const char *file;
+    unsigned line, column;
+} entity;
+
+enum alias_kind { ALIAS_NAME, ALIAS_DEMONYM };
+
+typedef struct alias {
+    char *text;   /* as written, curly quotes folded to ASCII */
+    size_t length;
+    int entity;
+    int kind;
+} alias;
+
+typedef struct relation {
+    char *name;
+    char *color;
+    char *style;
+    char *label;
+    const char *file;
+    unsigned line;
+    unsigned patterns;
+} relation;
+
+enum target_mode {
+    TARGET_SLOT,     /* the {TGT} slot */
+    TARGET_ACTOR,    /* whoever last acted on the source in this document */
+    TARGET_RECIPROCAL /* the last two parties named, both ways */
+};
+
+typedef struct rule {
+    int relation;
+    pcre2_code *code;
+    const char *file;
+    unsigned line;
+    char *origin; /* "file:line" */
+    int target_mode;
+    int src_groups[8], tgt_groups[8]; /* group numbers of the slots */
+    int nsrc, ntgt;
+} rule;
+
+typedef struct wordlist {
+    char **items;
+    size_t count, cap;
+} wordlist;
+
+struct relmap_rules {
+    entity *entities;
+    size_t nentities, entities_cap;
+    strmap entity_index; /* name -> index + 1 */
+
+    alias *aliases;
+    size_t naliases, aliases_cap;
+    /* lower-cased first word of an alias -> int array (count, then indices),
+     * longest alias first */
+    strmap alias_index;
+
+    relation *relations;
+    size_t nrelations, relations_cap;
+    strmap relation_index; /* name -> index + 1 */
+
+    rule *rules;
+    size_t nrules, rules_cap;
+
+    wordlist titles;          /* words that introduce a person's name */
+    wordlist government_nouns; /* "government", "officials": the country itself */
+    wordlist group_nouns;      /* "hackers", "officers": a group of the country */
+    wordlist roles;            /* "spokesman": "the spokesman" refers back */
+
+    wordlist files; /* names of every file read, owned here */
+};
+
+/* Index of an entity by name, or -1. */
+int rules_find_entity(const relmap_rules *rules, const char *name);
+int rules_find_relation(const relmap_rules *rules, const char *name);
+/* Candidate aliases whose first word is the `n` bytes at `word`
+ * (case-folded); *count is set; NULL when none. Longest first. */
+const int *rules_alias_candidates(const relmap_rules *rules, const char *word, size_t n,
+                                  size_t *count);
+int wordlist_has(const wordlist *list, const char *word, size_t n);
+/* Folds curly quotes and apostrophes to ASCII, no-break and other spaces to
+ * ' ': the form that aliases and sentences are compared in. */
+char *fold_text(const char *s, size_t n, size_t *out_length);
+/* The first word of `s` for the alias index: ASCII letters and digits,
+ * and any byte >= 0x80, lower-cased into `buf`. Returns its length. */
+size_t alias_key(const char *s, size_t n, char *buf, size_t cap);
+int is_word_byte(unsigned char c);
+
+#endif

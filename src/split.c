@@ -1,0 +1,275 @@
+/*
+ * split.c - sentence splitting for news text.
+ *
+ * A sentence ends at . ! or ? (with any closing quotes or brackets after it)
+ * followed by white space and a word that does not start in lower case, unless
+ * the word before the stop is an abbreviation. A line with no final stop ends
+ * its sentence too (headlines, datelines, bylines), unless the next line goes
+ * on in lower case (hard-wrapped text).
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "relmap.h"
+
+/* Abbreviations after which a stop never ends a sentence: titles, months,
+ * "No." before a number. */
+static const char *const never_end[] = {
+    "Mr", "Mrs", "Ms", "Dr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Sgt", "Capt",
+    "Maj", "Adm", "Prof", "Rev", "Hon", "Pres", "Amb", "Cmdr", "Gens", "Sens", "Reps",
+    "St", "Mt", "Ft", "No", "Nos", "vs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
+    "Sep", "Sept", "Oct", "Nov", "Dec", "approx", "Fig", "Vol", "cf", "e.g", "i.e", NULL};
+
+/* Abbreviations that may end a sentence, when the next word is a usual
+ * sentence opener: U.S., U.K., a.m., Inc., Corp., Ltd., Jr., etc. */
+static const char *const may_end[] = {"Inc", "Corp", "Ltd", "Co", "Jr", "Sr", "etc", "Bros", NULL};
+
+static const char *const openers[] = {
+    "The", "This", "That", "These", "Those", "It", "Its", "He", "She", "They", "We", "I",
+    "In", "On", "At", "But", "And", "A", "An", "However", "Meanwhile", "His", "Her",
+    "Their", "There", "Some", "Many", "After", "Before", "When", "While", "As", "If",
+    "Officials", "According", "Earlier", "Later", "Last", "Since", "So", "Yet", "Still",
+    "Both", "Such", "What", "Why", "Who", "For", "Now", "Then", NULL};
+
+static int in_list(const char *const *list, const char *word, size_t n)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && memcmp(*list, word, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* U+00A0 no-break space and U+2000..U+200A, U+202F, U+3000 count as space. */
+static size_t utf8_space_len(const char *p, const char *end)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (is_space(u[0]))
+        return 1;
+    if (end - p >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
+        return 2;
+    if (end - p >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8A || u[2] == 0xAF))
+        return 3;
+    if (end - p >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
+        return 3;
+    return 0;
+}
+
+/* Closing quotes and brackets that may follow a stop: " ' ) ] ” ’ » */
+static size_t closer_len(const char *p, const char *end)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (*p == '"' || *p == '\'' || *p == ')' || *p == ']')
+        return 1;
+    if (end - p >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x9D || u[2] == 0x99))
+        return 3;
+    if (end - p >= 2 && u[0] == 0xC2 && u[1] == 0xBB)
+        return 2;
+    return 0;
+}
+
+typedef struct splitter {
+    const char *text;
+    const char *end;
+    relmap_sentence_fn fn;
+    void *context;
+    size_t count;
+    int stopped;
+    const char *line_start; /* start of the line holding `start` */
+    unsigned line;          /* line number of `start` */
+} splitter;
+
+#define MAX_SENTENCE 16384
+
+static void emit(splitter *s, const char *from, const char *to, unsigned line,
+                 const char *line_start)
+{
+    while (from < to) {
+        size_t w = utf8_space_len(from, to);
+        if (!w && *from != '\n')
+            break;
+        from += w ? w : 1;
+    }
+    while (to > from && (is_space((unsigned char)to[-1]) || to[-1] == '\n'))
+        to--;
+    if (to <= from || s->stopped)
+        return;
+    relmap_sentence sentence = {from, (size_t)(to - from), line,
+                                (unsigned)(from - line_start) + 1};
+    s->count++;
+    if (s->fn && s->fn(&sentence, s->context))
+        s->stopped = 1;
+}
+
+/* The word ending just before the stop at `dot`: from the last white space. */
+static void word_before(const char *start, const char *dot, const char **w, size_t *n)
+{
+    const char *p = dot;
+    while (p > start && !is_space((unsigned char)p[-1]) && p[-1] != '\n' && p[-1] != '('
+           && p[-1] != '"')
+        p--;
+    *w = p;
+    *n = (size_t)(dot - p);
+}
+
+static int is_upper_ascii(char c) { return c >= 'A' && c <= 'Z'; }
+
+/* Decide whether the stop at `dot` (a '.') ends the sentence, given the
+ * next word. */
+static int period_ends(const char *start, const char *dot, const char *next, const char *end)
+{
+    const char *w;
+    size_t n;
+    word_before(start, dot, &w, &n);
+    if (n == 0)
+        return 1;
+    if (in_list(never_end, w, n))
+        return 0;
+    /* the next word, for the abbreviation cases */
+    const char *q = next;
+    while (q < end && (isalpha((unsigned char)*q) || *q == '\''))
+        q++;
+    int opener = in_list(openers, next, (size_t)(q - next));
+    /* single initial, "F." in "John F. Kennedy" */
+    if (n == 1 && is_upper_ascii(w[0]))
+        return opener;
+    /* dotted acronyms: U.S. U.K. a.m. p.m. */
+    if (memchr(w, '.', n) != NULL)
+        return opener;
+    if (in_list(may_end, w, n))
+        return opener;
+    return 1;
+}
+
+/* Does the line [p, eol) end with terminal punctuation (before closers)? */
+static int line_has_final_stop(const char *p, const char *eol)
+{
+    const char *q = eol;
+    while (q > p) {
+        if (is_space((unsigned char)q[-1])) {
+            q--;
+            continue;
+        }
+        if (q - p >= 2 && (unsigned char)q[-2] == 0xC2 && (unsigned char)q[-1] == 0xA0) {
+            q -= 2;
+            continue;
+        }
+        /* skip closers backwards */
+        if (q[-1] == '"' || q[-1] == '\'' || q[-1] == ')' || q[-1] == ']') {
+            q--;
+            continue;
+        }
+        if (q - p >= 3 && (unsigned char)q[-3] == 0xE2 && (unsigned char)q[-2] == 0x80
+            && ((unsigned char)q[-1] == 0x9D || (unsigned char)q[-1] == 0x99)) {
+            q -= 3;
+            continue;
+        }
+        break;
+    }
+    if (q == p)
+        return 1; /* a blank line: nothing to end */
+    char c = q[-1];
+    return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == ',' || c == '-';
+}
+
+size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void *context)
+{
+    splitter s = {text, text + length, fn, context, 0, 0, text, 1};
+    const char *start = text;          /* start of the current sentence */
+    const char *line_start = text;     /* start of the current line */
+    unsigned line = 1;
+    const char *p = text;
+    const char *end = text + length;
+
+    while (p < end && !s.stopped) {
+        char c = *p;
+        if (c == '\n') {
+            const char *next_line = p + 1;
+            /* blank next line or end of text, or a line with no final stop
+             * that the next line does not continue in lower case */
+            int ends = 0;
+            if (!line_has_final_stop(line_start, p)) {
+                const char *q = next_line;
+                while (q < end && utf8_space_len(q, end))
+                    q += utf8_space_len(q, end);
+                ends = q >= end || *q == '\n' || !islower((unsigned char)*q);
+            } else {
+                /* a blank line always closes the paragraph */
+                const char *q = next_line;
+                while (q < end && utf8_space_len(q, end))
+                    q += utf8_space_len(q, end);
+                ends = q >= end || *q == '\n';
+            }
+            if (ends) {
+                emit(&s, start, p, s.line, s.line_start);
+                start = next_line;
+                s.line = line + 1;
+                s.line_start = next_line;
+            }
+            line++;
+            line_start = next_line;
+            p = next_line;
+            /* a sentence that has not begun yet starts on this line */
+            if (start < p) {
+                const char *q = start;
+                while (q < p && (utf8_space_len(q, p) || *q == '\n'))
+                    q += utf8_space_len(q, p) ? utf8_space_len(q, p) : 1;
+                if (q == p) {
+                    start = p;
+                    s.line = line;
+                    s.line_start = line_start;
+                }
+            }
+            continue;
+        }
+        if (c == '.' || c == '!' || c == '?') {
+            const char *q = p + 1;
+            while (q < end && (*q == '.' || *q == '!' || *q == '?'))
+                q++;
+            size_t k;
+            while (q < end && (k = closer_len(q, end)) > 0)
+                q += k;
+            const char *after = q;
+            size_t sp = q < end ? (*q == '\n' ? 1 : utf8_space_len(q, end)) : 0;
+            if (q < end && !sp) { /* "1.18", "U.S.-China", "example.com" */
+                p++;
+                continue;
+            }
+            while (q < end && (k = utf8_space_len(q, end)) > 0)
+                q += k;
+            int ends;
+            if (q >= end || *q == '\n')
+                ends = 1;
+            else if (islower((unsigned char)*q))
+                ends = 0;
+            else if (c == '.')
+                ends = period_ends(start, p, q, end);
+            else
+                ends = 1;
+            if (ends) {
+                emit(&s, start, after, s.line, s.line_start);
+                start = after;
+                /* the next sentence starts on this same line */
+                s.line = line;
+                s.line_start = line_start;
+            }
+            p = after;
+            continue;
+        }
+        if (p - start >= MAX_SENTENCE && is_space((unsigned char)c)) {
+            /* no stop in a very long run: cut at white space to bound the work */
+            emit(&s, start, p, s.line, s.line_start);
+            start = p;
+            s.line = line;
+            s.line_start = line_start;
+        }
+        p++;
+    }
+    if (!s.stopped)
+        emit(&s, start, end, s.line, s.line_start);
+    return s.count;
+}

@@ -1,0 +1,124 @@
+/*
+ * tsv.c - extract's TSV: writing one row per match, reading rows back.
+ *
+ * Columns: source, relation, target, document, line, rule, source_type,
+ * source_country, target_type, target_country, evidence. Tabs, newlines and
+ * backslashes inside a field are written as \t, \n and \\.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+
+#define TSV_COLUMNS 11
+
+static const char header[] = "source\trelation\ttarget\tdocument\tline\trule\tsource_type\t"
+                             "source_country\ttarget_type\ttarget_country\tevidence\n";
+
+const char *relmap_tsv_header(void)
+{
+    return header;
+}
+
+void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
+{
+    strbuf sb = {0};
+    const char *fields[] = {m->source, m->relation, m->target, m->document};
+    for (int i = 0; i < 4; i++) {
+        sb_add_tsv(&sb, fields[i] ? fields[i] : "");
+        sb_addc(&sb, '\t');
+    }
+    sb_addf(&sb, "%u\t", m->line);
+    const char *rest[] = {m->rule, m->source_type, m->source_country, m->target_type,
+                          m->target_country, m->evidence};
+    for (int i = 0; i < 6; i++) {
+        sb_add_tsv(&sb, rest[i] ? rest[i] : "");
+        sb_addc(&sb, i == 5 ? '\n' : '\t');
+    }
+    fwrite(sb.data, 1, sb.length, stream);
+    sb_free(&sb);
+}
+
+/* Split a row in place at tabs and undo the escapes; returns the count. */
+static size_t split_row(char *row, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *w = row, *start = row;
+    for (char *r = row;; r++) {
+        if (*r == '\t' || *r == '\0') {
+            int end = *r == '\0';
+            *w = '\0';
+            if (n < max)
+                fields[n] = start;
+            n++;
+            if (end)
+                break;
+            w = start = r + 1;
+            continue;
+        }
+        if (*r == '\\' && r[1]) {
+            r++;
+            *w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
+            continue;
+        }
+        *w++ = *r;
+    }
+    return n;
+}
+
+int relmap_graph_read_tsv(relmap_graph *g, const char *path, relmap_error *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f)
+        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    char *row = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned lineno = 0;
+    int rc = 0;
+    while ((len = getline(&row, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (row[len - 1] == '\n' || row[len - 1] == '\r'))
+            row[--len] = '\0';
+        if (len == 0 || row[0] == '#')
+            continue;
+        char raw[1024];
+        snprintf(raw, sizeof raw, "%s", row);
+        char *fields[TSV_COLUMNS];
+        size_t n = split_row(row, fields, TSV_COLUMNS);
+        if (n >= 1 && strcmp(fields[0], "source") == 0)
+            continue;
+        if (n != TSV_COLUMNS) {
+            rc = seterr(err, RELMAP_ESYNTAX, path, lineno, 1,
+                        "expected %d tab-separated columns as relmap extract writes them, found %zu",
+                        TSV_COLUMNS, n);
+            seterr_source(err, raw, strlen(raw));
+            break;
+        }
+        char *end;
+        errno = 0;
+        unsigned long line = strtoul(fields[4], &end, 10);
+        if (*fields[4] == '\0' || *end != '\0' || errno || line > 0xFFFFFFFFul) {
+            rc = seterr(err, RELMAP_ESYNTAX, path, lineno, 1,
+                        "column 5 (line) must be a number, not '%s'", fields[4]);
+            seterr_source(err, raw, strlen(raw));
+            break;
+        }
+        if (!fields[0][0] || !fields[1][0] || !fields[2][0]) {
+            rc = seterr(err, RELMAP_ESYNTAX, path, lineno, 1,
+                        "source, relation and target must not be empty");
+            seterr_source(err, raw, strlen(raw));
+            break;
+        }
+        relmap_match m = {fields[0], fields[1], fields[2], fields[3], (unsigned)line, fields[5],
+                          fields[10], fields[6], fields[7], fields[8], fields[9]};
+        relmap_graph_add(g, &m);
+    }
+    if (rc == 0 && ferror(f))
+        rc = seterr(err, RELMAP_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
+    free(row);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}

@@ -1,0 +1,291 @@
+/* util.c - allocation, buffers, the string map and error filling. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void out_of_memory(size_t size)
+{
+    fprintf(stderr, "relmap: out of memory (allocating %zu bytes)\n", size);
+    abort();
+}
+
+void *xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        out_of_memory(size);
+    return p;
+}
+
+void *xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(count * size);
+    return p;
+}
+
+void *xrealloc(void *ptr, size_t size)
+{
+    void *p = realloc(ptr, size ? size : 1);
+    if (!p)
+        out_of_memory(size);
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void sb_reserve(strbuf *sb, size_t extra)
+{
+    size_t need = sb->length + extra + 1;
+    if (need > sb->capacity) {
+        size_t cap = sb->capacity ? sb->capacity : 64;
+        while (cap < need)
+            cap *= 2;
+        sb->data = xrealloc(sb->data, cap);
+        sb->capacity = cap;
+    }
+}
+
+void sb_add(strbuf *sb, const char *s, size_t n)
+{
+    sb_reserve(sb, n);
+    if (n)
+        memcpy(sb->data + sb->length, s, n);
+    sb->length += n;
+    sb->data[sb->length] = '\0';
+}
+
+void sb_adds(strbuf *sb, const char *s)
+{
+    sb_add(sb, s, strlen(s));
+}
+
+void sb_addc(strbuf *sb, char c)
+{
+    sb_add(sb, &c, 1);
+}
+
+void sb_addf(strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        sb_add(sb, small, (size_t)n);
+        return;
+    }
+    sb_reserve(sb, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(sb->data + sb->length, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->length += (size_t)n;
+}
+
+void sb_clear(strbuf *sb)
+{
+    sb->length = 0;
+    if (sb->data)
+        sb->data[0] = '\0';
+}
+
+void sb_free(strbuf *sb)
+{
+    free(sb->data);
+    sb->data = NULL;
+    sb->length = sb->capacity = 0;
+}
+
+char *sb_detach(strbuf *sb)
+{
+    char *p = sb->data ? sb->data : xstrdup("");
+    sb->data = NULL;
+    sb->length = sb->capacity = 0;
+    return p;
+}
+
+void sb_add_tsv(strbuf *sb, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '\t': sb_add(sb, "\\t", 2); break;
+        case '\n': sb_add(sb, "\\n", 2); break;
+        case '\r': sb_add(sb, "\\r", 2); break;
+        case '\\': sb_add(sb, "\\\\", 2); break;
+        default: sb_addc(sb, *s);
+        }
+    }
+}
+
+/* FNV-1a: small, good enough for names and short keys. */
+uint64_t hash_bytes(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static strmap_entry *strmap_find(const strmap *map, const char *key, size_t n, uint64_t h)
+{
+    if (!map->capacity)
+        return NULL;
+    size_t mask = map->capacity - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        strmap_entry *e = &map->slots[i];
+        if (!e->key)
+            return e;
+        if (e->hash == h && strncmp(e->key, key, n) == 0 && e->key[n] == '\0')
+            return e;
+    }
+}
+
+void *strmap_getn(const strmap *map, const char *key, size_t n)
+{
+    strmap_entry *e = strmap_find(map, key, n, hash_bytes(key, n));
+    return e && e->key ? e->value : NULL;
+}
+
+void *strmap_get(const strmap *map, const char *key)
+{
+    return strmap_getn(map, key, strlen(key));
+}
+
+static void strmap_grow(strmap *map)
+{
+    size_t cap = map->capacity ? map->capacity * 2 : 16;
+    strmap_entry *old = map->slots;
+    size_t old_cap = map->capacity;
+    map->slots = xcalloc(cap, sizeof *map->slots);
+    map->capacity = cap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i].key)
+            continue;
+        size_t j = old[i].hash & (cap - 1);
+        while (map->slots[j].key)
+            j = (j + 1) & (cap - 1);
+        map->slots[j] = old[i];
+    }
+    free(old);
+}
+
+void *strmap_put(strmap *map, const char *key, void *value)
+{
+    if ((map->count + 1) * 4 >= map->capacity * 3)
+        strmap_grow(map);
+    size_t n = strlen(key);
+    uint64_t h = hash_bytes(key, n);
+    strmap_entry *e = strmap_find(map, key, n, h);
+    if (e->key) {
+        void *prev = e->value;
+        e->value = value;
+        return prev;
+    }
+    e->key = xstrndup(key, n);
+    e->hash = h;
+    e->value = value;
+    map->count++;
+    return NULL;
+}
+
+void strmap_free(strmap *map, void (*free_value)(void *))
+{
+    for (size_t i = 0; i < map->capacity; i++) {
+        if (map->slots[i].key) {
+            free(map->slots[i].key);
+            if (free_value)
+                free_value(map->slots[i].value);
+        }
+    }
+    free(map->slots);
+    map->slots = NULL;
+    map->capacity = map->count = 0;
+}
+
+void relmap_error_clear(relmap_error *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+}
+
+int seterr(relmap_error *err, int code, const char *file, unsigned line, unsigned column,
+           const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    memset(err, 0, sizeof *err);
+    err->code = code;
+    if (file)
+        snprintf(err->file, sizeof err->file, "%s", file);
+    err->line = line;
+    err->column = column;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void seterr_source(relmap_error *err, const char *line, size_t n)
+{
+    if (!err || !line)
+        return;
+    const char *nl = memchr(line, '\n', n);
+    if (nl)
+        n = (size_t)(nl - line);
+    if (n && line[n - 1] == '\r')
+        n--;
+    if (n >= sizeof err->source_line)
+        n = sizeof err->source_line - 1;
+    memcpy(err->source_line, line, n);
+    err->source_line[n] = '\0';
+}
+
+int read_file(const char *path, char **out, size_t *length, relmap_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    strbuf sb = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sb_add(&sb, chunk, n);
+    int failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        sb_free(&sb);
+        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot read: %s", strerror(saved));
+    }
+    *length = sb.length;
+    *out = sb_detach(&sb);
+    return 0;
+}
+
+const char *relmap_version(void)
+{
+    return RELMAP_VERSION;
+}

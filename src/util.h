@@ -1,0 +1,82 @@
+/*
+ * util.h - allocation that aborts on out-of-memory, a growable byte buffer,
+ * a string-keyed hash map, and the helpers that fill relmap_error.
+ */
+#ifndef RELMAP_UTIL_H
+#define RELMAP_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relmap.h"
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Grow an array `ptr` of `count` items to hold at least `need`. */
+#define XGROW(ptr, cap, need)                                               \
+    do {                                                                    \
+        if ((need) > (cap)) {                                               \
+            size_t relmap_cap_ = (cap) ? (cap) * 2 : 8;                      \
+            while (relmap_cap_ < (need))                                    \
+                relmap_cap_ *= 2;                                           \
+            (ptr) = xrealloc((ptr), relmap_cap_ * sizeof(*(ptr)));          \
+            (cap) = relmap_cap_;                                            \
+        }                                                                   \
+    } while (0)
+
+/* A growable byte buffer, always NUL-terminated once anything is added. */
+typedef struct strbuf {
+    char *data;
+    size_t length;
+    size_t capacity;
+} strbuf;
+
+void sb_reserve(strbuf *sb, size_t extra);
+void sb_add(strbuf *sb, const char *s, size_t n);
+void sb_adds(strbuf *sb, const char *s);
+void sb_addc(strbuf *sb, char c);
+void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_clear(strbuf *sb);
+void sb_free(strbuf *sb);
+/* Hand the buffer over (never NULL); the strbuf is left empty. */
+char *sb_detach(strbuf *sb);
+
+/* A map from NUL-terminated strings to pointers. Keys are copied. */
+typedef struct strmap_entry {
+    char *key;
+    void *value;
+    uint64_t hash;
+} strmap_entry;
+
+typedef struct strmap {
+    strmap_entry *slots;
+    size_t capacity; /* a power of two, or 0 */
+    size_t count;
+} strmap;
+
+uint64_t hash_bytes(const void *data, size_t n);
+void *strmap_get(const strmap *map, const char *key);
+void *strmap_getn(const strmap *map, const char *key, size_t n);
+/* Insert or replace; returns the previous value or NULL. */
+void *strmap_put(strmap *map, const char *key, void *value);
+/* Free the keys; values are the caller's (see `free_value`, may be NULL). */
+void strmap_free(strmap *map, void (*free_value)(void *));
+
+/* Fill `err` (which may be NULL); returns `code` for `return seterr(...)`. */
+int seterr(relmap_error *err, int code, const char *file, unsigned line, unsigned column,
+           const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Set err->source_line from a slice (up to its first newline). */
+void seterr_source(relmap_error *err, const char *line, size_t n);
+
+/* Read a whole file; returns 0 and a NUL-terminated buffer, or RELMAP_EIO. */
+int read_file(const char *path, char **out, size_t *length, relmap_error *err);
+
+/* Escape for TSV: \t \n \r \\ become backslash escapes. */
+void sb_add_tsv(strbuf *sb, const char *s);
+
+#endif
