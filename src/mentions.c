@@ -241,25 +241,48 @@ static void push_mention(relmap_extractor *x, size_t start, size_t end, int ref,
     x->mentions[x->nmentions++] = (mention){start, end, ref, weak};
 }
 
-/* After a country (or demonym) mention ending at `end`: up to four lower-case
- * words, the furthest of which is a group noun, make a group of that country;
- * a government noun right after it is the country itself. */
+static const char *const function_words[] = {
+    "the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "by", "at", "from",
+    "that", "this", "these", "those", "its", "their", "his", "her", "as", "is", "are", "was",
+    "were", "has", "have", "had", "be", "been", "will", "would", "not", "also", "who", "which",
+    NULL};
+
+static int is_function_word(const char *t, size_t n)
+{
+    for (const char *const *w = function_words; *w; w++)
+        if (strlen(*w) == n && !memcmp(*w, t, n))
+            return 1;
+    return 0;
+}
+
+/* After a demonym or a country ending at `end`: a group noun, after up to
+ * three modifiers for a demonym ("Chinese government-backed hackers") or one
+ * for a country name ("U.S. military hackers"), makes a group of that
+ * country; a government noun right after it is the country itself. Verbs
+ * and function words end the search: "China accused the five hackers" is
+ * no group. */
 static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t start,
                            size_t *end, int *ref, int *weak)
 {
     const relmap_rules *r = x->rules;
     size_t at = *end, group_end = 0, gov_end = 0;
-    for (int k = 0; k < 4; k++) {
+    int max_words = *weak ? 4 : 2;
+    for (int k = 0; k < max_words; k++) {
         if (at >= n || t[at] != ' ')
             break;
         size_t w = at + 1;
         if (!starts_lower(t, n, w))
             break;
         size_t e = name_word_end(t, n, w);
-        if (word_in(&r->group_nouns, t + w, e - w) || (k > 0 && word_in(&r->government_nouns, t + w, e - w)))
+        int group = word_in(&r->group_nouns, t + w, e - w);
+        int gov = word_in(&r->government_nouns, t + w, e - w);
+        if (group || (k > 0 && gov))
             group_end = e;
-        else if (k == 0 && word_in(&r->government_nouns, t + w, e - w))
+        else if (k == 0 && gov)
             gov_end = e;
+        else if (is_function_word(t + w, e - w)
+                 || (!*weak && e - w > 2 && (t[e - 1] == 's' || !strncmp(t + e - 2, "ed", 2))))
+            break;
         at = e;
     }
     if (group_end) {
@@ -538,6 +561,8 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
         size_t after = skip_spaces(t, n, e);
         if (!strncmp(t + after, "for ", 4) || !strncmp(t + after, "of ", 3)) {
             size_t at = skip_spaces(t, n, after + 3 + (t[after] == 'f'));
+            if (!strncmp(t + at, "the ", 4))
+                at = skip_spaces(t, n, at + 4);
             for (size_t j = mi; j < x->nmentions; j++) {
                 if (x->mentions[j].start != at)
                     continue;

@@ -55,7 +55,9 @@ int relmap_format_from_path(relmap_format *out, const char *path)
 
 /* ------------------------------------------------------------- escaping */
 
-/* For label and tooltip, which read backslash escapes (\N, \G, \n ...). */
+/* For label and tooltip, which read backslash escapes (\N, \G, \n ...).
+ * DOT cannot end a quoted string with a backslash, so one more space
+ * follows a trailing one. */
 static void add_esc(strbuf *sb, const char *s)
 {
     for (; *s; s++) {
@@ -64,6 +66,26 @@ static void add_esc(strbuf *sb, const char *s)
         else
             sb_addc(sb, *s);
     }
+    if (sb->length && sb->data[sb->length - 1] == '\\')
+        sb_addc(sb, ' ');
+}
+
+/* For the relmap_* attributes that diff reads back: '%' and '\\' are
+ * percent-encoded, so that the value survives DOT's quoting whatever it
+ * holds (see docs/rules.md, "DOT output"). */
+static void set_raw(void *obj, const char *name, const char *value)
+{
+    strbuf sb = {0};
+    for (const char *s = value; *s; s++) {
+        if (*s == '%')
+            sb_adds(&sb, "%25");
+        else if (*s == '\\')
+            sb_adds(&sb, "%5C");
+        else
+            sb_addc(&sb, *s);
+    }
+    agsafeset(obj, (char *)name, sb.data ? sb.data : "", "");
+    sb_free(&sb);
 }
 
 static void add_xml(strbuf *sb, const char *s)
@@ -163,6 +185,69 @@ static void edge_tooltip(strbuf *sb, const gedge *e)
 
 /* ------------------------------------------------------------ cgraph */
 
+/* cgraph's default ID discipline makes a named object's ID the address of
+ * its name, and keeps subgraphs in ID order, so clusters came out in a
+ * different order from run to run. This discipline hands out IDs in
+ * creation order and leaves names to cgraph's internal map. */
+static void *id_open(Agraph_t *g, Agdisc_t *disc)
+{
+    (void)g;
+    (void)disc;
+    IDTYPE *next = xmalloc(sizeof *next);
+    *next = 1;
+    return next;
+}
+
+static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
+{
+    (void)objtype;
+    if (str || !createflag)
+        return 0;
+    IDTYPE *next = state;
+    *id = *next;
+    *next += 2;
+    return 1;
+}
+
+static long id_alloc(void *state, int objtype, IDTYPE id)
+{
+    (void)state;
+    (void)objtype;
+    (void)id;
+    return 0;
+}
+
+static void id_free(void *state, int objtype, IDTYPE id)
+{
+    (void)state;
+    (void)objtype;
+    (void)id;
+}
+
+static char *id_print(void *state, int objtype, IDTYPE id)
+{
+    (void)state;
+    (void)objtype;
+    (void)id;
+    return NULL;
+}
+
+static void id_close(void *state)
+{
+    free(state);
+}
+
+static void id_register(void *state, int objtype, void *obj)
+{
+    (void)state;
+    (void)objtype;
+    (void)obj;
+}
+
+static Agiddisc_t sequential_ids = {id_open, id_map, id_alloc, id_free, id_print, id_close,
+                                    id_register};
+static Agdisc_t discipline = {&AgMemDisc, &sequential_ids, &AgIoDisc};
+
 typedef struct built {
     Agraph_t *g;
     strmap titles; /* svg element id -> title text */
@@ -183,7 +268,7 @@ static void set_escaped(void *obj, const char *name, const char *value)
 
 static void build_graph(built *b, const relmap_graph *graph, const relmap_rules *rules)
 {
-    Agraph_t *g = agopen("relations", Agdirected, NULL);
+    Agraph_t *g = agopen("relations", Agdirected, &discipline);
     b->g = g;
     set(g, "rankdir", "LR");
     set(g, "fontname", "Helvetica");
@@ -228,9 +313,9 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         set(node, "fillcolor", fill_of(n->type));
         set_escaped(node, "tooltip", n->name);
         set(node, "id", id);
-        set(node, "relmap_name", n->name);
+        set_raw(node, "relmap_name", n->name);
         set(node, "relmap_type", n->type[0] ? n->type : "entity");
-        set(node, "relmap_country", n->country);
+        set_raw(node, "relmap_country", n->country);
         strmap_put(&ids, n->name, node);
         strbuf title = {0};
         sb_addf(&title, "%s (%s%s%s)", n->name, n->type[0] ? n->type : "entity",
@@ -262,7 +347,7 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         snprintf(width, sizeof width, "%.2f", 1.0 + 1.5 * log2((double)e->count));
         set(edge, "penwidth", width);
         set(edge, "id", id);
-        set(edge, "relmap_relation", e->relation);
+        set_raw(edge, "relmap_relation", e->relation);
         snprintf(width, sizeof width, "%u", e->count);
         set(edge, "relmap_count", width);
         for (size_t k = 0; k < e->ndocuments; k++) {
@@ -270,7 +355,7 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
                 sb_addc(&sb, '\n');
             sb_adds(&sb, e->documents[k]);
         }
-        set(edge, "relmap_documents", sb.data ? sb.data : "");
+        set_raw(edge, "relmap_documents", sb.data ? sb.data : "");
         sb_free(&sb);
         if (!strmap_get(&shown, e->relation)) {
             strmap_put(&shown, e->relation, (void *)1);

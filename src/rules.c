@@ -511,6 +511,12 @@ static int is_builtin(const char *s, size_t n)
            || (n == 6 && !strncmp(s, "NOTENT", 6));
 }
 
+static macro *find_macro(parser *p, const char *name, size_t n)
+{
+    void *v = strmap_getn(&p->macro_index, name, n);
+    return v ? &p->macros[(intptr_t)v - 1] : NULL;
+}
+
 static int parse_macro(parser *p, const logical_line *ll, size_t pos)
 {
     token name;
@@ -527,7 +533,7 @@ static int parse_macro(parser *p, const logical_line *ll, size_t pos)
         free(name.value);
         return rc;
     }
-    macro *old = strmap_get(&p->macro_index, name.value);
+    const macro *old = find_macro(p, name.value, strlen(name.value));
     if (old) {
         rc = error_at(p, ll, name.start, RELMAP_ESYNTAX,
                       "macro %s is already defined at %s:%u:%u", name.value, old->body.file,
@@ -552,12 +558,6 @@ static int parse_macro(parser *p, const logical_line *ll, size_t pos)
     /* the index points into p->macros, which may move: store the index */
     strmap_put(&p->macro_index, name.value, (void *)(intptr_t)p->nmacros);
     return 0;
-}
-
-static macro *find_macro(parser *p, const char *name, size_t n)
-{
-    void *v = strmap_getn(&p->macro_index, name, n);
-    return v ? &p->macros[(intptr_t)v - 1] : NULL;
 }
 
 static int parse_rule(parser *p, const logical_line *ll, size_t pos)

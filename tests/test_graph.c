@@ -1,0 +1,154 @@
+/* Merging: counts, documents, evidence, roll-up, and the TSV round trip. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "relmap.h"
+
+static relmap_match row(const char *s, const char *r, const char *t, const char *doc,
+                        unsigned line, const char *evidence)
+{
+    relmap_match m = {s, r, t, doc, line, "t.rules:1", evidence, "person", "China", "country", ""};
+    return m;
+}
+
+START_TEST(same_edge_merges_with_count_and_documents)
+{
+    relmap_graph *g = relmap_graph_new();
+    relmap_match a = row("Qin Gang", "accuses", "United States", "b.txt", 3, "one");
+    relmap_match b = row("Qin Gang", "accuses", "United States", "a.txt", 9, "two");
+    relmap_match c = row("Qin Gang", "denies", "United States", "a.txt", 10, "three");
+    relmap_graph_add(g, &a);
+    relmap_graph_add(g, &b);
+    relmap_graph_add(g, &b);
+    relmap_graph_add(g, &c);
+    ck_assert_uint_eq(relmap_graph_node_count(g), 2);
+    ck_assert_uint_eq(relmap_graph_edge_count(g), 2);
+    ck_assert_uint_eq(relmap_graph_edge_weight(g, "Qin Gang", "accuses", "United States"), 3);
+    ck_assert_uint_eq(relmap_graph_edge_weight(g, "Qin Gang", "denies", "United States"), 1);
+    ck_assert_uint_eq(relmap_graph_edge_weight(g, "United States", "accuses", "Qin Gang"), 0);
+    relmap_graph_free(g);
+}
+END_TEST
+
+START_TEST(roll_up_goes_to_countries_and_drops_self_loops)
+{
+    relmap_graph *g = relmap_graph_new();
+    relmap_match a = row("Qin Gang", "accuses", "United States", "a.txt", 1, "x");
+    relmap_match b = row("Qin Gang", "accuses", "China", "a.txt", 2, "y");
+    relmap_match c = row("China", "accuses", "United States", "a.txt", 3, "z");
+    c.source_type = "country";
+    c.source_country = "";
+    relmap_graph_add(g, &a);
+    relmap_graph_add(g, &b);
+    relmap_graph_add(g, &c);
+    relmap_graph *up = relmap_graph_rollup(g);
+    ck_assert_uint_eq(relmap_graph_edge_count(up), 1);
+    ck_assert_uint_eq(relmap_graph_edge_weight(up, "China", "accuses", "United States"), 2);
+    ck_assert_uint_eq(relmap_graph_node_count(up), 2);
+    relmap_graph_free(up);
+    relmap_graph_free(g);
+}
+END_TEST
+
+static char *render(const relmap_graph *g, relmap_format f)
+{
+    char *out;
+    size_t len;
+    relmap_error err;
+    ck_assert_int_eq(relmap_render(&out, &len, g, NULL, f, &err), 0);
+    ck_assert_uint_eq(strlen(out), len);
+    return out;
+}
+
+START_TEST(merge_order_does_not_change_the_graph)
+{
+    relmap_match rows[] = {
+        row("A", "accuses", "B", "d2.txt", 5, "late"),
+        row("A", "accuses", "B", "d1.txt", 7, "early"),
+        row("B", "denies", "A", "d1.txt", 8, "no"),
+        row("A", "accuses", "B", "d1.txt", 2, "earliest"),
+    };
+    relmap_graph *g1 = relmap_graph_new(), *g2 = relmap_graph_new();
+    for (int i = 0; i < 4; i++)
+        relmap_graph_add(g1, &rows[i]);
+    for (int i = 3; i >= 0; i--)
+        relmap_graph_add(g2, &rows[i]);
+    char *j1 = render(g1, RELMAP_FORMAT_JSON), *j2 = render(g2, RELMAP_FORMAT_JSON);
+    ck_assert_str_eq(j1, j2);
+    /* evidence sorted by document and line */
+    const char *e1 = strstr(j1, "earliest"), *e2 = strstr(j1, "\"early\""), *e3 = strstr(j1, "late");
+    ck_assert(e1 && e2 && e3 && e1 < e2 && e2 < e3);
+    ck_assert_ptr_nonnull(strstr(j1, "\"documents\": [\"d1.txt\", \"d2.txt\"]"));
+    free(j1);
+    free(j2);
+    relmap_graph_free(g1);
+    relmap_graph_free(g2);
+}
+END_TEST
+
+START_TEST(tsv_round_trip_keeps_awkward_text)
+{
+    char path[] = "/tmp/relmap-tsv-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(relmap_tsv_header(), f);
+    relmap_match a = row("A \"quoted\"", "accuses", "B\\back", "dir/d 1.txt", 4,
+                         "tab\there, newline\nthere, back\\slash <b>&amp;</b>");
+    relmap_tsv_write_match(f, &a);
+    fclose(f);
+    relmap_graph *direct = relmap_graph_new(), *read = relmap_graph_new();
+    relmap_graph_add(direct, &a);
+    relmap_error err;
+    ck_assert_int_eq(relmap_graph_read_tsv(read, path, &err), 0);
+    char *j1 = render(direct, RELMAP_FORMAT_JSON), *j2 = render(read, RELMAP_FORMAT_JSON);
+    ck_assert_str_eq(j1, j2);
+    ck_assert_ptr_nonnull(strstr(j1, "tab\\there, newline\\nthere, back\\\\slash"));
+    free(j1);
+    free(j2);
+    relmap_graph_free(direct);
+    relmap_graph_free(read);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(malformed_tsv_is_an_error_at_its_line)
+{
+    char path[] = "/tmp/relmap-tsv-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fputs(relmap_tsv_header(), f);
+    fputs("# a comment\nA\taccuses\tB\n", f);
+    fclose(f);
+    relmap_graph *g = relmap_graph_new();
+    relmap_error err;
+    ck_assert_int_eq(relmap_graph_read_tsv(g, path, &err), RELMAP_ESYNTAX);
+    ck_assert_uint_eq(err.line, 3);
+    ck_assert_ptr_nonnull(strstr(err.message, "expected 11 tab-separated columns"));
+    relmap_graph_free(g);
+    unlink(path);
+    ck_assert_int_eq(relmap_graph_read_tsv(g = relmap_graph_new(), "/nonexistent/x.tsv", &err),
+                     RELMAP_EIO);
+    relmap_graph_free(g);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("graph");
+    TCase *t = tcase_create("graph");
+    tcase_add_test(t, same_edge_merges_with_count_and_documents);
+    tcase_add_test(t, roll_up_goes_to_countries_and_drops_self_loops);
+    tcase_add_test(t, merge_order_does_not_change_the_graph);
+    tcase_add_test(t, tsv_round_trip_keeps_awkward_text);
+    tcase_add_test(t, malformed_tsv_is_an_error_at_its_line);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,265 @@
+/* Extraction: which edges each kind of sentence gives, with small rules and
+ * with the bundled ones. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relmap.h"
+#include "util.h"
+
+static const char small_rules[] =
+    "relation accuses\n"
+    "relation denies\n"
+    "relation urges\n"
+    "entity country \"China\" alias \"Beijing\" demonym \"Chinese\"\n"
+    "entity country \"United States\" alias \"U.S.\" \"US\" \"Washington\" demonym \"American\"\n"
+    "entity agency \"NSA\" of \"United States\" alias \"National Security Agency\"\n"
+    "entity person \"Qin Gang\" of \"China\"\n"
+    "title Ambassador spokesman Minister\n"
+    "government-noun government officials\n"
+    "group-noun hackers\n"
+    "role spokesman\n"
+    "macro ACCUSE accus(?:e|es|ed|ing)\n"
+    "macro DET (?:(?:the|five) ){0,2}\n"
+    "rule accuses: {SRC} (?:\\w+ly )?{ACCUSE} {DET}{TGT}\n"
+    "rule accuses: {TGT} (?:was|were) {ACCUSE} by {DET}{SRC}\n"
+    "rule urges: {SRC} urged {DET}{TGT} to\n"
+    "rule denies target=actor: {SRC} (?:denied|rejected) (?:the )?claims\n"
+    "rule accuses reciprocal: each side accusing the other\n";
+
+static relmap_rules *load(const char *text)
+{
+    relmap_rules *rules;
+    relmap_error err;
+    int rc = relmap_rules_load_string(&rules, "t.rules", text, &err);
+    ck_assert_msg(rc == 0, "%s:%u:%u: %s", err.file, err.line, err.column, err.message);
+    return rules;
+}
+
+static relmap_rules *load_bundled(void)
+{
+    char *path = relmap_rules_default_path(NULL);
+    ck_assert_ptr_nonnull(path);
+    const char *paths[] = {path};
+    relmap_rules *rules;
+    relmap_error err;
+    int rc = relmap_rules_load(&rules, paths, 1, &err);
+    ck_assert_msg(rc == 0, "%s:%u:%u: %s", err.file, err.line, err.column, err.message);
+    free(path);
+    return rules;
+}
+
+static void on_match(const relmap_match *m, void *context)
+{
+    strbuf *sb = context;
+    sb_addf(sb, "%s -%s-> %s [%s|%s]\n", m->source, m->relation, m->target, m->target_type,
+            m->target_country);
+}
+
+/* All edges of `text`, one "S -r-> T [type|country]" per line. */
+static char *edges(const relmap_rules *rules, const char *text)
+{
+    relmap_extractor *x = relmap_extractor_new(rules);
+    strbuf sb = {0};
+    relmap_error err;
+    int rc = relmap_extract_document(x, "doc.txt", text, strlen(text), on_match, &sb, &err);
+    ck_assert_int_eq(rc, 0);
+    relmap_extractor_free(x);
+    return sb_detach(&sb);
+}
+
+#define EXPECT(rules, text, expected)                                                   \
+    do {                                                                                \
+        char *got_ = edges(rules, text);                                                \
+        ck_assert_msg(strcmp(got_, expected) == 0, "for: %s\nexpected:\n%sgot:\n%s", text, \
+                      expected, got_);                                                  \
+        free(got_);                                                                     \
+    } while (0)
+
+START_TEST(active_and_passive_give_the_same_edge)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "China accused the U.S. of hacking.",
+           "China -accuses-> United States [country|]\n");
+    EXPECT(r, "The U.S. was accused by Beijing of hacking.",
+           "China -accuses-> United States [country|]\n");
+    EXPECT(r, "China strongly accused Washington.", "China -accuses-> United States [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(aliases_match_longest_and_with_word_boundaries)
+{
+    relmap_rules *r = load(small_rules);
+    /* "US" is an alias, "us" and "USA" are not */
+    EXPECT(r, "China accused us.", "");
+    EXPECT(r, "China accused USAF.", "");
+    EXPECT(r, "China accused the National Security Agency.",
+           "China -accuses-> NSA [agency|United States]\n");
+    /* a country before one of its bodies is part of its name */
+    EXPECT(r, "China accused the US NSA.", "China -accuses-> NSA [agency|United States]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(demonym_groups_and_government_forms)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "Washington accused Chinese state-sponsored hackers.",
+           "United States -accuses-> Chinese state-sponsored hackers [group|China]\n");
+    EXPECT(r, "The Chinese government accused American officials.",
+           "China -accuses-> United States [country|]\n");
+    /* a demonym alone names nobody */
+    EXPECT(r, "The Chinese accused American firms.", "");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(titles_introduce_people_of_the_country_before_them)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "China accused U.S. Ambassador Gary Locke.",
+           "China -accuses-> Gary Locke [person|United States]\n");
+    /* a declared person keeps its own country and swallows the title */
+    EXPECT(r, "Chinese Foreign Ministry spokesman Qin Gang accused the U.S.",
+           "Qin Gang -accuses-> United States [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(short_forms_refer_back_within_a_document)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "Qin Gang spoke. Later, Qin accused the U.S.",
+           "Qin Gang -accuses-> United States [country|]\n");
+    /* not before the full name appeared */
+    EXPECT(r, "Qin accused the U.S.", "");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(role_and_numbered_references)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "Xinhua cited a spokesman for the NSA. The spokesman accused China.",
+           "NSA -accuses-> China [country|]\n");
+    EXPECT(r, "The U.S. accused five Chinese hackers. China urged the U.S. to free the five "
+              "hackers. The U.S. accused the five hackers again.",
+           "United States -accuses-> Chinese hackers [group|China]\n"
+           "China -urges-> United States [country|]\n"
+           "United States -accuses-> Chinese hackers [group|China]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(denial_without_target_answers_the_last_accuser)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "The NSA accused Chinese hackers. China denied the claims.",
+           "NSA -accuses-> Chinese hackers [group|China]\n"
+           "China -denies-> NSA [agency|United States]\n");
+    /* nobody accused: no edge */
+    EXPECT(r, "China denied the claims.", "");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(reciprocal_joins_the_last_two_parties)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "Ties between Washington and Beijing are frosty. Each side accusing the other.",
+           "United States -accuses-> China [country|]\n"
+           "China -accuses-> United States [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(no_self_edges_and_one_row_per_sentence_edge)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "China accused Beijing.", "");
+    EXPECT(r, "China accused the U.S. and China accused Washington.",
+           "China -accuses-> United States [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(curly_quotes_and_odd_spaces_are_folded)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "\xE2\x80\x9C" "China\xC2\xA0" "accused the U.S.\xE2\x80\x9D",
+           "China -accuses-> United States [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(invalid_utf8_does_not_match_nor_crash)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "China \xff\xfe accused the U.S.", "");
+    EXPECT(r, "China accused \xee\x80\x80 the U.S.", "");
+    relmap_rules_free(r);
+}
+END_TEST
+
+START_TEST(bundled_rules_cover_every_relation_in_several_forms)
+{
+    relmap_rules *r = load_bundled();
+    EXPECT(r, "Russia accused Ukraine of shelling.", "Russia -accuses-> Ukraine [country|]\n");
+    EXPECT(r, "Germany was criticized by France.", "France -accuses-> Germany [country|]\n");
+    EXPECT(r, "The Justice Department indicted three Iranian hackers on Monday.",
+           "Justice Department -indicts-> Iranian hackers [group|Iran]\n");
+    EXPECT(r, "Five Russian spies were charged by the FBI.",
+           "FBI -indicts-> Russian spies [group|Russia]\n");
+    EXPECT(r, "Tokyo summoned the Chinese ambassador.", "");
+    EXPECT(r, "Japan summoned Chinese Ambassador Cheng Yonghua.",
+           "Japan -summons-> Cheng Yonghua [person|China]\n");
+    EXPECT(r, "Moscow rejected the British accusations.", "");
+    EXPECT(r, "Britain accused Russia. Moscow rejected the claims.",
+           "United Kingdom -accuses-> Russia [country|]\n"
+           "Russia -denies-> United Kingdom [country|]\n");
+    EXPECT(r, "Iran suspended talks with the European Union.",
+           "Iran -suspends-> European Union [organisation|]\n");
+    EXPECT(r, "North Korea threatened South Korea.",
+           "North Korea -threatens-> South Korea [country|]\n");
+    EXPECT(r, "The EU urged Israel to show restraint.",
+           "European Union -urges-> Israel [country|]\n");
+    EXPECT(r, "Pakistan said India should withdraw.", "Pakistan -urges-> India [country|]\n");
+    EXPECT(r, "Russian hackers broke into the networks of the State Department.",
+           "Russian hackers -hacks-> State Department [agency|United States]\n");
+    EXPECT(r, "Canada imposed sanctions on Venezuela.",
+           "Canada -sanctions-> Venezuela [country|]\n");
+    /* diplomats are the government: the country itself */
+    EXPECT(r, "Ecuador expelled the Colombian diplomats.",
+           "Ecuador -expels-> Colombia [country|]\n");
+    EXPECT(r, "Ecuador expelled Colombian agents.",
+           "Ecuador -expels-> Colombian agents [group|Colombia]\n");
+    EXPECT(r, "Australia claimed that China had been spying on its parliament.",
+           "Australia -accuses-> China [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("match");
+    TCase *t = tcase_create("match");
+    tcase_add_test(t, active_and_passive_give_the_same_edge);
+    tcase_add_test(t, aliases_match_longest_and_with_word_boundaries);
+    tcase_add_test(t, demonym_groups_and_government_forms);
+    tcase_add_test(t, titles_introduce_people_of_the_country_before_them);
+    tcase_add_test(t, short_forms_refer_back_within_a_document);
+    tcase_add_test(t, role_and_numbered_references);
+    tcase_add_test(t, denial_without_target_answers_the_last_accuser);
+    tcase_add_test(t, reciprocal_joins_the_last_two_parties);
+    tcase_add_test(t, no_self_edges_and_one_row_per_sentence_edge);
+    tcase_add_test(t, curly_quotes_and_odd_spaces_are_folded);
+    tcase_add_test(t, invalid_utf8_does_not_match_nor_crash);
+    tcase_add_test(t, bundled_rules_cover_every_relation_in_several_forms);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

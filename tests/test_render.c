@@ -1,0 +1,149 @@
+/* Rendering: DOT that cgraph reads back, SVG with evidence in edge titles,
+ * escaping, determinism, atomic writes. */
+#include <check.h>
+#include <graphviz/cgraph.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "relmap.h"
+
+static relmap_graph *sample(void)
+{
+    relmap_graph *g = relmap_graph_new();
+    relmap_match rows[] = {
+        {"Qin Gang", "accuses", "United States", "a.txt", 3, "t:1", "Qin said the U.S. hacked.",
+         "person", "China", "country", ""},
+        {"China", "summons", "Max Baucus", "a.txt", 4, "t:2", "China summoned Baucus.", "country",
+         "", "person", "United States"},
+        {"Evil \"Name\" <script>alert(1)</script> \\", "hacks", "China", "b.txt", 1, "t:3",
+         "Tags <b>&</b> \"quotes\" and a back\\slash\\", "group", "", "country", ""},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        relmap_graph_add(g, &rows[i]);
+    return g;
+}
+
+static char *render(const relmap_graph *g, relmap_format f)
+{
+    char *out;
+    size_t len;
+    relmap_error err;
+    int rc = relmap_render(&out, &len, g, NULL, f, &err);
+    ck_assert_msg(rc == 0, "%s", err.message);
+    return out;
+}
+
+START_TEST(dot_reads_back_with_names_counts_and_documents)
+{
+    relmap_graph *g = sample();
+    char *dot = render(g, RELMAP_FORMAT_DOT);
+    Agraph_t *back = agmemread(dot);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_int_eq(agnnodes(back), 6); /* five entities and the legend */
+    int found = 0;
+    for (Agnode_t *n = agfstnode(back); n; n = agnxtnode(back, n)) {
+        for (Agedge_t *e = agfstout(back, n); e; e = agnxtout(back, e)) {
+            char *rel = agget(e, "relmap_relation");
+            if (rel && !strcmp(rel, "hacks")) {
+                ck_assert_str_eq(agget(agtail(e), "relmap_name"),
+                                 "Evil \"Name\" <script>alert(1)</script> %5C");
+                ck_assert_str_eq(agget(e, "relmap_count"), "1");
+                ck_assert_str_eq(agget(e, "relmap_documents"), "b.txt");
+                found = 1;
+            }
+        }
+    }
+    ck_assert(found);
+    agclose(back);
+    free(dot);
+    relmap_graph_free(g);
+}
+END_TEST
+
+START_TEST(svg_titles_quote_the_evidence_and_nothing_injects)
+{
+    relmap_graph *g = sample();
+    char *svg = render(g, RELMAP_FORMAT_SVG);
+    ck_assert_ptr_nonnull(strstr(svg, "<svg"));
+    ck_assert_ptr_nonnull(strstr(svg, "<title>Qin Gang accuses United States: 1 sentence in 1 "
+                                      "document&#10;a.txt:3: Qin said the U.S. hacked."));
+    ck_assert_ptr_null(strstr(svg, "<script>"));
+    ck_assert_ptr_null(strstr(svg, "<b>"));
+    ck_assert_ptr_nonnull(strstr(svg, "&lt;script&gt;"));
+    /* the legend names the relations shown */
+    ck_assert_ptr_nonnull(strstr(svg, ">summons</text>"));
+    free(svg);
+    relmap_graph_free(g);
+}
+END_TEST
+
+START_TEST(rendering_is_deterministic)
+{
+    relmap_graph *g = sample();
+    for (relmap_format f = RELMAP_FORMAT_DOT; f <= RELMAP_FORMAT_TSV; f++) {
+        char *a = render(g, f), *b = render(g, f);
+        ck_assert_str_eq(a, b);
+        free(a);
+        free(b);
+    }
+    relmap_graph_free(g);
+}
+END_TEST
+
+START_TEST(format_follows_the_extension)
+{
+    relmap_format f;
+    ck_assert_int_eq(relmap_format_from_path(&f, "out/x.svg"), 0);
+    ck_assert_int_eq(f, RELMAP_FORMAT_SVG);
+    ck_assert_int_eq(relmap_format_from_path(&f, "x.gv"), 0);
+    ck_assert_int_eq(f, RELMAP_FORMAT_DOT);
+    ck_assert_int_eq(relmap_format_from_path(&f, "a.b/x.json"), 0);
+    ck_assert_int_eq(f, RELMAP_FORMAT_JSON);
+    ck_assert_int_eq(relmap_format_from_path(&f, "a.b/x"), RELMAP_EUSAGE);
+    ck_assert_int_eq(relmap_format_from_path(&f, "x.png"), RELMAP_EUSAGE);
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_or_leaves_alone)
+{
+    char dir[] = "/tmp/relmap-out-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/sub/deeper/g.dot", dir);
+    relmap_error err;
+    ck_assert_int_eq(relmap_write_file_atomic(path, "one", 3, &err), 0);
+    ck_assert_int_eq(relmap_write_file_atomic(path, "two!", 4, &err), 0);
+    FILE *f = fopen(path, "r");
+    char buf[16] = {0};
+    ck_assert_uint_eq(fread(buf, 1, sizeof buf, f), 4);
+    fclose(f);
+    ck_assert_str_eq(buf, "two!");
+    /* a folder in the way: an error, nothing written */
+    snprintf(path, sizeof path, "%s/sub", dir);
+    ck_assert_int_eq(relmap_write_file_atomic(path, "x", 1, &err), RELMAP_EIO);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("render");
+    TCase *t = tcase_create("render");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, dot_reads_back_with_names_counts_and_documents);
+    tcase_add_test(t, svg_titles_quote_the_evidence_and_nothing_injects);
+    tcase_add_test(t, rendering_is_deterministic);
+    tcase_add_test(t, format_follows_the_extension);
+    tcase_add_test(t, atomic_write_replaces_or_leaves_alone);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

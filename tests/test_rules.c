@@ -1,0 +1,236 @@
+/* Rule files: what loads, and each error at its exact FILE:LINE:COL. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "relmap.h"
+
+static relmap_error err;
+
+/* Load `text`; expect failure at line:col with `message` inside. */
+static void expect_error(const char *text, unsigned line, unsigned col, const char *message)
+{
+    relmap_rules *rules = (relmap_rules *)1;
+    int rc = relmap_rules_load_string(&rules, "t.rules", text, &err);
+    ck_assert_int_lt(rc, 0);
+    ck_assert_ptr_null(rules);
+    ck_assert_str_eq(err.file, "t.rules");
+    ck_assert_msg(err.line == line && err.column == col, "expected %u:%u, got %u:%u (%s)", line,
+                  col, err.line, err.column, err.message);
+    ck_assert_msg(strstr(err.message, message) != NULL, "message '%s' lacks '%s'", err.message,
+                  message);
+}
+
+START_TEST(a_small_rule_file_loads)
+{
+    relmap_rules *rules;
+    int rc = relmap_rules_load_string(&rules, "t.rules",
+                                      "# a comment\n"
+                                      "relation accuses color=\"#ff0000\" style=dashed label=\"blames\"\n"
+                                      "entity country \"China\" alias \"Beijing\"\n"
+                                      "entity agency \"FBI\" of \"United States\"\n"
+                                      "entity country \"United States\"\n"
+                                      "    alias \"U.S.\" \"US\"\n"
+                                      "    demonym \"American\"\n"
+                                      "macro ACCUSE accus(?:e|es|ed)\n"
+                                      "rule accuses: {SRC} {ACCUSE} {TGT}\n",
+                                      &err);
+    ck_assert_msg(rc == 0, "%s:%u:%u: %s", err.file, err.line, err.column, err.message);
+    ck_assert_uint_eq(relmap_rules_relation_count(rules), 1);
+    ck_assert_uint_eq(relmap_rules_entity_count(rules), 3);
+    ck_assert_uint_eq(relmap_rules_pattern_count(rules), 1);
+    relmap_rules_free(rules);
+}
+END_TEST
+
+START_TEST(unknown_directive)
+{
+    expect_error("entity country \"China\"\n  alias \"PRC\"\nfrobnicate x\n", 3, 1,
+                 "unknown directive 'frobnicate'");
+}
+END_TEST
+
+START_TEST(unterminated_quote)
+{
+    expect_error("entity country \"China\n", 1, 16, "unterminated quoted string");
+}
+END_TEST
+
+START_TEST(pcre2_error_points_into_the_pattern)
+{
+    /* PCRE2's offset, after the slot's expansion, maps back to the ')' */
+    expect_error("relation accuses\nrule accuses: {SRC} a) {TGT}\n", 2, 22,
+                 "unmatched closing parenthesis");
+}
+END_TEST
+
+START_TEST(pcre2_error_inside_a_macro_names_the_macro)
+{
+    expect_error("relation accuses\nmacro BAD x{3,1}\n\nrule accuses: {SRC} {BAD} {TGT}\n", 2, 16,
+                 "in macro BAD: numbers out of order in {} quantifier");
+}
+END_TEST
+
+START_TEST(pattern_without_source_slot)
+{
+    expect_error("relation accuses\nrule accuses:   blamed {TGT}\n", 2, 17, "no {SRC} slot");
+}
+END_TEST
+
+START_TEST(pattern_without_target_slot)
+{
+    expect_error("relation accuses\nrule accuses: {SRC} blamed\n", 2, 15, "no {TGT} slot");
+}
+END_TEST
+
+START_TEST(relation_used_but_not_declared)
+{
+    expect_error("relation accuses\nrule blames: {SRC} blamed {TGT}\n", 2, 6,
+                 "relation 'blames' is not declared");
+}
+END_TEST
+
+START_TEST(alias_claimed_by_two_entities)
+{
+    expect_error("entity country \"A\" alias \"X\"\nentity country \"B\" alias \"Y\" \"X\"\n", 2,
+                 30, "alias \"X\" already belongs to entity \"A\"");
+}
+END_TEST
+
+START_TEST(macro_used_but_not_defined)
+{
+    expect_error("relation accuses\nrule accuses: {SRC} {NOPE} {TGT}\n", 2, 21,
+                 "undefined macro NOPE");
+}
+END_TEST
+
+START_TEST(macro_defined_twice)
+{
+    expect_error("macro A x\nmacro B y\nmacro A z\n", 3, 7, "macro A is already defined at t.rules:1:7");
+}
+END_TEST
+
+START_TEST(entity_of_undeclared_entity)
+{
+    expect_error("entity agency \"FBI\" of \"United States\"\n", 1, 24,
+                 "belongs to \"United States\", which is not declared");
+}
+END_TEST
+
+START_TEST(unknown_rule_option)
+{
+    expect_error("relation r\nrule r sometimes: {SRC} x {TGT}\n", 2, 8, "unknown rule option 'sometimes'");
+}
+END_TEST
+
+START_TEST(indented_line_continues_nothing)
+{
+    expect_error("   alias \"X\"\n", 1, 4, "continues nothing");
+}
+END_TEST
+
+START_TEST(reciprocal_rule_takes_no_slots)
+{
+    expect_error("relation r\nrule r reciprocal: {SRC} x\n", 2, 20, "reciprocal");
+}
+END_TEST
+
+static char dir[] = "/tmp/relmap-rules-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void make_dir(void)
+{
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+START_TEST(include_cycle_is_reported_at_the_include)
+{
+    make_dir();
+    write_file("a.rules", "relation r\ninclude \"b.rules\"\n");
+    write_file("b.rules", "\n\ninclude   \"a.rules\"\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/a.rules", dir);
+    const char *paths[] = {path};
+    relmap_rules *rules;
+    ck_assert_int_lt(relmap_rules_load(&rules, paths, 1, &err), 0);
+    ck_assert_msg(strstr(err.file, "b.rules") != NULL, "%s", err.file);
+    ck_assert_uint_eq(err.line, 3);
+    ck_assert_uint_eq(err.column, 11);
+    ck_assert_msg(strstr(err.message, "include cycle") != NULL, "%s", err.message);
+    ck_assert_str_eq(err.source_line, "include   \"a.rules\"");
+}
+END_TEST
+
+START_TEST(missing_include_is_reported_at_the_include)
+{
+    make_dir();
+    write_file("a.rules", "relation r\n  \ninclude \"nowhere.rules\"\n");
+    char path[256];
+    snprintf(path, sizeof path, "%s/a.rules", dir);
+    const char *paths[] = {path};
+    relmap_rules *rules;
+    ck_assert_int_lt(relmap_rules_load(&rules, paths, 1, &err), 0);
+    ck_assert_uint_eq(err.line, 3);
+    ck_assert_uint_eq(err.column, 9);
+    ck_assert_msg(strstr(err.message, "cannot include \"") != NULL, "%s", err.message);
+}
+END_TEST
+
+START_TEST(bundled_rules_load)
+{
+    const char *dir_env = getenv("RELMAP_RULES");
+    ck_assert_ptr_nonnull(dir_env);
+    char *path = relmap_rules_default_path(NULL);
+    ck_assert_ptr_nonnull(path);
+    const char *paths[] = {path};
+    relmap_rules *rules;
+    int rc = relmap_rules_load(&rules, paths, 1, &err);
+    ck_assert_msg(rc == 0, "%s:%u:%u: %s", err.file, err.line, err.column, err.message);
+    ck_assert_uint_ge(relmap_rules_relation_count(rules), 10);
+    /* every UN member state plus Taiwan, the EU, NATO and the UN */
+    ck_assert_uint_ge(relmap_rules_entity_count(rules), 193 + 4);
+    relmap_rules_free(rules);
+    free(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("rules");
+    TCase *t = tcase_create("rules");
+    tcase_add_test(t, a_small_rule_file_loads);
+    tcase_add_test(t, unknown_directive);
+    tcase_add_test(t, unterminated_quote);
+    tcase_add_test(t, pcre2_error_points_into_the_pattern);
+    tcase_add_test(t, pcre2_error_inside_a_macro_names_the_macro);
+    tcase_add_test(t, pattern_without_source_slot);
+    tcase_add_test(t, pattern_without_target_slot);
+    tcase_add_test(t, relation_used_but_not_declared);
+    tcase_add_test(t, alias_claimed_by_two_entities);
+    tcase_add_test(t, macro_used_but_not_defined);
+    tcase_add_test(t, macro_defined_twice);
+    tcase_add_test(t, entity_of_undeclared_entity);
+    tcase_add_test(t, unknown_rule_option);
+    tcase_add_test(t, indented_line_continues_nothing);
+    tcase_add_test(t, reciprocal_rule_takes_no_slots);
+    tcase_add_test(t, include_cycle_is_reported_at_the_include);
+    tcase_add_test(t, missing_include_is_reported_at_the_include);
+    tcase_add_test(t, bundled_rules_load);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

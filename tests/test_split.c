@@ -1,0 +1,161 @@
+/* Sentence splitting of news text. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relmap.h"
+
+typedef struct collected {
+    char *text[32];
+    unsigned line[32], column[32];
+    size_t count;
+} collected;
+
+static int collect(const relmap_sentence *s, void *context)
+{
+    collected *c = context;
+    if (c->count < 32) {
+        c->text[c->count] = strndup(s->text, s->length);
+        c->line[c->count] = s->line;
+        c->column[c->count] = s->column;
+        c->count++;
+    }
+    return 0;
+}
+
+static collected split(const char *text)
+{
+    collected c = {0};
+    relmap_split(text, strlen(text), collect, &c);
+    return c;
+}
+
+static void release(collected *c)
+{
+    for (size_t i = 0; i < c->count; i++)
+        free(c->text[i]);
+}
+
+START_TEST(abbreviations_do_not_end_sentences)
+{
+    collected c = split("Mr. Holder said the U.S. indicted Gen. Wang on Jan. 5 at 10 a.m. in "
+                        "court. No. 2 was next.");
+    ck_assert_uint_eq(c.count, 2);
+    ck_assert_str_eq(c.text[0], "Mr. Holder said the U.S. indicted Gen. Wang on Jan. 5 at 10 a.m. "
+                                "in court.");
+    ck_assert_str_eq(c.text[1], "No. 2 was next.");
+    release(&c);
+}
+END_TEST
+
+START_TEST(dotted_acronym_before_an_opener_ends_a_sentence)
+{
+    collected c = split("China blamed the U.S. The ministry said so.");
+    ck_assert_uint_eq(c.count, 2);
+    ck_assert_str_eq(c.text[0], "China blamed the U.S.");
+    ck_assert_str_eq(c.text[1], "The ministry said so.");
+    release(&c);
+}
+END_TEST
+
+START_TEST(decimals_and_initials_stay_whole)
+{
+    collected c = split("Some 1.18 million computers were hit, John F. Kennedy said. Next.");
+    ck_assert_uint_eq(c.count, 2);
+    ck_assert_str_eq(c.text[0], "Some 1.18 million computers were hit, John F. Kennedy said.");
+    release(&c);
+}
+END_TEST
+
+START_TEST(closing_quotes_belong_to_the_sentence)
+{
+    collected c = split("He said: \xE2\x80\x9C" "Enough is enough.\xE2\x80\x9D China replied. "
+                        "\"Why?\" she asked.");
+    ck_assert_uint_eq(c.count, 3);
+    ck_assert_str_eq(c.text[0], "He said: \xE2\x80\x9C" "Enough is enough.\xE2\x80\x9D");
+    ck_assert_str_eq(c.text[1], "China replied.");
+    ck_assert_str_eq(c.text[2], "\"Why?\" she asked.");
+    release(&c);
+}
+END_TEST
+
+START_TEST(headline_without_stop_is_a_sentence)
+{
+    collected c = split("China Suspends Talks After U.S. Charges\n\nBEIJING - China suspended "
+                        "talks.\nIt also summoned\nthe ambassador.\n");
+    ck_assert_uint_eq(c.count, 3);
+    ck_assert_str_eq(c.text[0], "China Suspends Talks After U.S. Charges");
+    ck_assert_uint_eq(c.line[0], 1);
+    ck_assert_str_eq(c.text[1], "BEIJING - China suspended talks.");
+    ck_assert_uint_eq(c.line[1], 3);
+    /* a line that goes on in lower case is wrapped text, not a headline */
+    ck_assert_str_eq(c.text[2], "It also summoned\nthe ambassador.");
+    ck_assert_uint_eq(c.line[2], 4);
+    release(&c);
+}
+END_TEST
+
+START_TEST(lines_and_columns_are_counted)
+{
+    collected c = split("First one.  Second one.\n\n  Third one.");
+    ck_assert_uint_eq(c.count, 3);
+    ck_assert_uint_eq(c.line[1], 1);
+    ck_assert_uint_eq(c.column[1], 13);
+    ck_assert_uint_eq(c.line[2], 3);
+    ck_assert_uint_eq(c.column[2], 3);
+    release(&c);
+}
+END_TEST
+
+START_TEST(lower_case_after_stop_continues)
+{
+    collected c = split("The U.S. officials and the U.K. government spoke. done");
+    ck_assert_uint_eq(c.count, 1);
+    release(&c);
+}
+END_TEST
+
+START_TEST(empty_and_blank_text_give_nothing)
+{
+    collected c = split("");
+    ck_assert_uint_eq(c.count, 0);
+    c = split("  \n\n \t\n");
+    ck_assert_uint_eq(c.count, 0);
+}
+END_TEST
+
+static int stop_after_first(const relmap_sentence *s, void *context)
+{
+    (void)s;
+    ++*(int *)context;
+    return 1;
+}
+
+START_TEST(callback_can_stop_the_split)
+{
+    int calls = 0;
+    relmap_split("One. Two. Three.", 16, stop_after_first, &calls);
+    ck_assert_int_eq(calls, 1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("split");
+    TCase *t = tcase_create("split");
+    tcase_add_test(t, abbreviations_do_not_end_sentences);
+    tcase_add_test(t, dotted_acronym_before_an_opener_ends_a_sentence);
+    tcase_add_test(t, decimals_and_initials_stay_whole);
+    tcase_add_test(t, closing_quotes_belong_to_the_sentence);
+    tcase_add_test(t, headline_without_stop_is_a_sentence);
+    tcase_add_test(t, lines_and_columns_are_counted);
+    tcase_add_test(t, lower_case_after_stop_continues);
+    tcase_add_test(t, empty_and_blank_text_give_nothing);
+    tcase_add_test(t, callback_can_stop_the_split);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
