@@ -1027,11 +1027,12 @@ static int compile_draft(parser *p, rule_draft *d)
     if (!re) {
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(code, message, sizeof message);
-        origin o = offset < x.out.length ? x.origins[offset]
-                   : x.out.length     ? x.origins[x.out.length - 1]
-                                      : (origin){d->pattern.file, d->line, 1, NULL};
-        if (offset >= x.out.length && x.out.length)
-            o.column++;
+        /* an error at the end of the pattern (a missing ')') points just
+         * past the pattern's last character, as a compiler would */
+        size_t end = d->pattern.length;
+        origin o = offset < x.out.length
+                       ? x.origins[offset]
+                       : (origin){d->pattern.file, d->pattern.lines[end], d->pattern.cols[end], NULL};
         if (o.macro)
             rc = seterr(p->err, RELMAP_EPATTERN, o.file, o.line, o.column,
                         "in macro %s: %s", o.macro, (const char *)message);

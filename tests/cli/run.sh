@@ -1,1 +1,121 @@
-exit 0
+#!/usr/bin/env bash
+# End-to-end tests of the relmap command on the fixtures in tests/fixtures.
+# Each check states the behaviour it pins down; the script stops at the first failure.
+set -uo pipefail
+relmap=$(realpath "$1")
+here=$(cd "$(dirname "$0")/.." && pwd)
+fixtures=$here/fixtures
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$fixtures" || exit 1
+unset RELMAP_RULES
+mini=rules/mini.rules
+passed=0
+failed=0
+
+check() { # check NAME COMMAND...: the command must succeed
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
+}
+status_is() { # status_is WANT COMMAND...
+  local want=$1; shift
+  "$@" >"$work/stdout" 2>"$work/stderr"
+  local got=$?
+  [ "$got" = "$want" ] || { echo "  exit status $got, wanted $want: $*"; cat "$work/stderr"; return 1; }
+}
+has() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1:"; head -20 "$1"; return 1; }; }
+lacks() { ! grep -qF -- "$2" "$1" || { echo "  '$2' unexpectedly in $1"; return 1; }; }
+
+# --- usage and exit status 2
+check "help exits 0 and shows usage" status_is 0 "$relmap" --help
+check "help names the commands" has "$work/stdout" "extract [-r RULES]"
+check "command help" status_is 0 "$relmap" build --help
+check "version" status_is 0 "$relmap" --version
+check "version text" has "$work/stdout" "relmap 0."
+check "no command is bad usage" status_is 2 "$relmap"
+check "unknown command is bad usage" status_is 2 "$relmap" frobnicate
+check "unknown command message" has "$work/stderr" "unknown command 'frobnicate'"
+check "no input is bad usage" status_is 2 "$relmap" build -r $mini
+check "unknown option is bad usage" status_is 2 "$relmap" extract --bogus corpus
+check "unknown output format is bad usage" status_is 2 "$relmap" build -r $mini -o "$work/x.png" corpus
+check "bad level is bad usage" status_is 2 "$relmap" build --level planet corpus
+check "extract takes no -o" status_is 2 "$relmap" extract -o x.tsv corpus
+
+# --- extract: exact rows, folders walked in order, *.txt only
+check "extract succeeds" status_is 0 "$relmap" extract -r $mini corpus
+cp "$work/stdout" "$work/extract.tsv"
+check "extract output is exactly as expected" diff -u expected/extract.tsv "$work/extract.tsv"
+check "non-.txt files in folders are skipped" lacks "$work/extract.tsv" "ignored.md"
+check "a named file is read whatever its name" status_is 0 "$relmap" extract -r $mini corpus/ignored.md
+check "named .md file gives its edge" has "$work/stdout" "Ruritania	accuses	Freedonia	corpus/ignored.md	1"
+check "--glob picks other files" status_is 0 "$relmap" extract -r $mini --glob '*.md' corpus
+check "--glob result" has "$work/stdout" "corpus/ignored.md"
+check "stdin as a document" status_is 0 sh -c "printf 'Strelsau accused Freedonia.\n' | '$relmap' extract -r $mini -"
+check "stdin document is named -" has "$work/stdout" "Ruritania	accuses	Freedonia	-	1"
+
+# --- build: every format, deterministic, atomic
+check "build writes four formats" status_is 0 "$relmap" build -r $mini -o "$work/g.dot" -o "$work/g.svg" -o "$work/g.json" -o "$work/g.tsv" corpus
+check "dot has the edge with count" has "$work/g.dot" 'label="accuses (2)"'
+check "dot keeps what diff needs" has "$work/g.dot" 'relmap_documents="corpus/a.txt'
+check "svg quotes evidence in the edge title" has "$work/g.svg" "<title>Ruritania accuses Freedonia: 2 sentences in 1 document&#10;corpus/a.txt:1: Ruritania Accuses Freedonia of Spying&#10;corpus/a.txt:3: STRELSAU - Ruritania formally accused Freedonia of spying on its ministries.&#10;documents: corpus/a.txt</title>"
+check "svg has the legend" has "$work/g.svg" ">Relations</text>"
+check "json lists documents" has "$work/g.json" '"documents": ["corpus/a.txt"]'
+check "tsv graph row" has "$work/g.tsv" "Freedonia	denies	Ruritania	1	corpus/a.txt"
+if command -v xmllint >/dev/null; then
+  check "svg is well-formed XML" xmllint --noout "$work/g.svg"
+fi
+check "second build" status_is 0 "$relmap" build -r $mini -o "$work/h.dot" -o "$work/h.svg" corpus
+check "dot is byte-identical across runs" cmp "$work/g.dot" "$work/h.dot"
+check "svg is byte-identical across runs" cmp "$work/g.svg" "$work/h.svg"
+check "no temporary files are left" sh -c "! ls -A '$work' | grep -q '^\\.'"
+
+# --- merge: shards give the same graph as one build
+check "extract shard a" status_is 0 "$relmap" extract -r $mini corpus/a.txt
+cp "$work/stdout" "$work/a.tsv"
+check "extract shard b" status_is 0 "$relmap" extract -r $mini corpus/sub
+cp "$work/stdout" "$work/b.tsv"
+check "merge in reverse order" status_is 0 "$relmap" merge -r $mini -o "$work/m.dot" -o "$work/m.svg" "$work/b.tsv" "$work/a.tsv"
+check "merge dot equals build dot" cmp "$work/g.dot" "$work/m.dot"
+check "merge svg equals build svg" cmp "$work/g.svg" "$work/m.svg"
+printf 'source\trelation\n# fine\nA\taccuses\n' > "$work/bad.tsv"
+check "malformed tsv is an input error" status_is 1 "$relmap" merge -r $mini -o "$work/n.dot" "$work/bad.tsv"
+check "malformed tsv names file and line" has "$work/stderr" "bad.tsv:3:1: error: expected 11 tab-separated columns"
+
+# --- country level
+check "country roll-up" status_is 0 "$relmap" build -r $mini --level country -o "$work/c.tsv" corpus
+check "person rolled up to its country" has "$work/c.tsv" "Ruritania	accuses	Freedonia	3	corpus/a.txt corpus/sub/b.txt"
+check "no person node at country level" lacks "$work/c.tsv" "	person	"
+
+# --- bad input: reported, the rest still processed, exit 1
+check "missing corpus path is exit 1" status_is 1 "$relmap" extract -r $mini corpus/a.txt no/such/file.txt
+check "missing path is named" has "$work/stderr" "no/such/file.txt: error: No such file or directory"
+check "other files still processed" has "$work/stdout" "corpus/a.txt"
+printf 'Ruritania\0accused Freedonia.\n' > "$work/binary.txt"
+check "binary file is skipped with a warning" status_is 0 "$relmap" extract -r $mini corpus/a.txt "$work/binary.txt"
+check "binary warning" has "$work/stderr" "binary.txt: warning: skipped: a binary file"
+check "empty folder is an error" status_is 1 "$relmap" extract -r $mini "$work/emptydir-that-is-missing"
+mkdir -p "$work/empty"
+check "a corpus with no documents is an error" status_is 1 "$relmap" extract -r $mini "$work/empty"
+check "no documents message" has "$work/stderr" "no documents found"
+
+# --- broken rules: FILE:LINE:COL, the line, a caret; previous output kept
+echo "previous" > "$work/keep.dot"
+check "broken rules exit 1" status_is 1 "$relmap" build -r rules/broken.rules -o "$work/keep.dot" corpus
+check "error has file line column" has "$work/stderr" "rules/broken.rules:3:39: error: missing closing parenthesis"
+check "error shows the line" has "$work/stderr" " rule accuses: {SRC} accused (the {TGT}"
+check "previous output kept" has "$work/keep.dot" "previous"
+check "missing rules file" status_is 1 "$relmap" extract -r rules/none.rules corpus
+check "missing rules message" has "$work/stderr" "rules/none.rules: error: cannot read rules"
+check "RELMAP_RULES to nowhere" status_is 1 env RELMAP_RULES=/nonexistent/relmap.rules "$relmap" extract corpus
+touch "$work/afile"
+check "output under a file is an error" status_is 1 "$relmap" build -r $mini -o "$work/afile/x.dot" corpus
+check "output error names the path" has "$work/stderr" "afile/x.dot: error: cannot write: Not a directory"
+
+# --- default rules and default outputs
+mkdir -p "$work/run"
+check "build with bundled rules and default outputs" status_is 0 sh -c "cd '$work/run' && RELMAP_RULES='$here/../rules' '$relmap' build '$fixtures/corpus'"
+check "default svg written" test -s "$work/run/out/relations.svg"
+check "default dot written" test -s "$work/run/out/relations.dot"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]
