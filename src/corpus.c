@@ -79,7 +79,8 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
         names[n++] = xstrdup(ent->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, name_cmp);
+    if (n)
+        qsort(names, n, sizeof *names, name_cmp);
     size_t plen = strlen(path);
     int slash = plen > 0 && path[plen - 1] == '/';
     for (size_t i = n; i-- > 0;) {

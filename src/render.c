@@ -266,6 +266,11 @@ static void set_escaped(void *obj, const char *name, const char *value)
     sb_free(&sb);
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void build_graph(built *b, const relmap_graph *graph, const relmap_rules *rules)
 {
     Agraph_t *g = agopen("relations", Agdirected, &discipline);
@@ -334,7 +339,7 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         look lk = relation_look(rules, e->relation);
         strbuf sb = {0};
         sb_addf(&sb, "%s (%u)", lk.label, e->count);
-        set_escaped(edge, "label", sb.data);
+        set_escaped(edge, "xlabel", sb.data);
         sb_clear(&sb);
         edge_tooltip(&sb, e);
         set_escaped(edge, "tooltip", sb.data);
@@ -364,7 +369,7 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
     }
     if (nrel) {
         /* the legend: one row per relation shown, in its colour and style */
-        qsort(relations, nrel, sizeof *relations, (int (*)(const void *, const void *))strcmp);
+        qsort(relations, nrel, sizeof *relations, name_cmp);
         Agraph_t *legend = agsubg(g, "cluster_legend", 1);
         set(legend, "label", "Relations");
         set(legend, "style", "rounded");

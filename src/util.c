@@ -57,6 +57,9 @@ void sb_reserve(strbuf *sb, size_t extra)
         while (cap < need)
             cap *= 2;
         sb->data = xrealloc(sb->data, cap);
+        /* defined bytes past the end: PCRE2's JIT may read a little beyond
+         * the subject, which valgrind would otherwise report */
+        memset(sb->data + sb->capacity, 0, cap - sb->capacity);
         sb->capacity = cap;
     }
 }
