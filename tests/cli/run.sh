@@ -111,6 +111,12 @@ touch "$work/afile"
 check "output under a file is an error" status_is 1 "$relmap" build -r $mini -o "$work/afile/x.dot" corpus
 check "output error names the path" has "$work/stderr" "afile/x.dot: error: cannot write: Not a directory"
 
+# --- the worked example of docs/rules.md
+printf "Moscow on Tuesday praised Beijing's stance. China was hailed by Russia.\n" > "$work/praise.txt"
+check "a new relation on top of the bundled rules" status_is 0 "$relmap" extract -r rules/praise.rules "$work/praise.txt"
+check "active form" has "$work/stdout" "Russia	praises	China	$work/praise.txt	1	praise.rules:5"
+check "passive form" has "$work/stdout" "Russia	praises	China	$work/praise.txt	1	praise.rules:6"
+
 # --- default rules and default outputs
 mkdir -p "$work/run"
 check "build with bundled rules and default outputs" status_is 0 sh -c "cd '$work/run' && RELMAP_RULES='$here/../rules' '$relmap' build '$fixtures/corpus'"
