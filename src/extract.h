@@ -48,7 +48,7 @@ struct relmap_extractor {
     /* per sentence, reused */
     mention *mentions;
     size_t nmentions, mentions_cap;
-    strbuf folded, masked, evidence;
+    strbuf folded, masked, lowered, evidence;
 };
 
 #define REF_TO_PTR(ref) ((void *)(intptr_t)((int64_t)(ref) + 0x80000001LL))

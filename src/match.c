@@ -45,6 +45,7 @@ void relmap_extractor_free(relmap_extractor *x)
     sb_free(&x->folded);
     sb_free(&x->masked);
     sb_free(&x->evidence);
+    sb_free(&x->lowered);
     pcre2_match_data_free(x->match_data);
     pcre2_match_context_free(x->match_context);
     free(x);
@@ -77,6 +78,16 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
         sb_addc(sb, (char)c);
         i++;
     }
+}
+
+static void lower_ascii_copy(strbuf *out, const char *s, size_t n)
+{
+    sb_clear(out);
+    sb_reserve(out, n);
+    for (size_t i = 0; i < n; i++)
+        out->data[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
+    out->length = n;
+    out->data[n] = '\0';
 }
 
 static int mention_at(const relmap_extractor *x, PCRE2_SIZE offset)
@@ -267,12 +278,21 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     find_mentions(x, folded, n);
     sentence_edges edges = {0};
     run_state st = {d->err, 0, d->document, sentence->line};
-    if (x->nmentions > 0 && x->nmentions < MENTION_MAX) {
+    /* A rule with a {TGT} needs two mentions, a target=actor rule one, and a
+     * reciprocal rule two parties named so far; and any rule needs one of
+     * its trigger words. A sentence that gives no rule a chance costs little
+     * more than finding its mentions. */
+    int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
+    if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
         mask(x, folded, n);
+        lower_ascii_copy(&x->lowered, x->masked.data, x->masked.length);
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
+            if ((mode == TARGET_SLOT && x->nmentions < 2) || (mode == TARGET_ACTOR && x->nmentions < 1)
+                || (mode == TARGET_RECIPROCAL && !parties))
+                continue;
             for (size_t i = 0; i < r->nrules; i++) {
                 const rule *ru = &r->rules[i];
-                if (ru->target_mode != mode)
+                if (ru->target_mode != mode || !prefilter_admits(ru->triggers, x->lowered.data))
                     continue;
                 if (mode == TARGET_RECIPROCAL)
                     run_reciprocal(x, ru, &edges, &st);
@@ -280,12 +300,6 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                     run_rule(x, ru, &edges, mode, &st);
             }
         }
-    } else if (x->nmentions == 0 && x->parties[1] != NO_ENTITY) {
-        /* a sentence that names nobody may still say "each side accused the other" */
-        mask(x, folded, n);
-        for (size_t i = 0; i < r->nrules; i++)
-            if (r->rules[i].target_mode == TARGET_RECIPROCAL)
-                run_reciprocal(x, &r->rules[i], &edges, &st);
     }
     if (st.rc < 0)
         d->rc = st.rc;

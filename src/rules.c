@@ -1054,6 +1054,7 @@ static int compile_draft(parser *p, rule_draft *d)
     sb_addf(&origin_name, "%s:%u", d->pattern.display, d->line);
     ru->origin = sb_detach(&origin_name);
     ru->target_mode = d->target_mode;
+    ru->triggers = prefilter_derive(x.out.data, x.out.length);
     collect_groups(re, "src", ru->src_groups, &ru->nsrc);
     collect_groups(re, "tgt", ru->tgt_groups, &ru->ntgt);
     r->relations[rel].patterns++;
@@ -1252,6 +1253,7 @@ void relmap_rules_free(relmap_rules *r)
     strmap_free(&r->relation_index, NULL);
     for (size_t i = 0; i < r->nrules; i++) {
         pcre2_code_free(r->rules[i].code);
+        prefilter_free(r->rules[i].triggers);
         free(r->rules[i].origin);
     }
     free(r->rules);

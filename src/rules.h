@@ -8,6 +8,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "prefilter.h"
 #include "util.h"
 
 /* Entity mentions are replaced, in the text the patterns see, by one private
@@ -61,6 +62,7 @@ typedef struct rule {
     int target_mode;
     int src_groups[8], tgt_groups[8]; /* group numbers of the slots */
     int nsrc, ntgt;
+    literals *triggers; /* words it cannot match without; NULL: always run */
 } rule;
 
 typedef struct wordlist {

@@ -1,0 +1,107 @@
+/* The trigger words derived from a pattern: never one too many (a rule
+ * skipped that could match), and selective where the pattern allows. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prefilter.h"
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The derived set, sorted and joined by '|', or "(always)". */
+static char *derive(const char *pattern)
+{
+    literals *l = prefilter_derive(pattern, strlen(pattern));
+    if (!l)
+        return strdup("(always)");
+    qsort(l->items, l->count, sizeof *l->items, by_text);
+    size_t n = 1;
+    for (size_t i = 0; i < l->count; i++)
+        n += strlen(l->items[i]) + 1;
+    char *out = calloc(1, n);
+    for (size_t i = 0; i < l->count; i++) {
+        if (i)
+            strcat(out, "|");
+        strcat(out, l->items[i]);
+    }
+    prefilter_free(l);
+    return out;
+}
+
+#define DERIVES(pattern, expected)                                               \
+    do {                                                                         \
+        char *got_ = derive(pattern);                                            \
+        ck_assert_msg(!strcmp(got_, expected), "%s: expected %s, got %s", pattern, \
+                      expected, got_);                                           \
+        free(got_);                                                              \
+    } while (0)
+
+START_TEST(literal_runs_and_alternations)
+{
+    DERIVES("\\s+(?:Accus(?:e|es|ed))\\s+", "accus");
+    DERIVES("(?:accus\\w+|blam\\w+)", "accus|blam");
+    DERIVES("(?:foo)?barbaz", "barbaz");
+    DERIVES("(?<src>x)\\s+summon(?:s|ed)?\\s+(?<tgt>y)", "summon");
+}
+END_TEST
+
+START_TEST(optional_and_repeated_parts_are_not_required)
+{
+    DERIVES("(?:abcdef)?", "(always)");
+    DERIVES("abcd?", "abc");
+    /* "xyzba+cdef" holds "xyzba" and "acdef", never "xyzbacdef" */
+    DERIVES("xyzba+cdef", "xyzba");
+    DERIVES("(?:long|)word", "word");
+    DERIVES("(?:abc|d)", "(always)");
+}
+END_TEST
+
+START_TEST(what_it_does_not_understand_makes_it_give_up)
+{
+    DERIVES("\\Qabc\\E", "(always)");
+    DERIVES("(?i)abcdef", "(always)");
+    DERIVES("(*UTF)abcdef", "(always)");
+    DERIVES("(?(1)abc|def)", "(always)");
+    DERIVES("caf\xc3\xa9s", "caf");
+}
+END_TEST
+
+START_TEST(classes_escapes_and_lookarounds)
+{
+    DERIVES("[abc]def\\.ghi", "def.ghi");
+    DERIVES("(?=zzz)abcd(?<!q)", "abcd");
+    DERIVES("\\x{E000}abcd\\p{L}", "abcd");
+    DERIVES("ab[)]cd", "(always)");
+}
+END_TEST
+
+START_TEST(admits_when_a_literal_occurs)
+{
+    literals *l = prefilter_derive("(?:accus\\w+|blam\\w+)", 21);
+    ck_assert_ptr_nonnull(l);
+    ck_assert(prefilter_admits(l, "china blamed the u.s."));
+    ck_assert(!prefilter_admits(l, "china praised the u.s."));
+    ck_assert(prefilter_admits(NULL, "anything"));
+    prefilter_free(l);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("prefilter");
+    TCase *t = tcase_create("prefilter");
+    tcase_add_test(t, literal_runs_and_alternations);
+    tcase_add_test(t, optional_and_repeated_parts_are_not_required);
+    tcase_add_test(t, what_it_does_not_understand_makes_it_give_up);
+    tcase_add_test(t, classes_escapes_and_lookarounds);
+    tcase_add_test(t, admits_when_a_literal_occurs);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
