@@ -37,10 +37,15 @@ int ent_parent(const relmap_extractor *x, int ref)
 
 int ent_root(const relmap_extractor *x, int ref)
 {
-    if (ref >= 0)
-        return x->rules->entities[ref].root;
-    int parent = x->dyn[-ref - 1].parent;
-    return parent == NO_ENTITY ? ref : ent_root(x, parent);
+    /* a document's own entities only ever belong to declared ones, so one
+     * step reaches the declared chain, whose root is precomputed */
+    if (ref < 0) {
+        int parent = x->dyn[-ref - 1].parent;
+        if (parent == NO_ENTITY || parent < 0)
+            return ref;
+        ref = parent;
+    }
+    return x->rules->entities[ref].root;
 }
 
 static int is_person(const relmap_extractor *x, int ref)
@@ -198,6 +203,20 @@ static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
     return best ? i + best : 0;
 }
 
+/* Do the capitalised words from `at` (at most four) reach a title? */
+static int leads_to_title(const relmap_rules *r, const char *t, size_t n, size_t at)
+{
+    for (int k = 0; k < 4 && at < n && starts_upper(t, n, at); k++) {
+        if (title_at(r, t, n, at))
+            return 1;
+        size_t e = name_word_end(t, n, at);
+        if (e >= n || t[e] != ' ')
+            return 0;
+        at = e + 1;
+    }
+    return at < n && title_at(r, t, n, at);
+}
+
 static const char *const number_words[] = {
     "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
     "twelve", "dozen", NULL};
@@ -310,10 +329,13 @@ static void absorb_title(relmap_extractor *x, const char *t, size_t title_start,
         gap += 2;
     while (gap < title_start && t[gap] == ' ')
         gap++;
-    if (gap != title_start)
+    /* a person before the title is someone else: "envoy David Quinn
+     * accuses Foreign Minister Boris Dimitrov" */
+    if (gap != title_start || is_person(x, prev->ref))
         return;
-    if (ref < 0 && x->dyn[-ref - 1].parent == NO_ENTITY)
-        x->dyn[-ref - 1].parent = ent_root(x, prev->ref);
+    int country = ent_root(x, prev->ref);
+    if (ref < 0 && x->dyn[-ref - 1].parent == NO_ENTITY && country >= 0)
+        x->dyn[-ref - 1].parent = country;
     *start = prev->start;
     x->nmentions--;
 }
@@ -443,6 +465,13 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                                               word_end(t, n, name_end) - name_end))
                     break;
                 words++;
+                /* capitalised words that lead to another title are that
+                 * title's phrase: "Quinn Accuses Foreign Minister ..." */
+                size_t after = e < n && t[e] == ' ' ? e + 1 : n;
+                if (words >= 2 && leads_to_title(r, t, n, after)) {
+                    name_end = e;
+                    break;
+                }
                 if (e < n && t[e] == ' ' && starts_upper(t, n, e + 1)) {
                     name_end = e + 1;
                     continue;

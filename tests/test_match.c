@@ -127,6 +127,18 @@ START_TEST(titles_introduce_people_of_the_country_before_them)
 }
 END_TEST
 
+START_TEST(titled_names_in_a_row_do_not_claim_each_other)
+{
+    relmap_rules *r = load(small_rules);
+    /* each headline once made one person belong to the other: a cycle */
+    EXPECT(r, "Ambassador David Quinn Accuses Foreign Minister Boris Dimitrov\n\n"
+              "Foreign Minister Boris Dimitrov Rebukes Ambassador David Quinn\n\n"
+              "David Quinn accused Boris Dimitrov.",
+           "David Quinn -accuses-> Boris Dimitrov [person|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(short_forms_refer_back_within_a_document)
 {
     relmap_rules *r = load(small_rules);
@@ -248,6 +260,7 @@ int main(void)
     tcase_add_test(t, aliases_match_longest_and_with_word_boundaries);
     tcase_add_test(t, demonym_groups_and_government_forms);
     tcase_add_test(t, titles_introduce_people_of_the_country_before_them);
+    tcase_add_test(t, titled_names_in_a_row_do_not_claim_each_other);
     tcase_add_test(t, short_forms_refer_back_within_a_document);
     tcase_add_test(t, role_and_numbered_references);
     tcase_add_test(t, denial_without_target_answers_the_last_accuser);
