@@ -316,11 +316,15 @@ static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t 
 }
 
 /* A person mention at [start, ...) right after a title that began at
- * title_start: take in the entity named just before the title ("U.S." in
- * "U.S. Ambassador Max Baucus"), which gives a new name its country. */
+ * title_start: the mention takes in the title and the entity named just
+ * before it ("U.S." in "U.S. Ambassador Max Baucus"), which gives a new
+ * name its country. */
 static void absorb_title(relmap_extractor *x, const char *t, size_t title_start, size_t *start,
                          int ref)
 {
+    /* the title is part of the mention: "accused Foreign Minister Boris
+     * Dimitrov" names Dimitrov right after the verb */
+    *start = title_start;
     if (!x->nmentions)
         return;
     mention *prev = &x->mentions[x->nmentions - 1];

@@ -120,6 +120,9 @@ START_TEST(titles_introduce_people_of_the_country_before_them)
     relmap_rules *r = load(small_rules);
     EXPECT(r, "China accused U.S. Ambassador Gary Locke.",
            "China -accuses-> Gary Locke [person|United States]\n");
+    /* the title is part of the mention, right after the verb */
+    EXPECT(r, "China accused Foreign Minister Boris Dimitrov.",
+           "China -accuses-> Boris Dimitrov [person|]\n");
     /* a declared person keeps its own country and swallows the title */
     EXPECT(r, "Chinese Foreign Ministry spokesman Qin Gang accused the U.S.",
            "Qin Gang -accuses-> United States [country|]\n");
