@@ -495,6 +495,17 @@ static void source_free(source_text *st)
     free(st->cols);
 }
 
+/* Move *pos to where the raw text (a pattern, a macro body) starts; an
+ * error when nothing is left on the line. */
+static int raw_rest(parser *p, const logical_line *ll, size_t *pos, const char *empty)
+{
+    while (*pos < ll->text.length && ll->text.data[*pos] == ' ')
+        (*pos)++;
+    if (*pos >= ll->text.length)
+        return error_at(p, ll, *pos, RELMAP_ESYNTAX, "%s", empty);
+    return 0;
+}
+
 static int is_macro_name(const char *s, size_t n)
 {
     if (!n || !(s[0] >= 'A' && s[0] <= 'Z'))
@@ -541,10 +552,7 @@ static int parse_macro(parser *p, const logical_line *ll, size_t pos)
         free(name.value);
         return rc;
     }
-    while (pos < ll->text.length && ll->text.data[pos] == ' ')
-        pos++;
-    if (pos >= ll->text.length) {
-        rc = error_at(p, ll, pos, RELMAP_ESYNTAX, "macro %s has no body", name.value);
+    if ((rc = raw_rest(p, ll, &pos, "macro has no body")) < 0) {
         free(name.value);
         return rc;
     }
@@ -617,10 +625,7 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
         }
     }
     size_t from = colon + 1;
-    while (from < ll->text.length && ll->text.data[from] == ' ')
-        from++;
-    if (from >= ll->text.length) {
-        rc = error_at(p, ll, from, RELMAP_ESYNTAX, "rule has an empty pattern");
+    if ((rc = raw_rest(p, ll, &from, "rule has an empty pattern")) < 0) {
         free(rel.value);
         return rc;
     }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "relmap.h"
+#include "check_main.h"
 
 static relmap_match row(const char *s, const char *r, const char *t, const char *doc,
                         unsigned line, const char *evidence)
@@ -138,17 +139,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("graph");
-    TCase *t = tcase_create("graph");
-    tcase_add_test(t, same_edge_merges_with_count_and_documents);
-    tcase_add_test(t, roll_up_goes_to_countries_and_drops_self_loops);
-    tcase_add_test(t, merge_order_does_not_change_the_graph);
-    tcase_add_test(t, tsv_round_trip_keeps_awkward_text);
-    tcase_add_test(t, malformed_tsv_is_an_error_at_its_line);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    RUN_TESTS("graph",
+              same_edge_merges_with_count_and_documents,
+              roll_up_goes_to_countries_and_drops_self_loops,
+              merge_order_does_not_change_the_graph,
+              tsv_round_trip_keeps_awkward_text,
+              malformed_tsv_is_an_error_at_its_line);
 }

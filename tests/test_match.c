@@ -6,6 +6,7 @@
 
 #include "relmap.h"
 #include "util.h"
+#include "check_main.h"
 
 static const char small_rules[] =
     "relation accuses\n"
@@ -257,25 +258,18 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("match");
-    TCase *t = tcase_create("match");
-    tcase_add_test(t, active_and_passive_give_the_same_edge);
-    tcase_add_test(t, aliases_match_longest_and_with_word_boundaries);
-    tcase_add_test(t, demonym_groups_and_government_forms);
-    tcase_add_test(t, titles_introduce_people_of_the_country_before_them);
-    tcase_add_test(t, titled_names_in_a_row_do_not_claim_each_other);
-    tcase_add_test(t, short_forms_refer_back_within_a_document);
-    tcase_add_test(t, role_and_numbered_references);
-    tcase_add_test(t, denial_without_target_answers_the_last_accuser);
-    tcase_add_test(t, reciprocal_joins_the_last_two_parties);
-    tcase_add_test(t, no_self_edges_and_one_row_per_sentence_edge);
-    tcase_add_test(t, curly_quotes_and_odd_spaces_are_folded);
-    tcase_add_test(t, invalid_utf8_does_not_match_nor_crash);
-    tcase_add_test(t, bundled_rules_cover_every_relation_in_several_forms);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    RUN_TESTS("match",
+              active_and_passive_give_the_same_edge,
+              aliases_match_longest_and_with_word_boundaries,
+              demonym_groups_and_government_forms,
+              titles_introduce_people_of_the_country_before_them,
+              titled_names_in_a_row_do_not_claim_each_other,
+              short_forms_refer_back_within_a_document,
+              role_and_numbered_references,
+              denial_without_target_answers_the_last_accuser,
+              reciprocal_joins_the_last_two_parties,
+              no_self_edges_and_one_row_per_sentence_edge,
+              curly_quotes_and_odd_spaces_are_folded,
+              invalid_utf8_does_not_match_nor_crash,
+              bundled_rules_cover_every_relation_in_several_forms);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "prefilter.h"
+#include "check_main.h"
 
 static int by_text(const void *a, const void *b)
 {
@@ -91,17 +92,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("prefilter");
-    TCase *t = tcase_create("prefilter");
-    tcase_add_test(t, literal_runs_and_alternations);
-    tcase_add_test(t, optional_and_repeated_parts_are_not_required);
-    tcase_add_test(t, what_it_does_not_understand_makes_it_give_up);
-    tcase_add_test(t, classes_escapes_and_lookarounds);
-    tcase_add_test(t, admits_when_a_literal_occurs);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    RUN_TESTS("prefilter",
+              literal_runs_and_alternations,
+              optional_and_repeated_parts_are_not_required,
+              what_it_does_not_understand_makes_it_give_up,
+              classes_escapes_and_lookarounds,
+              admits_when_a_literal_occurs);
 }

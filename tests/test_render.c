@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "relmap.h"
+#include "check_main.h"
 
 static relmap_graph *sample(void)
 {
@@ -132,18 +133,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("render");
-    TCase *t = tcase_create("render");
-    tcase_set_timeout(t, 60);
-    tcase_add_test(t, dot_reads_back_with_names_counts_and_documents);
-    tcase_add_test(t, svg_titles_quote_the_evidence_and_nothing_injects);
-    tcase_add_test(t, rendering_is_deterministic);
-    tcase_add_test(t, format_follows_the_extension);
-    tcase_add_test(t, atomic_write_replaces_or_leaves_alone);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    RUN_TESTS("render",
+              dot_reads_back_with_names_counts_and_documents,
+              svg_titles_quote_the_evidence_and_nothing_injects,
+              rendering_is_deterministic,
+              format_follows_the_extension,
+              atomic_write_replaces_or_leaves_alone);
 }

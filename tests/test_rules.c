@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "relmap.h"
+#include "check_main.h"
 
 static relmap_error err;
 
@@ -207,30 +208,23 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("rules");
-    TCase *t = tcase_create("rules");
-    tcase_add_test(t, a_small_rule_file_loads);
-    tcase_add_test(t, unknown_directive);
-    tcase_add_test(t, unterminated_quote);
-    tcase_add_test(t, pcre2_error_points_into_the_pattern);
-    tcase_add_test(t, pcre2_error_inside_a_macro_names_the_macro);
-    tcase_add_test(t, pattern_without_source_slot);
-    tcase_add_test(t, pattern_without_target_slot);
-    tcase_add_test(t, relation_used_but_not_declared);
-    tcase_add_test(t, alias_claimed_by_two_entities);
-    tcase_add_test(t, macro_used_but_not_defined);
-    tcase_add_test(t, macro_defined_twice);
-    tcase_add_test(t, entity_of_undeclared_entity);
-    tcase_add_test(t, unknown_rule_option);
-    tcase_add_test(t, indented_line_continues_nothing);
-    tcase_add_test(t, reciprocal_rule_takes_no_slots);
-    tcase_add_test(t, include_cycle_is_reported_at_the_include);
-    tcase_add_test(t, missing_include_is_reported_at_the_include);
-    tcase_add_test(t, bundled_rules_load);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    RUN_TESTS("rules",
+              a_small_rule_file_loads,
+              unknown_directive,
+              unterminated_quote,
+              pcre2_error_points_into_the_pattern,
+              pcre2_error_inside_a_macro_names_the_macro,
+              pattern_without_source_slot,
+              pattern_without_target_slot,
+              relation_used_but_not_declared,
+              alias_claimed_by_two_entities,
+              macro_used_but_not_defined,
+              macro_defined_twice,
+              entity_of_undeclared_entity,
+              unknown_rule_option,
+              indented_line_continues_nothing,
+              reciprocal_rule_takes_no_slots,
+              include_cycle_is_reported_at_the_include,
+              missing_include_is_reported_at_the_include,
+              bundled_rules_load);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "relmap.h"
+#include "check_main.h"
 
 typedef struct collected {
     char *text[32];
@@ -141,21 +142,14 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("split");
-    TCase *t = tcase_create("split");
-    tcase_add_test(t, abbreviations_do_not_end_sentences);
-    tcase_add_test(t, dotted_acronym_before_an_opener_ends_a_sentence);
-    tcase_add_test(t, decimals_and_initials_stay_whole);
-    tcase_add_test(t, closing_quotes_belong_to_the_sentence);
-    tcase_add_test(t, headline_without_stop_is_a_sentence);
-    tcase_add_test(t, lines_and_columns_are_counted);
-    tcase_add_test(t, lower_case_after_stop_continues);
-    tcase_add_test(t, empty_and_blank_text_give_nothing);
-    tcase_add_test(t, callback_can_stop_the_split);
-    suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    RUN_TESTS("split",
+              abbreviations_do_not_end_sentences,
+              dotted_acronym_before_an_opener_ends_a_sentence,
+              decimals_and_initials_stay_whole,
+              closing_quotes_belong_to_the_sentence,
+              headline_without_stop_is_a_sentence,
+              lines_and_columns_are_counted,
+              lower_case_after_stop_continues,
+              empty_and_blank_text_give_nothing,
+              callback_can_stop_the_split);
 }

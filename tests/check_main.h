@@ -1,0 +1,30 @@
+/* check_main.h - the runner every Check suite of relmap ends with. */
+#ifndef RELMAP_CHECK_MAIN_H
+#define RELMAP_CHECK_MAIN_H
+
+#include <check.h>
+#include <stdlib.h>
+
+/* Run one test case of the given tests as suite `name`; the exit status. */
+static inline int run_tests(const char *name, const TTest *const *tests, size_t count)
+{
+    Suite *s = suite_create(name);
+    TCase *t = tcase_create(name);
+    tcase_set_timeout(t, 60);
+    for (size_t i = 0; i < count; i++)
+        tcase_add_test(t, tests[i]);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#define RUN_TESTS(name, ...)                                                      \
+    do {                                                                          \
+        const TTest *const tests_[] = {__VA_ARGS__};                              \
+        return run_tests(name, tests_, sizeof tests_ / sizeof *tests_);           \
+    } while (0)
+
+#endif
