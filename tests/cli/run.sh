@@ -123,5 +123,13 @@ check "build with bundled rules and default outputs" status_is 0 sh -c "cd '$wor
 check "default svg written" test -s "$work/run/out/relations.svg"
 check "default dot written" test -s "$work/run/out/relations.dot"
 
+# --- cmake --install puts the binary and the rules where they find each other
+if [ -n "${RELMAP_BINARY_DIR:-}" ] && [ -f "$RELMAP_BINARY_DIR/cmake_install.cmake" ]; then
+  check "cmake --install" status_is 0 cmake --install "$RELMAP_BINARY_DIR" --prefix "$work/prefix"
+  printf 'Beijing accused Washington of hacking.\n' > "$work/real.txt"
+  check "installed relmap finds its rules" status_is 0 env -u RELMAP_RULES "$work/prefix/bin/relmap" extract "$work/real.txt"
+  check "installed relmap extracts" has "$work/stdout" "China	accuses	United States"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
