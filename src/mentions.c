@@ -260,6 +260,21 @@ static void push_mention(relmap_extractor *x, size_t start, size_t end, int ref,
     x->mentions[x->nmentions++] = (mention){start, end, ref, weak};
 }
 
+/* A headline: no final stop, and most words capitalised. */
+static int is_headline(const char *t, size_t n)
+{
+    if (n == 0 || t[n - 1] == '.' || t[n - 1] == '"')
+        return 0;
+    size_t words = 0, capitals = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (at_word_start(t, i)) {
+            words++;
+            capitals += starts_upper(t, n, i);
+        }
+    }
+    return words >= 3 && capitals * 3 >= words * 2;
+}
+
 static const char *const function_words[] = {
     "the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "by", "at", "from",
     "that", "this", "these", "those", "its", "their", "his", "her", "as", "is", "are", "was",
@@ -286,11 +301,13 @@ static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t 
     const relmap_rules *r = x->rules;
     size_t at = *end, group_end = 0, gov_end = 0;
     int max_words = *weak ? 4 : 2;
+    int headline = is_headline(t, n);
     for (int k = 0; k < max_words; k++) {
         if (at >= n || t[at] != ' ')
             break;
         size_t w = at + 1;
-        if (!starts_lower(t, n, w))
+        /* lower case, or a headline's capitals ("Two British Diplomats") */
+        if (!starts_lower(t, n, w) && !(starts_upper(t, n, w) && headline))
             break;
         size_t e = name_word_end(t, n, w);
         int group = word_in(&r->group_nouns, t + w, e - w);

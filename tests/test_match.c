@@ -252,6 +252,19 @@ START_TEST(bundled_rules_cover_every_relation_in_several_forms)
            "Ecuador -expels-> Colombian agents [group|Colombia]\n");
     EXPECT(r, "Australia claimed that China had been spying on its parliament.",
            "Australia -accuses-> China [country|]\n");
+    EXPECT(r, "India and Pakistan traded accusations over the shelling.",
+           "India -accuses-> Pakistan [country|]\nPakistan -accuses-> India [country|]\n");
+    EXPECT(r, "Iran threatened to close the strait if the United States imposed sanctions.",
+           "Iran -threatens-> United States [country|]\n");
+    /* a headline's capitals still make a group */
+    EXPECT(r, "Russia Expels Two British Diplomats",
+           "Russia -expels-> United Kingdom [country|]\n");
+    /* sentences naming two parties without a relation give nothing */
+    EXPECT(r, "China and the United States agreed on Monday to resume talks. Japan's exports "
+              "to China fell. Russia hosted talks with Ukraine and France. The U.S. ambassador "
+              "to China visited Shanghai. Israel said it had no plans to attack Iran. China did "
+              "not accuse the U.S. of anything.",
+           "");
     relmap_rules_free(r);
 }
 END_TEST
