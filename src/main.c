@@ -211,8 +211,9 @@ static void on_match(const relmap_match *m, void *context)
         relmap_tsv_write_match(s->stream, m);
 }
 
-/* Run the rules over every document; returns EXIT_OK or EXIT_INPUT. */
-static int run_corpus(const options *o, const relmap_rules *rules, sink *s)
+/* Run the rules over every document; returns EXIT_OK or EXIT_INPUT and
+ * sets *documents to the number read. */
+static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size_t *documents)
 {
     relmap_corpus *corpus;
     relmap_error err;
@@ -221,7 +222,7 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s)
     relmap_extractor *x = relmap_extractor_new(rules);
     relmap_document doc;
     int rc;
-    size_t documents = 0;
+    *documents = 0;
     while ((rc = relmap_corpus_next(corpus, &doc, &err)) != 0) {
         if (rc < 0) {
             print_error(&err, rc == RELMAP_EINPUT ? "warning" : "error");
@@ -229,13 +230,13 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s)
                 status = EXIT_INPUT;
             continue;
         }
-        documents++;
+        (*documents)++;
         if (relmap_extract_document(x, doc.name, doc.text, doc.length, on_match, s, &err) < 0)
             print_error(&err, "warning");
     }
     relmap_extractor_free(x);
     relmap_corpus_free(corpus);
-    if (documents == 0 && status == EXIT_OK) {
+    if (*documents == 0 && status == EXIT_OK) {
         fprintf(stderr, "relmap: error: no documents found in the corpus given (files matching '%s')\n",
                 o->glob ? o->glob : "*.txt");
         status = EXIT_INPUT;
@@ -278,8 +279,10 @@ static int cmd_build(options *o)
         return EXIT_INPUT;
     relmap_graph *graph = relmap_graph_new();
     sink s = {graph, NULL};
-    int status = run_corpus(o, rules, &s);
-    int written = write_outputs(o, graph, rules);
+    size_t documents;
+    int status = run_corpus(o, rules, &s, &documents);
+    /* with no document read there is no graph: the old outputs stay */
+    int written = documents ? write_outputs(o, graph, rules) : EXIT_INPUT;
     relmap_graph_free(graph);
     relmap_rules_free(rules);
     return status != EXIT_OK ? status : written;
@@ -292,7 +295,8 @@ static int cmd_extract(options *o)
         return EXIT_INPUT;
     fputs(relmap_tsv_header(), stdout);
     sink s = {NULL, stdout};
-    int status = run_corpus(o, rules, &s);
+    size_t documents;
+    int status = run_corpus(o, rules, &s, &documents);
     relmap_rules_free(rules);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         perror("relmap: error: writing standard output");

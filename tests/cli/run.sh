@@ -104,6 +104,8 @@ check "broken rules exit 1" status_is 1 "$relmap" build -r rules/broken.rules -o
 check "error has file line column" has "$work/stderr" "rules/broken.rules:3:39: error: missing closing parenthesis"
 check "error shows the line" has "$work/stderr" " rule accuses: {SRC} accused (the {TGT}"
 check "previous output kept" has "$work/keep.dot" "previous"
+check "a build that reads no document" status_is 1 "$relmap" build -r $mini -o "$work/keep.dot" no/such/folder
+check "leaves the previous output" has "$work/keep.dot" "previous"
 check "missing rules file" status_is 1 "$relmap" extract -r rules/none.rules corpus
 check "missing rules message" has "$work/stderr" "rules/none.rules: error: cannot read rules"
 check "RELMAP_RULES to nowhere" status_is 1 env RELMAP_RULES=/nonexistent/relmap.rules "$relmap" extract corpus
