@@ -307,12 +307,18 @@ static int cmd_extract(options *o)
 
 static int cmd_merge(options *o)
 {
+    /* the rules only give the relations their look: without any, merge
+     * still works with default colours */
     relmap_rules *rules = NULL;
-    if (o->nrules || relmap_rules_default_path(o->argv0)) {
+    char *bundled = o->nrules ? NULL : relmap_rules_default_path(o->argv0);
+    if (o->nrules || bundled) {
         rules = load_rules(o);
-        if (!rules)
+        if (!rules) {
+            free(bundled);
             return EXIT_INPUT;
+        }
     }
+    free(bundled);
     relmap_graph *graph = relmap_graph_new();
     int status = EXIT_OK;
     for (size_t i = 0; i < o->ninputs; i++) {

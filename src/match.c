@@ -209,13 +209,12 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
     }
 }
 
-static int run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *edges,
-                          run_state *st)
+static void run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *edges)
 {
     int rc = pcre2_match(ru->code, (PCRE2_SPTR)x->masked.data, x->masked.length, 0, 0,
                          x->match_data, x->match_context);
     if (rc < 0)
-        return 0;
+        return;
     /* the parties: those named in this sentence first, then before it */
     int a = x->parties[0], b = x->parties[1];
     for (size_t i = 0; i < x->nmentions; i++) {
@@ -229,8 +228,6 @@ static int run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *e
         add_edge(x, edges, b, ru->relation, a, ru);
         add_edge(x, edges, a, ru->relation, b, ru);
     }
-    (void)st;
-    return 0;
 }
 
 static void fold_evidence(strbuf *sb, const char *s, size_t n)
@@ -295,7 +292,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                 if (ru->target_mode != mode || !prefilter_admits(ru->triggers, x->lowered.data))
                     continue;
                 if (mode == TARGET_RECIPROCAL)
-                    run_reciprocal(x, ru, &edges, &st);
+                    run_reciprocal(x, ru, &edges);
                 else
                     run_rule(x, ru, &edges, mode, &st);
             }

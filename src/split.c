@@ -73,8 +73,6 @@ static size_t closer_len(const char *p, const char *end)
 }
 
 typedef struct splitter {
-    const char *text;
-    const char *end;
     relmap_sentence_fn fn;
     void *context;
     size_t count;
@@ -178,7 +176,7 @@ static int line_has_final_stop(const char *p, const char *eol)
 
 size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void *context)
 {
-    splitter s = {text, text + length, fn, context, 0, 0, text, 1};
+    splitter s = {fn, context, 0, 0, text, 1};
     const char *start = text;          /* start of the current sentence */
     const char *line_start = text;     /* start of the current line */
     unsigned line = 1;
