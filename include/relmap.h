@@ -75,6 +75,24 @@ int relmap_rules_load(relmap_rules **out, const char *const *paths, size_t npath
 int relmap_rules_load_string(relmap_rules **out, const char *name, const char *text,
                              relmap_error *err);
 
+/** Called for each problem found in rule files: an error (is_error 1) or a
+ *  warning. The diagnostic's code is 0 for a warning. */
+typedef void (*relmap_diagnostic_fn)(const relmap_error *diagnostic, int is_error, void *context);
+
+/**
+ * Load rule files as relmap_rules_load() does, but report every problem,
+ * errors and warnings (unused macros, relations with no pattern, patterns
+ * that can match the empty string), through `fn`, sorted by file and
+ * position, going on after an error where it can. Returns 0 and sets *out
+ * when there was no error (warnings allowed); else RELMAP_ESYNTAX.
+ */
+int relmap_rules_check(relmap_rules **out, const char *const *paths, size_t npaths,
+                       relmap_diagnostic_fn fn, void *context);
+
+/** relmap_rules_check() on a string, reported under the name `name`. */
+int relmap_rules_check_string(relmap_rules **out, const char *name, const char *text,
+                              relmap_diagnostic_fn fn, void *context);
+
 void relmap_rules_free(relmap_rules *rules);
 
 /** Number of declared relations, entities and compiled rule patterns. */
@@ -177,6 +195,15 @@ void relmap_extractor_free(relmap_extractor *extractor);
 int relmap_extract_document(relmap_extractor *extractor, const char *document_name,
                             const char *text, size_t length, relmap_match_fn fn,
                             void *context, relmap_error *err);
+
+/**
+ * Run the example sentences of a rule set (the `example` lines): each must
+ * give exactly the edges it states. Each failure is reported through `fn`
+ * as an error at the example's position. Sets *run and *failed; returns 0
+ * when every example passed, else RELMAP_ESYNTAX.
+ */
+int relmap_rules_run_examples(const relmap_rules *rules, relmap_diagnostic_fn fn, void *context,
+                              size_t *run, size_t *failed);
 
 /* ------------------------------------------------------------------ graph */
 

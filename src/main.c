@@ -34,6 +34,7 @@ static const char usage_main[] =
     "  build   [-r RULES]... [-o FILE]... CORPUS...   render the merged graph (SVG, DOT, JSON, TSV)\n"
     "  extract [-r RULES]... CORPUS...               print one TSV row per sentence-level edge\n"
     "  merge   [-r RULES]... [-o FILE]... EDGES.tsv...  build the graph from extract outputs\n"
+    "  check   [RULES...]                            check rule files and run their examples\n"
     "\n"
     "CORPUS is files, folders (walked recursively for *.txt; --glob to change) or - for stdin.\n"
     "Without -r, the bundled rules are used ($RELMAP_RULES overrides).\n"
@@ -72,21 +73,52 @@ static const char usage_merge[] =
     "the same graph relmap build makes from the same corpus. Rules give the relations'\n"
     "colours. Without -o, writes out/relations.svg and out/relations.dot.\n";
 
+/* Colour only on a terminal, and never when NO_COLOR is set. */
+static int use_colour(void)
+{
+    static int answer = -1;
+    if (answer < 0) {
+        const char *no = getenv("NO_COLOR");
+        answer = isatty(STDERR_FILENO) && !(no && *no);
+    }
+    return answer;
+}
+
+/* As gcc prints: FILE:LINE:COL: error: message, the line, a caret. */
+static const char usage_check[] =
+    "usage: relmap check [RULES...]\n"
+    "\n"
+    "Check rule files (default: the bundled rules) and run their example sentences.\n"
+    "Each problem is printed as FILE:LINE:COL: error|warning: message, with the line\n"
+    "and a caret under the column. Exit status 0 when there is no error (warnings\n"
+    "allowed) and every example gives the edges it states, 1 otherwise.\n";
+
 static void print_error(const relmap_error *err, const char *severity)
 {
+    int c = use_colour();
+    const char *bold = c ? "\033[1m" : "", *reset = c ? "\033[0m" : "";
+    const char *tint = !c ? "" : !strcmp(severity, "error") ? "\033[1;31m" : "\033[1;35m";
     if (err->file[0] && err->line)
-        fprintf(stderr, "%s:%u:%u: %s: %s\n", err->file, err->line, err->column ? err->column : 1,
-                severity, err->message);
+        fprintf(stderr, "%s%s:%u:%u:%s %s%s:%s %s\n", bold, err->file, err->line,
+                err->column ? err->column : 1, reset, tint, severity, reset, err->message);
     else if (err->file[0])
-        fprintf(stderr, "%s: %s: %s\n", err->file, severity, err->message);
+        fprintf(stderr, "%s%s:%s %s%s:%s %s\n", bold, err->file, reset, tint, severity, reset,
+                err->message);
     else
-        fprintf(stderr, "relmap: %s: %s\n", severity, err->message);
+        fprintf(stderr, "relmap: %s%s:%s %s\n", tint, severity, reset, err->message);
     if (err->source_line[0] && err->line) {
         fprintf(stderr, " %s\n ", err->source_line);
-        for (unsigned i = 1; i < err->column; i++)
+        for (unsigned i = 1; i < err->column && err->source_line[i - 1]; i++)
             fputc(err->source_line[i - 1] == '\t' ? '\t' : ' ', stderr);
-        fputs("^\n", stderr);
+        fprintf(stderr, "%s^%s\n", c ? "\033[1;32m" : "", reset);
     }
+}
+
+static void print_diagnostic(const relmap_error *diagnostic, int is_error, void *context)
+{
+    unsigned *counts = context;
+    counts[is_error ? 0 : 1]++;
+    print_error(diagnostic, is_error ? "error" : "warning");
 }
 
 static int usage_error(const char *command, const char *fmt, const char *arg)
@@ -99,7 +131,7 @@ static int usage_error(const char *command, const char *fmt, const char *arg)
 
 /* Returns -1 when parsing went well, else the exit status. */
 static int parse_options(options *o, const char *command, const char *help, int argc,
-                         char **argv, int takes_outputs)
+                         char **argv, int takes_outputs, int needs_inputs)
 {
     int only_inputs = 0;
     for (int i = 0; i < argc; i++) {
@@ -163,7 +195,7 @@ static int parse_options(options *o, const char *command, const char *help, int 
             return usage_error(command, "unknown option '%s'", a);
         }
     }
-    if (o->ninputs == 0)
+    if (o->ninputs == 0 && needs_inputs)
         return usage_error(command, "%s", "no input given");
     for (size_t i = 0; i < o->noutputs; i++) {
         relmap_format f;
@@ -335,6 +367,38 @@ static int cmd_merge(options *o)
     return status;
 }
 
+static int cmd_check(options *o)
+{
+    /* the files to check: -r files and plain arguments alike */
+    const char *files[64 + MAX_ARGS];
+    size_t n = 0;
+    for (size_t i = 0; i < o->nrules; i++)
+        files[n++] = o->rules[i];
+    for (size_t i = 0; i < o->ninputs; i++)
+        files[n++] = o->inputs[i];
+    char *bundled = NULL;
+    if (n == 0) {
+        bundled = relmap_rules_default_path(o->argv0);
+        if (!bundled) {
+            fprintf(stderr, "relmap: error: cannot find the bundled rules (relmap.rules); "
+                            "name the rule files to check\n");
+            return EXIT_INPUT;
+        }
+        files[n++] = bundled;
+    }
+    unsigned counts[2] = {0, 0}; /* errors, warnings */
+    relmap_rules *rules = NULL;
+    size_t run = 0, failed = 0;
+    if (relmap_rules_check(&rules, files, n, print_diagnostic, counts) == 0)
+        relmap_rules_run_examples(rules, print_diagnostic, counts, &run, &failed);
+    fprintf(stderr, "relmap check: %u error%s, %u warning%s; %zu example%s run, %zu failed\n",
+            counts[0], counts[0] == 1 ? "" : "s", counts[1], counts[1] == 1 ? "" : "s", run,
+            run == 1 ? "" : "s", failed);
+    relmap_rules_free(rules);
+    free(bundled);
+    return counts[0] ? EXIT_INPUT : EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -354,19 +418,24 @@ int main(int argc, char **argv)
     o.argv0 = argv[0];
     int rc;
     if (!strcmp(command, "build")) {
-        if ((rc = parse_options(&o, command, usage_build, argc - 2, argv + 2, 1)) >= 0)
+        if ((rc = parse_options(&o, command, usage_build, argc - 2, argv + 2, 1, 1)) >= 0)
             return rc;
         return cmd_build(&o);
     }
     if (!strcmp(command, "extract")) {
-        if ((rc = parse_options(&o, command, usage_extract, argc - 2, argv + 2, 0)) >= 0)
+        if ((rc = parse_options(&o, command, usage_extract, argc - 2, argv + 2, 0, 1)) >= 0)
             return rc;
         return cmd_extract(&o);
     }
     if (!strcmp(command, "merge")) {
-        if ((rc = parse_options(&o, command, usage_merge, argc - 2, argv + 2, 1)) >= 0)
+        if ((rc = parse_options(&o, command, usage_merge, argc - 2, argv + 2, 1, 1)) >= 0)
             return rc;
         return cmd_merge(&o);
+    }
+    if (!strcmp(command, "check")) {
+        if ((rc = parse_options(&o, command, usage_check, argc - 2, argv + 2, 0, 0)) >= 0)
+            return rc;
+        return cmd_check(&o);
     }
     return usage_error(NULL, "unknown command '%s'", command);
 }

@@ -148,16 +148,32 @@ static int has_edge_from(const sentence_edges *edges, int source, int rel)
     return 0;
 }
 
-/* Whoever last acted on `source` (or on anything of its country). */
-static int last_actor(const relmap_extractor *x, const sentence_edges *now, int source)
+/* The other end of an edge that involves `root`: its source when root is
+ * the target's country; with `either`, also its target when root is the
+ * source's. NO_ENTITY when the edge does not involve root. */
+static int other_end(const relmap_extractor *x, int source, int target, int root, int either)
 {
-    int root = ent_root(x, source);
+    if (ent_root(x, target) == root)
+        return source;
+    if (either && ent_root(x, source) == root)
+        return target;
+    return NO_ENTITY;
+}
+
+/* Whoever last acted on `source` (or on anything of its country); with
+ * `either`, whoever it last dealt with in either direction. */
+static int last_actor(const relmap_extractor *x, const sentence_edges *now, int source,
+                      int either)
+{
+    int root = ent_root(x, source), who;
     for (size_t i = now->count; i-- > 0;)
-        if (ent_root(x, now->items[i].target) == root)
-            return now->items[i].source;
+        if ((who = other_end(x, now->items[i].source, now->items[i].target, root, either))
+            != NO_ENTITY)
+            return who;
     for (size_t i = x->nhistory; i-- > 0;)
-        if (ent_root(x, x->history[i].target) == root)
-            return x->history[i].source;
+        if ((who = other_end(x, x->history[i].source, x->history[i].target, root, either))
+            != NO_ENTITY)
+            return who;
     return NO_ENTITY;
 }
 
@@ -195,9 +211,10 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
                 int tgt = slot(x, ru->tgt_groups, ru->ntgt);
                 if (tgt >= 0)
                     add_edge(x, edges, source, ru->relation, x->mentions[tgt].ref, ru);
-            } else if (mode == TARGET_ACTOR && !has_edge_from(edges, source, ru->relation)) {
+            } else if (!has_edge_from(edges, source, ru->relation)) {
                 /* a fallback: only when no rule named this verb's target */
-                add_edge(x, edges, source, ru->relation, last_actor(x, edges, source), ru);
+                add_edge(x, edges, source, ru->relation,
+                         last_actor(x, edges, source, mode == TARGET_COUNTERPART), ru);
             }
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
@@ -284,7 +301,8 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
         mask(x, folded, n);
         lower_ascii_copy(&x->lowered, x->masked.data, x->masked.length);
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
-            if ((mode == TARGET_SLOT && x->nmentions < 2) || (mode == TARGET_ACTOR && x->nmentions < 1)
+            if ((mode == TARGET_SLOT && x->nmentions < 2)
+                || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
                 || (mode == TARGET_RECIPROCAL && !parties))
                 continue;
             for (size_t i = 0; i < r->nrules; i++) {

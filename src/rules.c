@@ -194,7 +194,58 @@ typedef struct parser {
     /* where each alias key was first claimed, for the conflict message */
     strmap alias_owner; /* folded alias text -> entity index + 1 */
     char *top_dir;      /* folder of the top-level file, with its '/' */
+    /* every problem found, reported sorted once loading ends */
+    relmap_error scratch;
+    struct diagnostic *diags;
+    size_t ndiags, diags_cap;
+    unsigned errors;
+    /* the text of each file read, to show the offending line */
+    char **texts;
+    const char **text_names;
+    size_t ntexts, texts_cap;
 } parser;
+
+typedef struct diagnostic {
+    relmap_error where;
+    int is_error;
+    size_t order; /* the file's position in reading order */
+    size_t seq;
+} diagnostic;
+
+static void source_line_of(relmap_error *err, const char *text, size_t length, unsigned line);
+
+/* Record the problem in p->err (an error, or a warning) and clear it. */
+static void report(parser *p, int is_error)
+{
+    relmap_error *e = p->err;
+    if (!e->source_line[0] && e->line) {
+        for (size_t i = 0; i < p->ntexts; i++) {
+            if (!strcmp(p->text_names[i], e->file)) {
+                source_line_of(e, p->texts[i], strlen(p->texts[i]), e->line);
+                break;
+            }
+        }
+    }
+    size_t order = p->ntexts;
+    for (size_t i = 0; i < p->ntexts; i++)
+        if (!strcmp(p->text_names[i], e->file))
+            order = i;
+    XGROW(p->diags, p->diags_cap, p->ndiags + 1);
+    p->diags[p->ndiags] = (diagnostic){*e, is_error, order, p->ndiags};
+    p->ndiags++;
+    if (is_error)
+        p->errors++;
+    relmap_error_clear(e);
+}
+
+static void remember_text(parser *p, const char *name, const char *text)
+{
+    XGROW(p->texts, p->texts_cap, p->ntexts + 1);
+    p->text_names = xrealloc(p->text_names, p->texts_cap * sizeof *p->text_names);
+    p->texts[p->ntexts] = xstrdup(text);
+    p->text_names[p->ntexts] = name;
+    p->ntexts++;
+}
 
 static int error_at(parser *p, const logical_line *ll, size_t offset, int code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -418,7 +469,8 @@ static int parse_relation(parser *p, const logical_line *ll, size_t pos)
             return rc;
         }
     }
-    relation rel = {name.value, NULL, NULL, NULL, ll->file, ll->lines[name.start], 0};
+    relation rel = {name.value, NULL, NULL, NULL, ll->file, ll->lines[name.start],
+                    ll->cols[name.start], 0};
     token t;
     while ((rc = next_token(p, ll, &pos, &t)) > 0) {
         char *eq = strchr(t.value, '=');
@@ -597,11 +649,13 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
                 /* a lone ':' */
             } else if (!strcmp(t.value, "target=actor")) {
                 target_mode = TARGET_ACTOR;
+            } else if (!strcmp(t.value, "target=counterpart")) {
+                target_mode = TARGET_COUNTERPART;
             } else if (!strcmp(t.value, "reciprocal")) {
                 target_mode = TARGET_RECIPROCAL;
             } else {
                 rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
-                              "unknown rule option '%s'; expected target=actor or reciprocal, "
+                              "unknown rule option '%s'; expected target=actor, target=counterpart or reciprocal, "
                               "then ':' and the pattern", t.value);
                 free(t.value);
                 free(rel.value);
@@ -657,6 +711,81 @@ static int parse_words(parser *p, const logical_line *ll, size_t pos, wordlist *
 }
 
 static int parse_file(parser *p, const char *path, const logical_line *from, size_t from_offset);
+
+/* example "Sentence." => Source relation Target [=> ...]   or   => none */
+static int parse_example(parser *p, const logical_line *ll, size_t pos)
+{
+    relmap_rules *r = p->rules;
+    token text;
+    int rc = next_token(p, ll, &pos, &text);
+    if (rc <= 0)
+        return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
+                                      "example needs a quoted sentence: example \"...\" => A relation B");
+    example ex = {text.value, ll->file, ll->lines[text.start], ll->cols[text.start], NULL, 0};
+    size_t cap = 0;
+    int none = 0, arrows = 0;
+    token t;
+    while ((rc = next_token(p, ll, &pos, &t)) > 0) {
+        if (t.quoted || strcmp(t.value, "=>") != 0) {
+            rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
+                          "expected '=>' and an edge (Source relation Target) or 'none', not '%s'",
+                          t.value);
+            free(t.value);
+            break;
+        }
+        if (none) {
+            rc = error_at(p, ll, t.start, RELMAP_ESYNTAX, "'=> none' cannot go with other edges");
+            free(t.value);
+            break;
+        }
+        free(t.value);
+        arrows++;
+        token parts[3];
+        int k = 0;
+        for (; k < 3; k++) {
+            rc = next_token(p, ll, &pos, &parts[k]);
+            if (rc <= 0)
+                break;
+            if (k == 0 && !parts[0].quoted && !strcmp(parts[0].value, "none")) {
+                none = 1;
+                free(parts[0].value);
+                if (ex.nedges)
+                    rc = error_at(p, ll, parts[0].start, RELMAP_ESYNTAX,
+                                  "'=> none' cannot go with other edges");
+                break;
+            }
+        }
+        if (rc < 0)
+            break;
+        if (none)
+            continue;
+        if (k < 3) {
+            for (int j = 0; j < k; j++)
+                free(parts[j].value);
+            rc = error_at(p, ll, pos, RELMAP_ESYNTAX,
+                          "an edge is Source relation Target: quote names with spaces");
+            break;
+        }
+        XGROW(ex.edges, cap, ex.nedges + 1);
+        ex.edges[ex.nedges++] = (example_edge){parts[0].value, parts[1].value, parts[2].value};
+    }
+    if (rc == 0 && !arrows)
+        rc = error_at(p, ll, pos, RELMAP_ESYNTAX,
+                      "example needs '=> Source relation Target' or '=> none'");
+    if (rc < 0) {
+        for (size_t i = 0; i < ex.nedges; i++) {
+            free(ex.edges[i].source);
+            free(ex.edges[i].relation);
+            free(ex.edges[i].target);
+        }
+        free(ex.edges);
+        free(ex.text);
+        return rc;
+    }
+    XGROW(r->examples, r->examples_cap, r->nexamples + 1);
+    r->examples[r->nexamples++] = ex;
+    return 0;
+}
 
 static char *dir_of(const char *path)
 {
@@ -727,10 +856,12 @@ static int parse_directive(parser *p, const logical_line *ll)
         rc = parse_words(p, ll, pos, &p->rules->group_nouns, w);
     else if (!strcmp(w, "role"))
         rc = parse_words(p, ll, pos, &p->rules->roles, w);
+    else if (!strcmp(w, "example"))
+        rc = parse_example(p, ll, pos);
     else
         rc = error_at(p, ll, d.start, RELMAP_ESYNTAX,
                       "unknown directive '%s'; expected include, relation, entity, alias, macro, "
-                      "rule, title, government-noun, group-noun or role", w);
+                      "rule, example, title, government-noun, group-noun or role", w);
     free(d.value);
     return rc;
 }
@@ -759,12 +890,8 @@ static int parse_text(parser *p, const char *file, const char *display, const ch
         int comment = !blank && s[indent] == '#';
         int continuation = !at_end && !blank && !comment && indent > 0;
         if (open && (at_end || !continuation) && !(comment && indent > 0)) {
-            rc = parse_directive(p, &ll);
-            if (rc < 0) {
-                if (p->err && !p->err->source_line[0])
-                    source_line_of(p->err, text, length, p->err->line);
-                break;
-            }
+            if (parse_directive(p, &ll) < 0)
+                report(p, 1); /* and go on with the next directive */
             open = 0;
         }
         if (at_end)
@@ -774,8 +901,9 @@ static int parse_text(parser *p, const char *file, const char *display, const ch
                 seterr(p->err, RELMAP_ESYNTAX, file, line, (unsigned)indent + 1,
                        "indented line continues nothing: a directive starts at column 1");
                 seterr_source(p->err, s, n);
-                rc = RELMAP_ESYNTAX;
-                break;
+                report(p, 1);
+                s = nl ? nl + 1 : end;
+                continue;
             }
             if (!continuation) {
                 sb_clear(&ll.text);
@@ -845,6 +973,7 @@ static int parse_file(parser *p, const char *path, const logical_line *from, siz
     const char *file = p->rules->files.items[p->rules->files.count - 1];
     wordlist_add(&p->rules->files, display);
     display = p->rules->files.items[p->rules->files.count - 1];
+    remember_text(p, file, text);
     int rc = parse_text(p, file, display, text, length);
     p->depth--;
     free(real);
@@ -1018,9 +1147,10 @@ static int compile_draft(parser *p, rule_draft *d)
                     d->pattern.cols[0],
                     "pattern has no {TGT} slot (or mark the rule target=actor)");
         goto done;
-    } else if (x.has_tgt && d->target_mode == TARGET_ACTOR) {
+    } else if (x.has_tgt && d->target_mode != TARGET_SLOT) {
         rc = seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->pattern.lines[0],
-                    d->pattern.cols[0], "a target=actor rule takes its target from context: remove {TGT}");
+                    d->pattern.cols[0], "a %s rule takes its target from context: remove {TGT}",
+                    d->target_mode == TARGET_ACTOR ? "target=actor" : "target=counterpart");
         goto done;
     }
     int code;
@@ -1055,6 +1185,7 @@ static int compile_draft(parser *p, rule_draft *d)
     ru->code = re;
     ru->file = d->pattern.file;
     ru->line = d->line;
+    ru->column = d->pattern.cols[0];
     strbuf origin_name = {0};
     sb_addf(&origin_name, "%s:%u", d->pattern.display, d->line);
     ru->origin = sb_detach(&origin_name);
@@ -1121,20 +1252,25 @@ static int resolve_parents(parser *p)
         if (!e->parent)
             continue;
         e->parent_index = rules_find_entity(r, e->parent);
-        if (e->parent_index < 0)
-            return seterr(p->err, RELMAP_ESYNTAX, e->file, e->line, e->column,
-                          "entity \"%s\" belongs to \"%s\", which is not declared", e->name,
-                          e->parent);
+        if (e->parent_index < 0) {
+            seterr(p->err, RELMAP_ESYNTAX, e->file, e->line, e->column,
+                   "entity \"%s\" belongs to \"%s\", which is not declared", e->name, e->parent);
+            report(p, 1);
+        }
     }
     for (size_t i = 0; i < r->nentities; i++) {
         int at = (int)i;
         size_t steps = 0;
         while (r->entities[at].parent_index >= 0 && steps++ <= r->nentities)
             at = r->entities[at].parent_index;
-        if (steps > r->nentities)
-            return seterr(p->err, RELMAP_ESYNTAX, r->entities[i].file, r->entities[i].line,
-                          r->entities[i].column, "entity \"%s\" belongs to itself through \"%s\"",
-                          r->entities[i].name, r->entities[i].parent);
+        if (steps > r->nentities) {
+            seterr(p->err, RELMAP_ESYNTAX, r->entities[i].file, r->entities[i].line,
+                   r->entities[i].column, "entity \"%s\" belongs to itself through \"%s\"",
+                   r->entities[i].name, r->entities[i].parent);
+            report(p, 1);
+            r->entities[i].parent_index = -1;
+            at = (int)i;
+        }
         r->entities[i].root = at;
     }
     return 0;
@@ -1158,79 +1294,126 @@ static void parser_free(parser *p)
     free(p->stack);
     strmap_free(&p->alias_owner, NULL);
     free(p->top_dir);
+    free(p->diags);
+    for (size_t i = 0; i < p->ntexts; i++)
+        free(p->texts[i]);
+    free(p->texts);
+    free(p->text_names);
 }
 
-static int finish(parser *p)
+static void warn(parser *p, const char *file, unsigned line, unsigned column, const char *fmt,
+                 const char *name)
 {
-    int rc = resolve_parents(p);
-    for (size_t i = 0; rc == 0 && i < p->ndrafts; i++)
-        rc = compile_draft(p, &p->drafts[i]);
-    if (rc == 0)
-        build_alias_index(p->rules);
+    seterr(p->err, 0, file, line, column, fmt, name);
+    report(p, 0);
+}
+
+static int diagnostic_cmp(const void *a, const void *b)
+{
+    const diagnostic *x = a, *y = b;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    if (x->where.line != y->where.line)
+        return x->where.line < y->where.line ? -1 : 1;
+    if (x->where.column != y->where.column)
+        return x->where.column < y->where.column ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void finish(parser *p)
+{
+    relmap_rules *r = p->rules;
+    resolve_parents(p);
+    for (size_t i = 0; i < p->ndrafts; i++)
+        if (compile_draft(p, &p->drafts[i]) < 0)
+            report(p, 1);
+    if (!p->errors) {
+        for (size_t i = 0; i < p->nmacros; i++)
+            if (!p->macros[i].used)
+                warn(p, p->macros[i].body.file, p->macros[i].line, p->macros[i].column,
+                     "macro %s is never used", p->macros[i].name);
+        for (size_t i = 0; i < r->nrelations; i++)
+            if (!r->relations[i].patterns)
+                warn(p, r->relations[i].file, r->relations[i].line, r->relations[i].column,
+                     "relation '%s' has no pattern", r->relations[i].name);
+        for (size_t i = 0; i < r->nrules; i++) {
+            uint32_t min = 1;
+            pcre2_pattern_info(r->rules[i].code, PCRE2_INFO_MINLENGTH, &min);
+            if (min == 0)
+                warn(p, r->rules[i].file, r->rules[i].line, r->rules[i].column,
+                     "pattern can match the empty string%s", "");
+        }
+    }
+    build_alias_index(r);
+    if (p->ndiags > 1)
+        qsort(p->diags, p->ndiags, sizeof *p->diags, diagnostic_cmp);
+}
+
+/* Load from files (paths) or from one string (name, text); report every
+ * diagnostic; keep the rules only when there was no error. */
+static int load(relmap_rules **out, const char *const *paths, size_t npaths, const char *name,
+                const char *text, relmap_diagnostic_fn fn, void *context)
+{
+    *out = NULL;
+    relmap_rules *r = xcalloc(1, sizeof *r);
+    parser p = {0};
+    p.rules = r;
+    p.err = &p.scratch;
+    if (text) {
+        wordlist_add(&r->files, name);
+        p.top_dir = xstrdup("./");
+        remember_text(&p, r->files.items[0], text);
+        parse_text(&p, r->files.items[0], r->files.items[0], text, strlen(text));
+    }
+    for (size_t i = 0; i < npaths; i++)
+        if (parse_file(&p, paths[i], NULL, 0) < 0)
+            report(&p, 1);
+    finish(&p);
+    for (size_t i = 0; fn && i < p.ndiags; i++)
+        fn(&p.diags[i].where, p.diags[i].is_error, context);
+    int rc = p.errors ? RELMAP_ESYNTAX : 0;
+    parser_free(&p);
+    if (rc < 0)
+        relmap_rules_free(r);
+    else
+        *out = r;
     return rc;
 }
 
-/* Attach the offending line of the file an error names, when it has none. */
-static void attach_source_line(relmap_error *err)
+int relmap_rules_check(relmap_rules **out, const char *const *paths, size_t npaths,
+                       relmap_diagnostic_fn fn, void *context)
 {
-    if (!err || err->source_line[0] || !err->file[0] || !err->line)
-        return;
-    char *text;
-    size_t length;
-    relmap_error ignored;
-    if (read_file(err->file, &text, &length, &ignored) == 0) {
-        source_line_of(err, text, length, err->line);
-        free(text);
-    }
+    return load(out, paths, npaths, NULL, NULL, fn, context);
+}
+
+int relmap_rules_check_string(relmap_rules **out, const char *name, const char *text,
+                              relmap_diagnostic_fn fn, void *context)
+{
+    return load(out, NULL, 0, name, text, fn, context);
+}
+
+/* Keep the first error: the one load() and load_string() return. */
+static void first_error(const relmap_error *problem, int is_error, void *context)
+{
+    relmap_error *err = context;
+    if (is_error && err && !err->code)
+        *err = *problem;
 }
 
 int relmap_rules_load(relmap_rules **out, const char *const *paths, size_t npaths,
                       relmap_error *err)
 {
-    *out = NULL;
     relmap_error_clear(err);
-    relmap_rules *r = xcalloc(1, sizeof *r);
-    parser p = {0};
-    p.rules = r;
-    p.err = err;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < npaths; i++)
-        rc = parse_file(&p, paths[i], NULL, 0);
-    if (rc == 0)
-        rc = finish(&p);
-    parser_free(&p);
-    if (rc < 0) {
-        attach_source_line(err);
-        relmap_rules_free(r);
-        return rc;
-    }
-    *out = r;
-    return 0;
+    int rc = load(out, paths, npaths, NULL, NULL, first_error, err);
+    return rc < 0 && err && err->code ? err->code : rc;
 }
 
 int relmap_rules_load_string(relmap_rules **out, const char *name, const char *text,
                              relmap_error *err)
 {
-    *out = NULL;
     relmap_error_clear(err);
-    relmap_rules *r = xcalloc(1, sizeof *r);
-    parser p = {0};
-    p.rules = r;
-    p.err = err;
-    wordlist_add(&r->files, name);
-    p.top_dir = xstrdup("./");
-    int rc = parse_text(&p, r->files.items[0], r->files.items[0], text, strlen(text));
-    if (rc == 0)
-        rc = finish(&p);
-    parser_free(&p);
-    if (rc < 0) {
-        if (err && !err->source_line[0] && err->line && !strcmp(err->file, name))
-            source_line_of(err, text, strlen(text), err->line);
-        relmap_rules_free(r);
-        return rc;
-    }
-    *out = r;
-    return 0;
+    int rc = load(out, NULL, 0, name, text, first_error, err);
+    return rc < 0 && err && err->code ? err->code : rc;
 }
 
 void relmap_rules_free(relmap_rules *r)
@@ -1266,6 +1449,17 @@ void relmap_rules_free(relmap_rules *r)
     wordlist_free(&r->government_nouns);
     wordlist_free(&r->group_nouns);
     wordlist_free(&r->roles);
+    for (size_t i = 0; i < r->nexamples; i++) {
+        example *ex = &r->examples[i];
+        for (size_t k = 0; k < ex->nedges; k++) {
+            free(ex->edges[k].source);
+            free(ex->edges[k].relation);
+            free(ex->edges[k].target);
+        }
+        free(ex->edges);
+        free(ex->text);
+    }
+    free(r->examples);
     wordlist_free(&r->files);
     free(r);
 }

@@ -43,13 +43,14 @@ typedef struct relation {
     char *style;
     char *label;
     const char *file;
-    unsigned line;
+    unsigned line, column;
     unsigned patterns;
 } relation;
 
 enum target_mode {
     TARGET_SLOT,     /* the {TGT} slot */
     TARGET_ACTOR,    /* whoever last acted on the source in this document */
+    TARGET_COUNTERPART, /* whoever the source last dealt with, either way */
     TARGET_RECIPROCAL /* the last two parties named, both ways */
 };
 
@@ -57,13 +58,27 @@ typedef struct rule {
     int relation;
     pcre2_code *code;
     const char *file;
-    unsigned line;
+    unsigned line, column; /* where the pattern starts */
     char *origin; /* "file:line" */
     int target_mode;
     int src_groups[8], tgt_groups[8]; /* group numbers of the slots */
     int nsrc, ntgt;
     literals *triggers; /* words it cannot match without; NULL: always run */
 } rule;
+
+typedef struct example_edge {
+    char *source, *relation, *target;
+} example_edge;
+
+/* An example sentence of a rule file and the edges it must give (none when
+ * nedges is 0). */
+typedef struct example {
+    char *text;
+    const char *file;
+    unsigned line, column;
+    example_edge *edges;
+    size_t nedges;
+} example;
 
 typedef struct wordlist {
     char **items;
@@ -92,6 +107,9 @@ struct relmap_rules {
     wordlist government_nouns; /* "government", "officials": the country itself */
     wordlist group_nouns;      /* "hackers", "officers": a group of the country */
     wordlist roles;            /* "spokesman": "the spokesman" refers back */
+
+    example *examples;
+    size_t nexamples, examples_cap;
 
     wordlist files; /* names of every file read, owned here */
 };

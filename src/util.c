@@ -265,6 +265,24 @@ void seterr_source(relmap_error *err, const char *line, size_t n)
     err->source_line[n] = '\0';
 }
 
+void seterr_source_from_file(relmap_error *err)
+{
+    if (!err || !err->file[0] || !err->line)
+        return;
+    char *text;
+    size_t length;
+    if (read_file(err->file, &text, &length, NULL) < 0)
+        return;
+    const char *s = text, *end = text + length;
+    for (unsigned l = 1; l < err->line && s < end; l++) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        s = nl ? nl + 1 : end;
+    }
+    if (s < end)
+        seterr_source(err, s, (size_t)(end - s));
+    free(text);
+}
+
 int read_file(const char *path, char **out, size_t *length, relmap_error *err)
 {
     *out = NULL;

@@ -73,6 +73,9 @@ int seterr(relmap_error *err, int code, const char *file, unsigned line, unsigne
 /* Set err->source_line from a slice (up to its first newline). */
 void seterr_source(relmap_error *err, const char *line, size_t n);
 
+/* Set err->source_line from line err->line of the file err->file. */
+void seterr_source_from_file(relmap_error *err);
+
 /* Read a whole file; returns 0 and a NUL-terminated buffer, or RELMAP_EIO. */
 int read_file(const char *path, char **out, size_t *length, relmap_error *err);
 

@@ -227,7 +227,7 @@ START_TEST(bundled_rules_cover_every_relation_in_several_forms)
            "Justice Department -indicts-> Iranian hackers [group|Iran]\n");
     EXPECT(r, "Five Russian spies were charged by the FBI.",
            "FBI -indicts-> Russian spies [group|Russia]\n");
-    EXPECT(r, "Tokyo summoned the Chinese ambassador.", "");
+    EXPECT(r, "Tokyo summoned the Chinese ambassador.", "Japan -summons-> China [country|]\n");
     EXPECT(r, "Japan summoned Chinese Ambassador Cheng Yonghua.",
            "Japan -summons-> Cheng Yonghua [person|China]\n");
     EXPECT(r, "Moscow rejected the British accusations.", "");

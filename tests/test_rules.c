@@ -138,6 +138,113 @@ START_TEST(reciprocal_rule_takes_no_slots)
 }
 END_TEST
 
+/* Every diagnostic of a check, one "LINE:COL: error|warning: message" each. */
+static void collect(const relmap_error *d, int is_error, void *context)
+{
+    char line[1200];
+    snprintf(line, sizeof line, "%u:%u: %s: %s\n", d->line, d->column, is_error ? "error" : "warning",
+             d->message);
+    strcat((char *)context, line);
+}
+
+static char *check_string(const char *text, int *rc)
+{
+    static char out[16384];
+    out[0] = '\0';
+    relmap_rules *rules;
+    *rc = relmap_rules_check_string(&rules, "t.rules", text, collect, out);
+    relmap_rules_free(rules);
+    return out;
+}
+
+START_TEST(check_reports_every_error_in_order)
+{
+    int rc;
+    char *out = check_string("relation accuses\n"
+                             "frobnicate\n"
+                             "rule accuses: {SRC} (x {TGT}\n"
+                             "entity country \"A\" alias \"X\"\n"
+                             "entity country \"B\" alias \"X\"\n"
+                             "rule blames: {SRC} x {TGT}\n",
+                             &rc);
+    ck_assert_int_eq(rc, RELMAP_ESYNTAX);
+    ck_assert_str_eq(out, "2:1: error: unknown directive 'frobnicate'; expected include, relation, "
+                          "entity, alias, macro, rule, example, title, government-noun, group-noun "
+                          "or role\n"
+                          "3:29: error: missing closing parenthesis\n"
+                          "5:26: error: alias \"X\" already belongs to entity \"A\" (declared at "
+                          "t.rules:4)\n"
+                          "6:6: error: relation 'blames' is not declared (add: relation blames)\n");
+}
+END_TEST
+
+START_TEST(check_warns_of_unused_macros_idle_relations_and_empty_patterns)
+{
+    int rc;
+    char *out = check_string("relation accuses\n"
+                             "relation praises\n"
+                             "macro UNUSED x\n"
+                             "rule accuses:   {SRC} accused {TGT}\n"
+                             "rule accuses reciprocal: (?:each other)?\n",
+                             &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "2:10: warning: relation 'praises' has no pattern\n"
+                          "3:7: warning: macro UNUSED is never used\n"
+                          "5:26: warning: pattern can match the empty string\n");
+}
+END_TEST
+
+START_TEST(examples_report_expected_and_actual_edges)
+{
+    int rc;
+    char *out = check_string("relation accuses\n"
+                             "entity country \"China\" alias \"Beijing\"\n"
+                             "entity country \"Japan\" alias \"Tokyo\"\n"
+                             "rule accuses: {SRC} accused {TGT}\n"
+                             "example \"Beijing accused Tokyo.\" => China accuses Japan\n"
+                             "example \"Tokyo accused Beijing.\" => China accuses Japan\n"
+                             "example   \"Tokyo praised Beijing.\"\n"
+                             "    => none\n",
+                             &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "");
+    relmap_rules *rules;
+    ck_assert_int_eq(relmap_rules_check_string(&rules, "t.rules",
+                                               "relation accuses\n"
+                                               "entity country \"China\" alias \"Beijing\"\n"
+                                               "entity country \"Japan\" alias \"Tokyo\"\n"
+                                               "rule accuses: {SRC} accused {TGT}\n"
+                                               "example \"Beijing accused Tokyo.\" => China accuses Japan\n"
+                                               "example \"Tokyo accused Beijing.\" => China accuses Japan\n"
+                                               "example   \"Tokyo praised Beijing.\"\n"
+                                               "    => none\n",
+                                               NULL, NULL),
+                     0);
+    size_t run, failed;
+    out[0] = '\0';
+    ck_assert_int_eq(relmap_rules_run_examples(rules, collect, out, &run, &failed), RELMAP_ESYNTAX);
+    ck_assert_uint_eq(run, 3);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_str_eq(out, "6:9: error: example fails: expected China -accuses-> Japan; got Japan "
+                          "-accuses-> China\n");
+    relmap_rules_free(rules);
+}
+END_TEST
+
+START_TEST(malformed_examples)
+{
+    int rc;
+    char *out = check_string("example \"No arrow.\"\n"
+                             "example \"Short.\" => China accuses\n"
+                             "example \"Mixed.\" => none => A r B\n",
+                             &rc);
+    ck_assert_int_eq(rc, RELMAP_ESYNTAX);
+    ck_assert_str_eq(out, "1:20: error: example needs '=> Source relation Target' or '=> none'\n"
+                          "2:34: error: an edge is Source relation Target: quote names with spaces\n"
+                          "3:26: error: '=> none' cannot go with other edges\n");
+}
+END_TEST
+
 static char dir[] = "/tmp/relmap-rules-XXXXXX";
 
 static void write_file(const char *name, const char *text)
@@ -226,5 +333,9 @@ int main(void)
               reciprocal_rule_takes_no_slots,
               include_cycle_is_reported_at_the_include,
               missing_include_is_reported_at_the_include,
-              bundled_rules_load);
+              bundled_rules_load,
+              check_reports_every_error_in_order,
+              check_warns_of_unused_macros_idle_relations_and_empty_patterns,
+              examples_report_expected_and_actual_edges,
+              malformed_examples);
 }

@@ -113,6 +113,19 @@ touch "$work/afile"
 check "output under a file is an error" status_is 1 "$relmap" build -r $mini -o "$work/afile/x.dot" corpus
 check "output error names the path" has "$work/stderr" "afile/x.dot: error: cannot write: Not a directory"
 
+# --- relmap check
+check "check the bundled rules" status_is 0 env RELMAP_RULES="$here/../rules" "$relmap" check
+check "bundled rules are clean and their examples pass" has "$work/stderr" "relmap check: 0 errors, 0 warnings;"
+check "no example failed" lacks "$work/stderr" "example fails"
+check "check a broken file" status_is 1 "$relmap" check rules/broken.rules
+check "check prints gcc-style errors" has "$work/stderr" "rules/broken.rules:3:39: error: missing closing parenthesis"
+check "check shows the caret" has "$work/stderr" "                                       ^"
+check "no colour when not a terminal" lacks "$work/stderr" "$(printf '\033')"
+printf 'relation r\nmacro M x\nrule r: {SRC} y {TGT}\nexample "none here" => none\n' > "$work/warn.rules"
+check "warnings alone pass" status_is 0 "$relmap" check "$work/warn.rules"
+check "unused macro warning" has "$work/stderr" "warn.rules:2:7: warning: macro M is never used"
+check "summary counts" has "$work/stderr" "relmap check: 0 errors, 1 warning; 1 example run, 0 failed"
+
 # --- the worked example of docs/rules.md
 printf "Moscow on Tuesday praised Beijing's stance. China was hailed by Russia.\n" > "$work/praise.txt"
 check "a new relation on top of the bundled rules" status_is 0 "$relmap" extract -r rules/praise.rules "$work/praise.txt"
