@@ -205,6 +205,34 @@ int relmap_extract_document(relmap_extractor *extractor, const char *document_na
 int relmap_rules_run_examples(const relmap_rules *rules, relmap_diagnostic_fn fn, void *context,
                               size_t *run, size_t *failed);
 
+/* --------------------------------------------------------------- explain */
+
+/** Flags of relmap_explain(). */
+enum relmap_explain_flag {
+    RELMAP_EXPLAIN_ALL = 1,   /**< also rules whose trigger words occur but that do not match */
+    RELMAP_EXPLAIN_COLOUR = 2 /**< ANSI colours, for a terminal */
+};
+
+/**
+ * Explain how a document is read: for each sentence, where it was split,
+ * the entities found (folded text, entity, position), each rule that fired
+ * (file:line) with what its slots took, and the edges. `line` 0 shows every
+ * sentence, else those that start on that line. *out is a new string.
+ */
+int relmap_explain(char **out, const relmap_rules *rules, const char *document, const char *text,
+                   size_t length, unsigned line, unsigned flags, relmap_error *err);
+
+/** Coverage over a corpus: sentences that name two entities or more but
+ *  give no edge, and the rules that never fired. */
+typedef struct relmap_coverage relmap_coverage;
+
+relmap_coverage *relmap_coverage_new(const relmap_rules *rules);
+void relmap_coverage_add(relmap_coverage *coverage, const char *document, const char *text,
+                         size_t length);
+/** The report, as a new string. */
+char *relmap_coverage_report(const relmap_coverage *coverage);
+void relmap_coverage_free(relmap_coverage *coverage);
+
 /* ------------------------------------------------------------------ graph */
 
 /** The merged graph: one node per entity, one edge per (source, relation,

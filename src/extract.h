@@ -29,8 +29,23 @@ typedef struct past_edge {
 
 #define NO_ENTITY INT32_MIN
 
+/* Hooks through which `relmap explain` watches extraction (explain.c). */
+typedef struct trace_hooks {
+    /* after the sentence's mentions are found */
+    void (*sentence)(void *context, const relmap_extractor *x, const relmap_sentence *sentence,
+                     const char *folded, size_t length);
+    /* a rule that passed its trigger words: whether it matched, the mentions
+     * its slots took (-1 when none) and the edge's target */
+    void (*rule)(void *context, const relmap_extractor *x, const struct rule *rule, int matched,
+                 int source_mention, int target_mention, int target);
+    /* the edges the sentence gave */
+    void (*edges)(void *context, const relmap_extractor *x, size_t count);
+} trace_hooks;
+
 struct relmap_extractor {
     const relmap_rules *rules;
+    const trace_hooks *trace;
+    void *trace_context;
     pcre2_match_data *match_data;
     pcre2_match_context *match_context;
 

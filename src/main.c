@@ -20,6 +20,8 @@ typedef struct options {
     size_t noutputs;
     const char *glob;
     int country_level;
+    int all, misses;
+    unsigned line;
     const char *inputs[MAX_ARGS];
     size_t ninputs;
     const char *argv0;
@@ -35,6 +37,8 @@ static const char usage_main[] =
     "  extract [-r RULES]... CORPUS...               print one TSV row per sentence-level edge\n"
     "  merge   [-r RULES]... [-o FILE]... EDGES.tsv...  build the graph from extract outputs\n"
     "  check   [RULES...]                            check rule files and run their examples\n"
+    "  explain [-r RULES]... [--all] [SENTENCE|FILE|-]  show how a sentence is read\n"
+    "  explain [-r RULES]... --misses CORPUS...      sentences no rule covers, rules never fired\n"
     "\n"
     "CORPUS is files, folders (walked recursively for *.txt; --glob to change) or - for stdin.\n"
     "Without -r, the bundled rules are used ($RELMAP_RULES overrides).\n"
@@ -133,6 +137,7 @@ static int usage_error(const char *command, const char *fmt, const char *arg)
 static int parse_options(options *o, const char *command, const char *help, int argc,
                          char **argv, int takes_outputs, int needs_inputs)
 {
+    int explain = !strcmp(command, "explain");
     int only_inputs = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -151,10 +156,14 @@ static int parse_options(options *o, const char *command, const char *help, int 
             fputs(help, stdout);
             return EXIT_OK;
         }
+        if (explain && (!strcmp(a, "--all") || !strcmp(a, "--misses"))) {
+            *(a[2] == 'a' ? &o->all : &o->misses) = 1;
+            continue;
+        }
         const char *names[][2] = {{"-r", "--rules"}, {"-o", "--output"}, {NULL, "--glob"},
-                                  {NULL, "--level"}};
+                                  {NULL, "--level"}, {NULL, "--line"}};
         int which = -1;
-        for (int k = 0; k < 4 && which < 0; k++) {
+        for (int k = 0; k < (explain ? 5 : 4) && which < 0; k++) {
             size_t len = strlen(names[k][1]);
             if ((names[k][0] && !strcmp(a, names[k][0])) || !strcmp(a, names[k][1])) {
                 if (i + 1 >= argc)
@@ -191,6 +200,14 @@ static int parse_options(options *o, const char *command, const char *help, int 
             else if (strcmp(value, "entity"))
                 return usage_error(command, "--level takes entity or country, not '%s'", value);
             break;
+        case 4: {
+            char *end;
+            unsigned long n = strtoul(value, &end, 10);
+            if (!*value || *end || n == 0 || n > 0xFFFFFFFFul)
+                return usage_error(command, "--line takes a line number, not '%s'", value);
+            o->line = (unsigned)n;
+            break;
+        }
         default:
             return usage_error(command, "unknown option '%s'", a);
         }
@@ -367,6 +384,91 @@ static int cmd_merge(options *o)
     return status;
 }
 
+static const char usage_explain[] =
+    "usage: relmap explain [-r RULES]... [--all] [--line N] [SENTENCE | FILE | -]\n"
+    "       relmap explain [-r RULES]... --misses CORPUS...\n"
+    "\n"
+    "Show how relmap reads text: for each sentence, where it was split, the entities\n"
+    "found (alias -> entity, with position in the sentence as folded), each rule that\n"
+    "fired (file:line) with what its slots took, and the edges. The argument is a\n"
+    "sentence, a file (its sentences; --line N picks those starting on line N) or -.\n"
+    "\n"
+    "  --all      also list the rules whose trigger words occur but that do not match\n"
+    "  --misses   over a corpus: sentences naming two entities or more that gave no\n"
+    "             edge, and the rules that never fired, with how often each one fired\n";
+
+static int cmd_explain(options *o)
+{
+    relmap_rules *rules = load_rules(o);
+    if (!rules)
+        return EXIT_INPUT;
+    int status = EXIT_OK;
+    if (o->misses) {
+        relmap_coverage *coverage = relmap_coverage_new(rules);
+        relmap_corpus *corpus;
+        relmap_error err;
+        relmap_corpus_open(&corpus, o->inputs, o->ninputs, o->glob, &err);
+        relmap_document doc;
+        int rc;
+        while ((rc = relmap_corpus_next(corpus, &doc, &err)) != 0) {
+            if (rc < 0) {
+                print_error(&err, rc == RELMAP_EINPUT ? "warning" : "error");
+                status = rc == RELMAP_EINPUT ? status : EXIT_INPUT;
+                continue;
+            }
+            relmap_coverage_add(coverage, doc.name, doc.text, doc.length);
+        }
+        relmap_corpus_free(corpus);
+        char *report = relmap_coverage_report(coverage);
+        fputs(report, stdout);
+        free(report);
+        relmap_coverage_free(coverage);
+        relmap_rules_free(rules);
+        return status;
+    }
+    if (o->ninputs > 1) {
+        relmap_rules_free(rules);
+        return usage_error("explain", "%s", "give one sentence, file or -; quote a sentence");
+    }
+    /* a file (or -) when it names one, else the argument is the sentence */
+    const char *arg = o->ninputs ? o->inputs[0] : "-";
+    char *text = NULL;
+    const char *name = arg;
+    size_t length = 0;
+    relmap_corpus *corpus = NULL;
+    relmap_document doc;
+    relmap_error err;
+    if (!strcmp(arg, "-") || access(arg, F_OK) == 0) {
+        relmap_corpus_open(&corpus, &arg, 1, "*", &err);
+        int rc = relmap_corpus_next(corpus, &doc, &err);
+        if (rc <= 0) {
+            if (rc < 0)
+                print_error(&err, "error");
+            relmap_corpus_free(corpus);
+            relmap_rules_free(rules);
+            return EXIT_INPUT;
+        }
+        text = (char *)doc.text;
+        length = doc.length;
+    } else {
+        text = (char *)arg;
+        length = strlen(arg);
+        name = "sentence";
+    }
+    char *out;
+    unsigned flags = (o->all ? RELMAP_EXPLAIN_ALL : 0)
+                     | (isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"))
+                            ? RELMAP_EXPLAIN_COLOUR
+                            : 0);
+    if (relmap_explain(&out, rules, name, text, length, o->line, flags, &err) < 0)
+        print_error(&err, "warning");
+    fputs(out, stdout);
+    free(out);
+    relmap_corpus_free(corpus);
+    relmap_rules_free(rules);
+    return status;
+}
+
 static int cmd_check(options *o)
 {
     /* the files to check: -r files and plain arguments alike */
@@ -431,6 +533,13 @@ int main(int argc, char **argv)
         if ((rc = parse_options(&o, command, usage_merge, argc - 2, argv + 2, 1, 1)) >= 0)
             return rc;
         return cmd_merge(&o);
+    }
+    if (!strcmp(command, "explain")) {
+        if ((rc = parse_options(&o, command, usage_explain, argc - 2, argv + 2, 0, 0)) >= 0)
+            return rc;
+        if (o.misses && !o.ninputs)
+            return usage_error(command, "%s", "--misses needs a corpus");
+        return cmd_explain(&o);
     }
     if (!strcmp(command, "check")) {
         if ((rc = parse_options(&o, command, usage_check, argc - 2, argv + 2, 0, 0)) >= 0)

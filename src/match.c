@@ -191,11 +191,15 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
     const char *s = x->masked.data;
     size_t n = x->masked.length;
     PCRE2_SIZE start = 0;
+    int matched = 0;
     while (start <= n) {
         int rc = pcre2_match(ru->code, (PCRE2_SPTR)s, n, start, 0, x->match_data,
                              x->match_context);
-        if (rc == PCRE2_ERROR_NOMATCH)
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            if (!matched && x->trace)
+                x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
             return;
+        }
         if (rc < 0) {
             PCRE2_UCHAR message[256];
             pcre2_get_error_message(rc, message, sizeof message);
@@ -204,18 +208,21 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
             st->rc = RELMAP_ELIMIT;
             return;
         }
+        matched = 1;
         int src = slot(x, ru->src_groups, ru->nsrc);
         if (src >= 0) {
-            int source = x->mentions[src].ref;
+            int source = x->mentions[src].ref, tgt = -1, target = NO_ENTITY;
             if (mode == TARGET_SLOT) {
-                int tgt = slot(x, ru->tgt_groups, ru->ntgt);
+                tgt = slot(x, ru->tgt_groups, ru->ntgt);
                 if (tgt >= 0)
-                    add_edge(x, edges, source, ru->relation, x->mentions[tgt].ref, ru);
+                    target = x->mentions[tgt].ref;
             } else if (!has_edge_from(edges, source, ru->relation)) {
                 /* a fallback: only when no rule named this verb's target */
-                add_edge(x, edges, source, ru->relation,
-                         last_actor(x, edges, source, mode == TARGET_COUNTERPART), ru);
+                target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
             }
+            if (x->trace)
+                x->trace->rule(x->trace_context, x, ru, 1, src, tgt, target);
+            add_edge(x, edges, source, ru->relation, target, ru);
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
         PCRE2_SIZE next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
@@ -230,6 +237,8 @@ static void run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *
 {
     int rc = pcre2_match(ru->code, (PCRE2_SPTR)x->masked.data, x->masked.length, 0, 0,
                          x->match_data, x->match_context);
+    if (x->trace)
+        x->trace->rule(x->trace_context, x, ru, rc >= 0, -1, -1, NO_ENTITY);
     if (rc < 0)
         return;
     /* the parties: those named in this sentence first, then before it */
@@ -290,6 +299,8 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     size_t n;
     char *folded = fold_text(sentence->text, sentence->length, &n);
     find_mentions(x, folded, n);
+    if (x->trace)
+        x->trace->sentence(x->trace_context, x, sentence, folded, n);
     sentence_edges edges = {0};
     run_state st = {d->err, 0, d->document, sentence->line};
     /* A rule with a {TGT} needs two mentions, a target=actor rule one, and a
@@ -318,6 +329,8 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     }
     if (st.rc < 0)
         d->rc = st.rc;
+    if (x->trace)
+        x->trace->edges(x->trace_context, x, edges.count);
     if (edges.count) {
         fold_evidence(&x->evidence, sentence->text, sentence->length);
         for (size_t i = 0; i < edges.count; i++) {

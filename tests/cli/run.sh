@@ -126,6 +126,23 @@ check "warnings alone pass" status_is 0 "$relmap" check "$work/warn.rules"
 check "unused macro warning" has "$work/stderr" "warn.rules:2:7: warning: macro M is never used"
 check "summary counts" has "$work/stderr" "relmap check: 0 errors, 1 warning; 1 example run, 0 failed"
 
+# --- relmap explain
+check "explain a sentence" status_is 0 "$relmap" explain -r $mini "Strelsau formally accused the Bureau."
+check "explain shows entities" has "$work/stdout" '    1-8 "Strelsau" -> Ruritania (country)'
+check "explain shows the rule and its slots" has "$work/stdout" '  rule mini.rules:12 (accuses) fired: SRC="Strelsau" TGT="the Bureau"'
+check "explain shows the edge" has "$work/stdout" "  edge: Ruritania -accuses-> Freedonian Bureau (mini.rules:12)"
+check "explain a file line" status_is 0 "$relmap" explain -r $mini --line 4 corpus/a.txt
+check "the sentences of that line" has "$work/stdout" "sentence 3, line 4, column 1:"
+check "the target from context" has "$work/stdout" "target from context: Ruritania"
+check "explain stdin" status_is 0 sh -c "printf 'Freedonia denied the claims.' | '$relmap' explain -r $mini --all -"
+check "explain --all" has "$work/stdout" "no target in context"
+check "explain output has no colour off a terminal" lacks "$work/stdout" "$(printf '\033')"
+check "explain --line needs a number" status_is 2 "$relmap" explain -r $mini --line x corpus/a.txt
+check "--misses needs a corpus" status_is 2 "$relmap" explain -r $mini --misses
+check "explain --misses" status_is 0 "$relmap" explain -r $mini --misses corpus
+check "misses lists nothing here" has "$work/stdout" "gave no edge (0 of 7 sentences)"
+check "rule use counts" has "$work/stdout" "       4  mini.rules:12 (accuses)"
+
 # --- the worked example of docs/rules.md
 printf "Moscow on Tuesday praised Beijing's stance. China was hailed by Russia.\n" > "$work/praise.txt"
 check "a new relation on top of the bundled rules" status_is 0 "$relmap" extract -r rules/praise.rules "$work/praise.txt"

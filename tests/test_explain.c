@@ -1,0 +1,123 @@
+/* explain and coverage: what a rule author is shown. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relmap.h"
+
+#include "check_main.h"
+
+static const char rules_text[] =
+    "relation accuses\n"
+    "relation denies\n"
+    "entity country \"China\" alias \"Beijing\"\n"
+    "entity country \"United States\" alias \"U.S.\" \"Washington\"\n"
+    "entity agency \"FBI\" of \"United States\"\n"
+    "rule accuses: {SRC} accused {TGT}\n"
+    "rule accuses: {TGT} was accused by {SRC}\n"
+    "rule denies target=actor: {SRC} denied the claims\n"
+    "rule denies: {SRC} never denies {TGT}\n";
+
+static relmap_rules *load(void)
+{
+    relmap_rules *rules;
+    relmap_error err;
+    ck_assert_int_eq(relmap_rules_load_string(&rules, "t.rules", rules_text, &err), 0);
+    return rules;
+}
+
+static char *explain(const relmap_rules *rules, const char *text, unsigned line, unsigned flags)
+{
+    char *out;
+    relmap_error err;
+    ck_assert_int_eq(relmap_explain(&out, rules, "doc", text, strlen(text), line, flags, &err), 0);
+    return out;
+}
+
+START_TEST(explain_shows_split_entities_rules_slots_and_edges)
+{
+    relmap_rules *rules = load();
+    char *out = explain(rules, "The FBI accused Beijing. Beijing denied the claims.", 0, 0);
+    ck_assert_str_eq(out, "sentence 1, line 1, column 1:\n"
+                          "  The FBI accused Beijing.\n"
+                          "  entities:\n"
+                          "    5-7 \"FBI\" -> FBI (agency, of United States)\n"
+                          "    17-23 \"Beijing\" -> China (country)\n"
+                          "  rule t.rules:6 (accuses) fired: SRC=\"FBI\" TGT=\"Beijing\"\n"
+                          "  edge: FBI -accuses-> China (t.rules:6)\n"
+                          "sentence 2, line 1, column 26:\n"
+                          "  Beijing denied the claims.\n"
+                          "  entities:\n"
+                          "    1-7 \"Beijing\" -> China (country)\n"
+                          "  rule t.rules:8 (denies) fired: SRC=\"Beijing\" target from context: FBI\n"
+                          "  edge: China -denies-> FBI (t.rules:8)\n");
+    free(out);
+    relmap_rules_free(rules);
+}
+END_TEST
+
+START_TEST(explain_all_lists_rules_whose_triggers_occur)
+{
+    relmap_rules *rules = load();
+    char *out = explain(rules, "China was accused of nothing by Washington.", 0, RELMAP_EXPLAIN_ALL);
+    ck_assert_ptr_nonnull(strstr(out, "  trigger words, no match: t.rules:6 (accuses)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "  trigger words, no match: t.rules:7 (accuses)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "  edges: none\n"));
+    /* a rule whose words do not occur is not listed */
+    ck_assert_ptr_null(strstr(out, "t.rules:9"));
+    free(out);
+    out = explain(rules, "China was accused of nothing by Washington.", 0, 0);
+    ck_assert_ptr_null(strstr(out, "trigger words"));
+    ck_assert_ptr_null(strstr(out, "\033["));
+    free(out);
+    relmap_rules_free(rules);
+}
+END_TEST
+
+START_TEST(explain_line_picks_sentences)
+{
+    relmap_rules *rules = load();
+    char *out = explain(rules, "China accused the FBI.\n\nWashington accused Beijing.\n", 3, 0);
+    ck_assert_ptr_nonnull(strstr(out, "sentence 2, line 3, column 1:\n  Washington accused Beijing."));
+    ck_assert_ptr_null(strstr(out, "sentence 1"));
+    free(out);
+    out = explain(rules, "China accused the FBI.\n", 7, 0);
+    ck_assert_str_eq(out, "no sentence starts on line 7\n");
+    free(out);
+    relmap_rules_free(rules);
+}
+END_TEST
+
+START_TEST(coverage_lists_misses_and_idle_rules)
+{
+    relmap_rules *rules = load();
+    relmap_coverage *c = relmap_coverage_new(rules);
+    const char *a = "China met the FBI. Washington accused Beijing. China praised China.";
+    relmap_coverage_add(c, "a.txt", a, strlen(a));
+    char *report = relmap_coverage_report(c);
+    ck_assert_str_eq(report, "Sentences that name two entities or more but gave no edge (1 of 3 "
+                             "sentences):\n"
+                             "a.txt:1: China met the FBI.\n"
+                             "    entities: China, FBI\n"
+                             "\n"
+                             "Rules that never fired (3 of 4):\n"
+                             "  t.rules:7 (accuses)\n"
+                             "  t.rules:8 (denies)\n"
+                             "  t.rules:9 (denies)\n"
+                             "\n"
+                             "Times each rule fired:\n"
+                             "       1  t.rules:6 (accuses)\n");
+    free(report);
+    relmap_coverage_free(c);
+    relmap_rules_free(rules);
+}
+END_TEST
+
+int main(void)
+{
+    RUN_TESTS("explain",
+              explain_shows_split_entities_rules_slots_and_edges,
+              explain_all_lists_rules_whose_triggers_occur,
+              explain_line_picks_sentences,
+              coverage_lists_misses_and_idle_rules);
+}
