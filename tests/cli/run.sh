@@ -121,6 +121,11 @@ check "check a broken file" status_is 1 "$relmap" check rules/broken.rules
 check "check prints gcc-style errors" has "$work/stderr" "rules/broken.rules:3:39: error: missing closing parenthesis"
 check "check shows the caret" has "$work/stderr" "                                       ^"
 check "no colour when not a terminal" lacks "$work/stderr" "$(printf '\033')"
+if command -v script >/dev/null; then
+  # script(1) gives relmap a terminal: colour there, unless NO_COLOR is set
+  check "colour on a terminal" sh -c "script -qc '\"$relmap\" check rules/broken.rules' /dev/null | grep -q \"\$(printf '\\033')\\[1;31merror\""
+  check "no colour with NO_COLOR" sh -c "! NO_COLOR=1 script -qc '\"$relmap\" check rules/broken.rules' /dev/null | grep -q \"\$(printf '\\033')\""
+fi
 printf 'relation r\nmacro M x\nrule r: {SRC} y {TGT}\nexample "none here" => none\n' > "$work/warn.rules"
 check "warnings alone pass" status_is 0 "$relmap" check "$work/warn.rules"
 check "unused macro warning" has "$work/stderr" "warn.rules:2:7: warning: macro M is never used"
