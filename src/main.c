@@ -247,8 +247,10 @@ static relmap_rules *load_rules(const options *o)
 }
 
 typedef struct sink {
-    relmap_graph *graph; /* build: merge here */
-    FILE *stream;        /* extract: print here */
+    relmap_extractor *extractor;
+    relmap_graph *graph;       /* build: merge here */
+    FILE *stream;              /* extract: print here */
+    relmap_coverage *coverage; /* explain --misses: count here */
 } sink;
 
 static void on_match(const relmap_match *m, void *context)
@@ -260,15 +262,25 @@ static void on_match(const relmap_match *m, void *context)
         relmap_tsv_write_match(s->stream, m);
 }
 
-/* Run the rules over every document; returns EXIT_OK or EXIT_INPUT and
- * sets *documents to the number read. */
+static void on_document(const relmap_document *doc, sink *s)
+{
+    relmap_error err;
+    if (s->coverage)
+        relmap_coverage_add(s->coverage, doc->name, doc->text, doc->length);
+    else if (relmap_extract_document(s->extractor, doc->name, doc->text, doc->length, on_match, s,
+                                     &err) < 0)
+        print_error(&err, "warning");
+}
+
+/* Hand every document of the corpus to the sink; returns EXIT_OK or
+ * EXIT_INPUT and sets *documents to the number read. */
 static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size_t *documents)
 {
     relmap_corpus *corpus;
     relmap_error err;
     int status = EXIT_OK;
     relmap_corpus_open(&corpus, o->inputs, o->ninputs, o->glob, &err);
-    relmap_extractor *x = relmap_extractor_new(rules);
+    s->extractor = relmap_extractor_new(rules);
     relmap_document doc;
     int rc;
     *documents = 0;
@@ -280,10 +292,9 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size
             continue;
         }
         (*documents)++;
-        if (relmap_extract_document(x, doc.name, doc.text, doc.length, on_match, s, &err) < 0)
-            print_error(&err, "warning");
+        on_document(&doc, s);
     }
-    relmap_extractor_free(x);
+    relmap_extractor_free(s->extractor);
     relmap_corpus_free(corpus);
     if (*documents == 0 && status == EXIT_OK) {
         fprintf(stderr, "relmap: error: no documents found in the corpus given (files matching '%s')\n",
@@ -327,7 +338,7 @@ static int cmd_build(options *o)
     if (!rules)
         return EXIT_INPUT;
     relmap_graph *graph = relmap_graph_new();
-    sink s = {graph, NULL};
+    sink s = {NULL, graph, NULL, NULL};
     size_t documents;
     int status = run_corpus(o, rules, &s, &documents);
     /* with no document read there is no graph: the old outputs stay */
@@ -343,7 +354,7 @@ static int cmd_extract(options *o)
     if (!rules)
         return EXIT_INPUT;
     fputs(relmap_tsv_header(), stdout);
-    sink s = {NULL, stdout};
+    sink s = {NULL, NULL, stdout, NULL};
     size_t documents;
     int status = run_corpus(o, rules, &s, &documents);
     relmap_rules_free(rules);
@@ -404,25 +415,13 @@ static int cmd_explain(options *o)
         return EXIT_INPUT;
     int status = EXIT_OK;
     if (o->misses) {
-        relmap_coverage *coverage = relmap_coverage_new(rules);
-        relmap_corpus *corpus;
-        relmap_error err;
-        relmap_corpus_open(&corpus, o->inputs, o->ninputs, o->glob, &err);
-        relmap_document doc;
-        int rc;
-        while ((rc = relmap_corpus_next(corpus, &doc, &err)) != 0) {
-            if (rc < 0) {
-                print_error(&err, rc == RELMAP_EINPUT ? "warning" : "error");
-                status = rc == RELMAP_EINPUT ? status : EXIT_INPUT;
-                continue;
-            }
-            relmap_coverage_add(coverage, doc.name, doc.text, doc.length);
-        }
-        relmap_corpus_free(corpus);
-        char *report = relmap_coverage_report(coverage);
+        sink s = {NULL, NULL, NULL, relmap_coverage_new(rules)};
+        size_t documents;
+        status = run_corpus(o, rules, &s, &documents);
+        char *report = relmap_coverage_report(s.coverage);
         fputs(report, stdout);
         free(report);
-        relmap_coverage_free(coverage);
+        relmap_coverage_free(s.coverage);
         relmap_rules_free(rules);
         return status;
     }
