@@ -248,6 +248,11 @@ void relmap_graph_add(relmap_graph *graph, const relmap_match *match);
 /** Read a TSV written by `relmap extract` and add its rows. */
 int relmap_graph_read_tsv(relmap_graph *graph, const char *path, relmap_error *err);
 
+/** Read a DOT file written by `relmap build` (its relmap_* attributes) and
+ *  add its nodes and edges, with counts and documents. A DOT file from
+ *  elsewhere is RELMAP_EINPUT, with a message naming what is missing. */
+int relmap_graph_read_dot(relmap_graph *graph, const char *path, relmap_error *err);
+
 /** Roll every entity up to the country it belongs to; self-loops that the
  *  roll-up creates are dropped. Returns a new graph. */
 relmap_graph *relmap_graph_rollup(const relmap_graph *graph);
@@ -258,6 +263,33 @@ size_t relmap_graph_edge_count(const relmap_graph *graph);
 /** The count of sentences supporting (source, relation, target); 0 if absent. */
 unsigned relmap_graph_edge_weight(const relmap_graph *graph, const char *source,
                                   const char *relation, const char *target);
+
+/* ------------------------------------------------------------------ diff */
+
+typedef enum relmap_diff_format {
+    RELMAP_DIFF_TEXT, /**< one line per change, then a summary */
+    RELMAP_DIFF_TSV,
+    RELMAP_DIFF_JSON,
+    RELMAP_DIFF_DOT,  /**< the union graph coloured by change */
+    RELMAP_DIFF_SVG
+} relmap_diff_format;
+
+typedef struct relmap_diff_options {
+    const char *const *relations; /**< compare only these relations; none: all */
+    size_t nrelations;
+    int country_level;            /**< roll both sides up to countries first */
+    int changed_only;             /**< DOT/SVG: leave out what did not change */
+} relmap_diff_options;
+
+/**
+ * Compare two graphs: nodes by name, edges by (source, relation, target).
+ * Sets *changes to the number of edges added, removed or changed plus nodes
+ * added or removed; *out is a new buffer of *length bytes. Time is linear in
+ * the number of edges. `rules` (may be NULL) gives the relations' labels.
+ */
+int relmap_diff(char **out, size_t *length, size_t *changes, const relmap_graph *old_graph,
+                const relmap_graph *new_graph, const relmap_rules *rules,
+                relmap_diff_format format, const relmap_diff_options *options, relmap_error *err);
 
 /* ---------------------------------------------------------------- output */
 

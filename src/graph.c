@@ -162,6 +162,18 @@ void relmap_graph_add(relmap_graph *g, const relmap_match *m)
     add_evidence(e, m->document, m->line, m->evidence ? m->evidence : "");
 }
 
+void graph_merge_edge(relmap_graph *g, const char *source, const char *relation,
+                      const char *target, const gedge *from)
+{
+    gedge *r = get_edge(g, source, relation, target);
+    r->count += from->count;
+    for (size_t k = 0; k < from->ndocuments; k++)
+        add_document(r, from->documents[k]);
+    for (size_t k = 0; k < from->nevidence; k++)
+        add_evidence(r, from->evidence[k].document, from->evidence[k].line,
+                     from->evidence[k].sentence);
+}
+
 static int node_cmp(const void *a, const void *b)
 {
     return strcmp((*(gnode *const *)a)->name, (*(gnode *const *)b)->name);
@@ -222,12 +234,7 @@ relmap_graph *relmap_graph_rollup(const relmap_graph *g)
         const gnode *sn = strmap_get(&g->nodes, s), *tn = strmap_get(&g->nodes, t);
         graph_add_node(out, s, sn ? sn->type : "country", "");
         graph_add_node(out, t, tn ? tn->type : "country", "");
-        gedge *r = get_edge(out, s, e->relation, t);
-        r->count += e->count;
-        for (size_t k = 0; k < e->ndocuments; k++)
-            add_document(r, e->documents[k]);
-        for (size_t k = 0; k < e->nevidence; k++)
-            add_evidence(r, e->evidence[k].document, e->evidence[k].line, e->evidence[k].sentence);
+        graph_merge_edge(out, s, e->relation, t, e);
     }
     free(edges);
     return out;

@@ -39,7 +39,12 @@ struct relmap_graph {
 gnode **graph_sorted_nodes(const relmap_graph *g, size_t *count);
 gedge **graph_sorted_edges(const relmap_graph *g, size_t *count);
 
-/* Add an edge with all it carries (used by merge and roll-up). */
+/* Add a node, or complete what is known of it. */
 void graph_add_node(relmap_graph *g, const char *name, const char *type, const char *country);
+
+/* Merge into (source, relation, target) the count, documents and evidence
+ * of `from` (an edge of another graph, or one being read). */
+void graph_merge_edge(relmap_graph *g, const char *source, const char *relation,
+                      const char *target, const gedge *from);
 
 #endif

@@ -22,6 +22,10 @@ typedef struct options {
     int country_level;
     int all, misses;
     unsigned line;
+    const char *format;
+    const char *relations[64];
+    size_t nrelations;
+    int changed_only;
     const char *inputs[MAX_ARGS];
     size_t ninputs;
     const char *argv0;
@@ -36,6 +40,7 @@ static const char usage_main[] =
     "  build   [-r RULES]... [-o FILE]... CORPUS...   render the merged graph (SVG, DOT, JSON, TSV)\n"
     "  extract [-r RULES]... CORPUS...               print one TSV row per sentence-level edge\n"
     "  merge   [-r RULES]... [-o FILE]... EDGES.tsv...  build the graph from extract outputs\n"
+    "  diff    [-r RULES]... [--format F] OLD NEW    what changed between two graphs or corpora\n"
     "  check   [RULES...]                            check rule files and run their examples\n"
     "  explain [-r RULES]... [--all] [SENTENCE|FILE|-]  show how a sentence is read\n"
     "  explain [-r RULES]... --misses CORPUS...      sentences no rule covers, rules never fired\n"
@@ -137,7 +142,7 @@ static int usage_error(const char *command, const char *fmt, const char *arg)
 static int parse_options(options *o, const char *command, const char *help, int argc,
                          char **argv, int takes_outputs, int needs_inputs)
 {
-    int explain = !strcmp(command, "explain");
+    int explain = !strcmp(command, "explain"), diff = !strcmp(command, "diff");
     int only_inputs = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -155,6 +160,27 @@ static int parse_options(options *o, const char *command, const char *help, int 
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(help, stdout);
             return EXIT_OK;
+        }
+        if (diff && !strcmp(a, "--changed-only")) {
+            o->changed_only = 1;
+            continue;
+        }
+        if (diff && (!strncmp(a, "--format", 8) || !strncmp(a, "--relation", 10))) {
+            int is_format = a[2] == 'f';
+            size_t len = is_format ? 8 : 10;
+            if (a[len] == '=') {
+                value = a + len + 1;
+            } else if (a[len] == '\0' && i + 1 < argc) {
+                value = argv[++i];
+            } else {
+                return usage_error(command, "option '%s' needs a value", a);
+            }
+            if (is_format) {
+                o->format = value;
+            } else if (o->nrelations < 64) {
+                o->relations[o->nrelations++] = value;
+            }
+            continue;
         }
         if (explain && (!strcmp(a, "--all") || !strcmp(a, "--misses"))) {
             *(a[2] == 'a' ? &o->all : &o->misses) = 1;
@@ -214,7 +240,7 @@ static int parse_options(options *o, const char *command, const char *help, int 
     }
     if (o->ninputs == 0 && needs_inputs)
         return usage_error(command, "%s", "no input given");
-    for (size_t i = 0; i < o->noutputs; i++) {
+    for (size_t i = 0; !diff && i < o->noutputs; i++) {
         relmap_format f;
         if (relmap_format_from_path(&f, o->outputs[i]) < 0)
             return usage_error(command, "cannot tell the format of '%s': use .svg, .dot, .json or .tsv",
@@ -468,6 +494,122 @@ static int cmd_explain(options *o)
     return status;
 }
 
+static const char usage_diff[] =
+    "usage: relmap diff [-r RULES]... [--format FORMAT] [-o FILE] [--level entity|country]\n"
+    "                   [--relation R]... [--changed-only] OLD NEW\n"
+    "\n"
+    "Show how the graph moved between two versions of a corpus. Each side is a DOT\n"
+    "file written by relmap build (.dot, .gv), a TSV written by relmap extract (.tsv),\n"
+    "or a corpus (a file or a folder) built with the rules. Nodes are matched by\n"
+    "name, edges by (source, relation, target).\n"
+    "\n"
+    "  --format FORMAT  text (default: + added, - removed, ~ changed, then a summary),\n"
+    "                   tsv, json, dot or svg (the union graph: added green, removed\n"
+    "                   red and dashed, changed orange, unchanged grey)\n"
+    "  -o FILE          write there (atomically) instead of standard output; the\n"
+    "                   format follows the extension unless --format says\n"
+    "  --relation R     compare only relation R (repeatable)\n"
+    "  --changed-only   dot/svg: leave out what did not change\n"
+    "  --level country  compare after rolling entities up to their country\n"
+    "\n"
+    "exit status as diff(1): 0 no differences, 1 differences, 2 trouble\n";
+
+/* One side of a diff: a DOT or TSV file by its extension, else a corpus. */
+static relmap_graph *load_side(options *o, const char *path, relmap_rules **rules)
+{
+    relmap_graph *g = relmap_graph_new();
+    relmap_error err;
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (dot && slash && dot < slash)
+        dot = NULL;
+    int rc = 0;
+    if (dot && (!strcmp(dot, ".dot") || !strcmp(dot, ".gv"))) {
+        rc = relmap_graph_read_dot(g, path, &err);
+    } else if (dot && !strcmp(dot, ".tsv")) {
+        rc = relmap_graph_read_tsv(g, path, &err);
+    } else {
+        if (!*rules && !(*rules = load_rules(o))) {
+            relmap_graph_free(g);
+            return NULL;
+        }
+        options side = *o;
+        side.inputs[0] = path;
+        side.ninputs = 1;
+        sink s = {NULL, g, NULL, NULL};
+        size_t documents;
+        if (run_corpus(&side, *rules, &s, &documents) != EXIT_OK) {
+            relmap_graph_free(g);
+            return NULL;
+        }
+        return g;
+    }
+    if (rc < 0) {
+        print_error(&err, "error");
+        relmap_graph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static int cmd_diff(options *o)
+{
+    enum { EXIT_DIFFERENT = 1, EXIT_TROUBLE = 2 };
+    if (o->ninputs != 2)
+        return usage_error("diff", "%s", "give two sides: OLD NEW");
+    static const char *const names[] = {"text", "tsv", "json", "dot", "svg"};
+    const char *format = o->format;
+    if (!format && o->noutputs) {
+        const char *ext = strrchr(o->outputs[0], '.');
+        format = !ext ? "text" : !strcmp(ext, ".gv") ? "dot" : ext + 1;
+        if (!strcmp(format, "txt"))
+            format = "text";
+    }
+    int f = -1;
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(format ? format : "text", names[k]))
+            f = k;
+    if (f < 0)
+        return usage_error("diff", "--format takes text, tsv, json, dot or svg, not '%s'", format);
+    if (o->noutputs > 1)
+        return usage_error("diff", "%s", "give one -o FILE");
+    relmap_rules *rules = NULL;
+    relmap_graph *old_graph = load_side(o, o->inputs[0], &rules);
+    relmap_graph *new_graph = old_graph ? load_side(o, o->inputs[1], &rules) : NULL;
+    if (!rules && (o->nrules || f >= RELMAP_DIFF_DOT)) {
+        /* the relations' labels, when the sides did not need the rules */
+        char *bundled = o->nrules ? NULL : relmap_rules_default_path(o->argv0);
+        if (o->nrules || bundled)
+            rules = load_rules(o);
+        free(bundled);
+    }
+    int status = EXIT_TROUBLE;
+    if (old_graph && new_graph) {
+        relmap_diff_options opts = {o->relations, o->nrelations, o->country_level,
+                                    o->changed_only};
+        char *out;
+        size_t length, changes;
+        relmap_error err;
+        if (relmap_diff(&out, &length, &changes, old_graph, new_graph, rules,
+                        (relmap_diff_format)f, &opts, &err) < 0) {
+            print_error(&err, "error");
+        } else if (o->noutputs && relmap_write_file_atomic(o->outputs[0], out, length, &err) < 0) {
+            print_error(&err, "error");
+        } else {
+            if (!o->noutputs)
+                fwrite(out, 1, length, stdout);
+            status = changes ? EXIT_DIFFERENT : EXIT_OK;
+        }
+        free(out);
+    }
+    relmap_graph_free(old_graph);
+    relmap_graph_free(new_graph);
+    relmap_rules_free(rules);
+    if (fflush(stdout) != 0)
+        status = EXIT_TROUBLE;
+    return status;
+}
+
 static int cmd_check(options *o)
 {
     /* the files to check: -r files and plain arguments alike */
@@ -539,6 +681,11 @@ int main(int argc, char **argv)
         if (o.misses && !o.ninputs)
             return usage_error(command, "%s", "--misses needs a corpus");
         return cmd_explain(&o);
+    }
+    if (!strcmp(command, "diff")) {
+        if ((rc = parse_options(&o, command, usage_diff, argc - 2, argv + 2, 1, 1)) >= 0)
+            return rc;
+        return cmd_diff(&o);
     }
     if (!strcmp(command, "check")) {
         if ((rc = parse_options(&o, command, usage_check, argc - 2, argv + 2, 0, 0)) >= 0)

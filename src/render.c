@@ -14,6 +14,7 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include "diff.h"
 #include "graph.h"
 #include "rules.h"
 
@@ -582,5 +583,247 @@ int relmap_render(char **out, size_t *length, const relmap_graph *graph,
     int rc = format == RELMAP_FORMAT_DOT ? render_dot(out, length, &b, err)
                                          : render_svg(out, length, &b, err);
     free_built(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ diff graph */
+
+static const char *const change_colour[] = {"#999999", "#2ca02c", "#d62728", "#ff7f0e"};
+static const char *const change_fill[] = {"#eeeeee", "#c7f0c0", "#f8c8c8", "#ffe0b3"};
+static const char *const change_word[] = {"unchanged", "added", "removed", "changed"};
+
+int render_diff(char **out, size_t *length, const diff_result *d, const relmap_rules *rules,
+                int svg, int changed_only, relmap_error *err)
+{
+    context();
+    built b = {0};
+    Agraph_t *g = agopen("diff", Agdirected, &discipline);
+    b.g = g;
+    set(g, "rankdir", "LR");
+    set(g, "fontname", "Helvetica");
+    set(g, "ranksep", "0.9");
+    agattr(g, AGNODE, "fontname", "Helvetica");
+    agattr(g, AGNODE, "style", "filled");
+    agattr(g, AGEDGE, "fontname", "Helvetica");
+    agattr(g, AGEDGE, "fontsize", "10");
+    /* the nodes shown: all, or those changed or touched by a changed edge */
+    strmap shown = {0};
+    for (size_t i = 0; i < d->nedges; i++) {
+        if (changed_only && d->edges[i].kind == CHANGE_SAME)
+            continue;
+        strmap_put(&shown, d->edges[i].source, (void *)1);
+        strmap_put(&shown, d->edges[i].target, (void *)1);
+    }
+    strmap clusters = {0}, ids = {0};
+    int ncluster = 0;
+    for (size_t i = 0; i < d->nnodes; i++) {
+        const node_change *n = &d->nodes[i];
+        if (changed_only && n->kind == CHANGE_SAME && !strmap_get(&shown, n->name))
+            continue;
+        const char *c = n->country;
+        if (c[0] && !strmap_get(&clusters, c)) {
+            char name[32];
+            snprintf(name, sizeof name, "cluster_%d", ncluster++);
+            Agraph_t *sub = agsubg(g, name, 1);
+            set_escaped(sub, "label", c);
+            set(sub, "style", "rounded,dashed");
+            set(sub, "color", "#999999");
+            strmap_put(&clusters, c, sub);
+        }
+    }
+    for (size_t i = 0; i < d->nnodes; i++) {
+        const node_change *n = &d->nodes[i];
+        if (changed_only && n->kind == CHANGE_SAME && !strmap_get(&shown, n->name))
+            continue;
+        char id[32];
+        snprintf(id, sizeof id, "n%zu", i);
+        Agraph_t *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
+        if (!home)
+            home = strmap_get(&clusters, n->name);
+        Agnode_t *node = agnode(home ? home : g, id, 1);
+        set_escaped(node, "label", n->name);
+        set(node, "shape", shape_of(n->type));
+        set(node, "fillcolor", change_fill[n->kind]);
+        set(node, "color", change_colour[n->kind]);
+        set(node, "style", n->kind == CHANGE_REMOVED ? "filled,dashed" : "filled");
+        set(node, "id", id);
+        set_raw(node, "relmap_name", n->name);
+        set_raw(node, "relmap_change", change_word[n->kind]);
+        strbuf title = {0};
+        sb_addf(&title, "%s (%s): %s", n->name, n->type[0] ? n->type : "entity",
+                change_word[n->kind]);
+        set_escaped(node, "tooltip", title.data);
+        strmap_put(&b.titles, id, sb_detach(&title));
+        strmap_put(&ids, n->name, node);
+    }
+    for (size_t i = 0; i < d->nedges; i++) {
+        const edge_change *c = &d->edges[i];
+        if (changed_only && c->kind == CHANGE_SAME)
+            continue;
+        char id[32];
+        snprintf(id, sizeof id, "e%zu", i);
+        Agedge_t *edge = agedge(g, strmap_get(&ids, c->source), strmap_get(&ids, c->target), id, 1);
+        look lk = relation_look(rules, c->relation);
+        strbuf sb = {0};
+        if (c->kind == CHANGE_CHANGED)
+            sb_addf(&sb, "%s %u -> %u", lk.label, c->old_count, c->new_count);
+        else
+            sb_addf(&sb, "%s (%u)", lk.label, c->kind == CHANGE_REMOVED ? c->old_count : c->new_count);
+        set_escaped(edge, "xlabel", sb.data);
+        sb_clear(&sb);
+        sb_addf(&sb, "%s %s %s: %s (%u -> %u)", c->source, c->relation, c->target,
+                change_word[c->kind], c->old_count, c->new_count);
+        set_escaped(edge, "tooltip", sb.data);
+        strmap_put(&b.titles, id, sb_detach(&sb));
+        set(edge, "color", change_colour[c->kind]);
+        set(edge, "fontcolor", change_colour[c->kind]);
+        set(edge, "style", c->kind == CHANGE_REMOVED ? "dashed" : "solid");
+        set(edge, "penwidth", c->kind == CHANGE_SAME ? "1" : "2");
+        set(edge, "id", id);
+        set_raw(edge, "relmap_relation", c->relation);
+        set_raw(edge, "relmap_change", change_word[c->kind]);
+    }
+    /* the legend says which colour is which */
+    Agraph_t *legend = agsubg(g, "cluster_legend", 1);
+    set(legend, "label", "Changes");
+    set(legend, "style", "rounded");
+    set(legend, "color", "#bbbbbb");
+    strbuf html = {0};
+    sb_adds(&html, "<table border=\"0\" cellborder=\"0\" cellspacing=\"2\">");
+    for (int k = 1; k <= 4; k++) {
+        int kind = k % 4; /* added, removed, changed, unchanged */
+        if (changed_only && kind == CHANGE_SAME)
+            continue;
+        sb_addf(&html, "<tr><td><font color=\"%s\">%s</font></td><td align=\"left\">%s</td></tr>",
+                change_colour[kind], kind == CHANGE_REMOVED ? "- - - -" : "&#9472;&#9472;&#9472;&#9472;",
+                change_word[kind]);
+    }
+    sb_adds(&html, "</table>");
+    Agnode_t *node = agnode(legend, "legend", 1);
+    char *label = agstrdup_html(g, html.data);
+    set(node, "label", label);
+    agstrfree(g, label);
+    set(node, "shape", "plaintext");
+    set(node, "style", "");
+    set(node, "id", "legend");
+    strmap_put(&b.titles, "legend", xstrdup("Changes"));
+    sb_free(&html);
+    strmap_free(&shown, NULL);
+    strmap_free(&clusters, NULL);
+    strmap_free(&ids, NULL);
+    int rc = svg ? render_svg(out, length, &b, err) : render_dot(out, length, &b, err);
+    free_built(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ reading DOT */
+
+/* Undo set_raw(): %25 and %5C back to '%' and '\'. */
+static char *unraw(const char *s)
+{
+    strbuf sb = {0};
+    for (; *s; s++) {
+        if (s[0] == '%' && s[1] == '2' && s[2] == '5') {
+            sb_addc(&sb, '%');
+            s += 2;
+        } else if (s[0] == '%' && s[1] == '5' && (s[2] == 'C' || s[2] == 'c')) {
+            sb_addc(&sb, '\\');
+            s += 2;
+        } else {
+            sb_addc(&sb, *s);
+        }
+    }
+    return sb_detach(&sb);
+}
+
+static char *attr(void *obj, Agsym_t *sym)
+{
+    return sym ? unraw(agxget(obj, sym)) : xstrdup("");
+}
+
+int relmap_graph_read_dot(relmap_graph *graph, const char *path, relmap_error *err)
+{
+    char *text;
+    size_t length;
+    int rc = read_file(path, &text, &length, err);
+    if (rc < 0)
+        return rc;
+    if (memchr(text, '\0', length)) {
+        free(text);
+        return seterr(err, RELMAP_EINPUT, path, 0, 0, "not a DOT file: it holds NUL bytes");
+    }
+    context(); /* register the plugins before cgraph is used */
+    agseterr(AGMAX); /* keep cgraph's messages for us instead of stderr */
+    Agraph_t *g = agmemread(text);
+    free(text);
+    if (!g) {
+        char *why = aglasterr();
+        size_t n = why ? strlen(why) : 0;
+        while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
+            why[--n] = '\0';
+        rc = seterr(err, RELMAP_ESYNTAX, path, 0, 0, "cannot read DOT: %s",
+                    n ? why : "not a graph");
+        free(why);
+        return rc;
+    }
+    Agsym_t *name = agattr(g, AGNODE, "relmap_name", NULL);
+    Agsym_t *type = agattr(g, AGNODE, "relmap_type", NULL);
+    Agsym_t *country = agattr(g, AGNODE, "relmap_country", NULL);
+    Agsym_t *rel_sym = agattr(g, AGEDGE, "relmap_relation", NULL);
+    Agsym_t *count = agattr(g, AGEDGE, "relmap_count", NULL);
+    Agsym_t *documents = agattr(g, AGEDGE, "relmap_documents", NULL);
+    if (!name || !rel_sym || !count) {
+        rc = seterr(err, RELMAP_EINPUT, path, 0, 0,
+                    "not a DOT file written by relmap build: %s%s%s%s%s (relmap build writes "
+                    "them on every node and edge)",
+                    !name ? "its nodes have no relmap_name" : "",
+                    !name && (!rel_sym || !count) ? "; " : "",
+                    !rel_sym ? "its edges have no relmap_relation" : "",
+                    !rel_sym && !count ? " and " : "", !count ? "no relmap_count" : "");
+        agclose(g);
+        return rc;
+    }
+    for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
+        char *nm = attr(n, name), *ty = attr(n, type), *co = attr(n, country);
+        if (nm[0]) /* the legend has no name */
+            graph_add_node(graph, nm, ty, co);
+        free(nm);
+        free(ty);
+        free(co);
+    }
+    for (Agnode_t *n = agfstnode(g); n && rc == 0; n = agnxtnode(g, n)) {
+        for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {
+            char *s = attr(agtail(e), name), *t = attr(aghead(e), name);
+            char *r = attr(e, rel_sym), *c = attr(e, count), *docs = attr(e, documents);
+            char *end;
+            unsigned long k = strtoul(c, &end, 10);
+            if (!s[0] || !t[0] || !r[0] || !c[0] || *end || k == 0 || k > 0xFFFFFFFFul) {
+                rc = seterr(err, RELMAP_EINPUT, path, 0, 0,
+                            "edge %s -> %s: relmap_relation, relmap_count (a positive number) and "
+                            "the relmap_name of both ends are needed, found '%s' and '%s'",
+                            agnameof(agtail(e)), agnameof(aghead(e)), r, c);
+            } else {
+                gedge from = {0};
+                from.count = (unsigned)k;
+                char *list[4096];
+                size_t nd = 0;
+                char *save = NULL;
+                for (char *d = strtok_r(docs, "\n", &save); d && nd < 4096;
+                     d = strtok_r(NULL, "\n", &save))
+                    list[nd++] = d;
+                from.documents = list;
+                from.ndocuments = nd;
+                graph_merge_edge(graph, s, r, t, &from);
+            }
+            free(s);
+            free(t);
+            free(r);
+            free(c);
+            free(docs);
+            if (rc < 0)
+                break;
+        }
+    }
+    agclose(g);
     return rc;
 }
