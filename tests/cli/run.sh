@@ -148,6 +148,46 @@ check "explain --misses" status_is 0 "$relmap" explain -r $mini --misses corpus
 check "misses lists nothing here" has "$work/stdout" "gave no edge (0 of 7 sentences)"
 check "rule use counts" has "$work/stdout" "       4  mini.rules:12 (accuses)"
 
+# --- relmap diff
+mkdir -p "$work/new"
+# the new version drops the denial and adds two accusations
+grep -v denied corpus/a.txt > "$work/new/a.txt"
+printf 'Strelsau accused Freedonia again.\nThe Bureau accused Ruritania.\n' >> "$work/new/a.txt"
+check "diff of two corpora" status_is 1 "$relmap" diff -r $mini corpus/a.txt "$work/new"
+check "changed edge" has "$work/stdout" "~ Ruritania -accuses-> Freedonia 2 -> 3"
+check "added edge" has "$work/stdout" "+ Freedonian Bureau -accuses-> Ruritania (1)"
+check "removed edge" has "$work/stdout" "- Freedonia -denies-> Ruritania (1)"
+check "added node" has "$work/stdout" "+ node Freedonian Bureau (agency)"
+check "summary" has "$work/stdout" "1 edge added, 1 removed, 1 changed, 0 unchanged; 1 node added, 0 removed"
+cp "$work/stdout" "$work/diff-corpus.txt"
+check "build old dot" status_is 0 "$relmap" build -r $mini -o "$work/old.dot" corpus/a.txt
+check "build new dot" status_is 0 "$relmap" build -r $mini -o "$work/new.dot" "$work/new"
+check "diff of DOT files" status_is 1 "$relmap" diff "$work/old.dot" "$work/new.dot"
+check "DOT diff equals corpus diff" cmp "$work/stdout" "$work/diff-corpus.txt"
+check "extract old tsv" status_is 0 "$relmap" extract -r $mini corpus/a.txt
+cp "$work/stdout" "$work/old.tsv"
+check "diff of TSV against DOT" status_is 1 "$relmap" diff "$work/old.tsv" "$work/new.dot"
+check "TSV diff equals corpus diff" cmp "$work/stdout" "$work/diff-corpus.txt"
+check "no differences is exit 0" status_is 0 "$relmap" diff "$work/old.dot" "$work/old.tsv"
+check "no differences message" has "$work/stdout" "no differences (2 edges, 2 nodes)"
+check "country level" status_is 1 "$relmap" diff -r $mini --level country corpus/a.txt "$work/new"
+check "agency rolled up" has "$work/stdout" "+ Freedonia -accuses-> Ruritania (1)"
+check "relation filter" status_is 1 "$relmap" diff --relation denies "$work/old.dot" "$work/new.dot"
+check "only that relation" lacks "$work/stdout" "accuses"
+check "svg diff to a file" status_is 1 "$relmap" diff --changed-only -o "$work/diff.svg" "$work/old.dot" "$work/new.dot"
+check "svg diff has the legend" has "$work/diff.svg" ">Changes</text>"
+if command -v xmllint >/dev/null; then
+  check "svg diff is well-formed" xmllint --noout "$work/diff.svg"
+fi
+check "json diff" status_is 1 "$relmap" diff --format json "$work/old.dot" "$work/new.dot"
+check "json summary" has "$work/stdout" '"edges_added": 1, "edges_removed": 1, "edges_changed": 1'
+printf 'digraph G { a -> b [label="x"]; }\n' > "$work/elsewhere.dot"
+check "a DOT file from elsewhere is trouble" status_is 2 "$relmap" diff "$work/elsewhere.dot" "$work/new.dot"
+check "and says what is missing" has "$work/stderr" "elsewhere.dot: error: not a DOT file written by relmap build: its nodes have no relmap_name; its edges have no relmap_relation and no relmap_count"
+check "a missing side is trouble" status_is 2 "$relmap" diff "$work/old.dot" "$work/none.dot"
+check "one side only is bad usage" status_is 2 "$relmap" diff "$work/old.dot"
+check "unknown diff format is bad usage" status_is 2 "$relmap" diff --format pdf "$work/old.dot" "$work/new.dot"
+
 # --- the worked example of docs/rules.md
 printf "Moscow on Tuesday praised Beijing's stance. China was hailed by Russia.\n" > "$work/praise.txt"
 check "a new relation on top of the bundled rules" status_is 0 "$relmap" extract -r rules/praise.rules "$work/praise.txt"
