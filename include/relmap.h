@@ -119,8 +119,10 @@ typedef struct relmap_corpus relmap_corpus;
  *  call of relmap_corpus_next(). */
 typedef struct relmap_document {
     const char *name; /**< the path as given or found; "-" for stdin */
-    const char *text; /**< NUL-terminated; may hold repaired UTF-8 */
+    const char *text; /**< NUL-terminated UTF-8, a leading byte-order mark removed */
     size_t length;
+    size_t invalid_bytes; /**< bytes that were not UTF-8, each replaced by U+FFFD */
+    size_t first_invalid; /**< the byte offset in the file of the first of them */
 } relmap_document;
 
 /**
@@ -325,6 +327,13 @@ int relmap_render(char **out, size_t *length, const relmap_graph *graph,
  */
 int relmap_write_file_atomic(const char *path, const char *data, size_t length,
                              relmap_error *err);
+
+/**
+ * Remove the temporary file of a write in progress, if any. Safe to call
+ * from a signal handler: a program that is interrupted calls it so that no
+ * temporary file is left behind (the old output stays as it was).
+ */
+void relmap_remove_pending_output(void);
 
 #ifdef __cplusplus
 }

@@ -94,6 +94,59 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
     return 0;
 }
 
+/* Length of the valid UTF-8 sequence at p, or 0 when the byte starts none
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid). */
+static size_t utf8_valid(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (!n || n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90)
+        || (c == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* Replace each invalid byte by U+FFFD; returns how many, and where the
+ * first was. The text is replaced only when something was wrong. */
+static size_t repair_utf8(char **text, size_t *length, size_t *first)
+{
+    const unsigned char *p = (const unsigned char *)*text;
+    size_t n = *length, bad = 0, i = 0;
+    while (i < n) {
+        size_t k = utf8_valid(p + i, n - i);
+        if (!k)
+            break;
+        i += k;
+    }
+    if (i == n)
+        return 0;
+    *first = i;
+    strbuf sb = {0};
+    sb_add(&sb, *text, i);
+    while (i < n) {
+        size_t k = utf8_valid(p + i, n - i);
+        if (k) {
+            sb_add(&sb, (const char *)p + i, k);
+            i += k;
+        } else {
+            sb_add(&sb, "\xEF\xBF\xBD", 3);
+            bad++;
+            i++;
+        }
+    }
+    free(*text);
+    *length = sb.length;
+    *text = sb_detach(&sb);
+    return bad;
+}
+
 static int read_stream(FILE *f, char **out, size_t *length)
 {
     strbuf sb = {0};
@@ -126,7 +179,14 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
         } else {
             struct stat st;
             if (stat(p.path, &st) != 0) {
-                int rc = seterr(err, RELMAP_EIO, p.path, 0, 0, "%s", strerror(errno));
+                int saved = errno;
+                struct stat link;
+                /* inside a folder, a link that leads nowhere is skipped with a warning */
+                int bad_link = !p.named && lstat(p.path, &link) == 0 && S_ISLNK(link.st_mode);
+                int rc = bad_link ? seterr(err, RELMAP_EINPUT, p.path, 0, 0,
+                                           "skipped: a symbolic link %s",
+                                           saved == ELOOP ? "loop" : "that leads nowhere")
+                                  : seterr(err, RELMAP_EIO, p.path, 0, 0, "%s", strerror(saved));
                 free(p.path);
                 return rc;
             }
@@ -159,10 +219,15 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
             c->text = NULL;
             return rc;
         }
+        doc->invalid_bytes = repair_utf8(&c->text, &length, &doc->first_invalid);
+        if (!doc->invalid_bytes)
+            doc->first_invalid = 0;
+        /* a byte-order mark is no text */
+        size_t bom = length >= 3 && !memcmp(c->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
         c->name = p.path;
         doc->name = c->name;
-        doc->text = c->text;
-        doc->length = length;
+        doc->text = c->text + bom;
+        doc->length = length - bom;
         return 1;
     }
     return 0;

@@ -2,6 +2,7 @@
  * main.c - the relmap command: parses arguments, calls the library, writes
  * the outputs and turns what happened into an exit status.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,14 +289,18 @@ static void on_match(const relmap_match *m, void *context)
         relmap_tsv_write_match(s->stream, m);
 }
 
-static void on_document(const relmap_document *doc, sink *s)
+/* Returns EXIT_INPUT when a rule gave up on a sentence (its match limit). */
+static int on_document(const relmap_document *doc, sink *s)
 {
     relmap_error err;
-    if (s->coverage)
+    if (s->coverage) {
         relmap_coverage_add(s->coverage, doc->name, doc->text, doc->length);
-    else if (relmap_extract_document(s->extractor, doc->name, doc->text, doc->length, on_match, s,
-                                     &err) < 0)
-        print_error(&err, "warning");
+    } else if (relmap_extract_document(s->extractor, doc->name, doc->text, doc->length, on_match,
+                                       s, &err) < 0) {
+        print_error(&err, "error");
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
 }
 
 /* Hand every document of the corpus to the sink; returns EXIT_OK or
@@ -318,7 +323,14 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size
             continue;
         }
         (*documents)++;
-        on_document(&doc, s);
+        if (doc.invalid_bytes)
+            fprintf(stderr,
+                    "%s: warning: invalid UTF-8 at byte %zu (%zu bad byte%s in the file), "
+                    "replaced by U+FFFD\n",
+                    doc.name, doc.first_invalid, doc.invalid_bytes,
+                    doc.invalid_bytes == 1 ? "" : "s");
+        if (on_document(&doc, s) != EXIT_OK)
+            status = EXIT_INPUT;
     }
     relmap_extractor_free(s->extractor);
     relmap_corpus_free(corpus);
@@ -642,8 +654,24 @@ static int cmd_check(options *o)
     return counts[0] ? EXIT_INPUT : EXIT_OK;
 }
 
+/* Interrupted or terminated: no temporary file stays behind; then die of
+ * the same signal, so the caller sees what happened. */
+static void on_fatal_signal(int sig)
+{
+    relmap_remove_pending_output();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int main(int argc, char **argv)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_USAGE;

@@ -5,12 +5,35 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
+
+/* The temporary file being written, for relmap_remove_pending_output(),
+ * which a signal handler may call: a fixed buffer and a flag, no malloc. */
+static char pending[4096];
+static volatile sig_atomic_t pending_set;
+
+void relmap_remove_pending_output(void)
+{
+    if (pending_set) {
+        unlink(pending);
+        pending_set = 0;
+    }
+}
+
+static void track(const char *tmp)
+{
+    size_t n = strlen(tmp);
+    if (n < sizeof pending) {
+        memcpy(pending, tmp, n + 1);
+        pending_set = 1;
+    }
+}
 
 /* mkdir -p of the folder that holds `path` */
 static int make_parents(const char *path, relmap_error *err)
@@ -52,6 +75,8 @@ int relmap_write_file_atomic(const char *path, const char *data, size_t length,
     else
         sb_addf(&tmp, ".%s.XXXXXX", path);
     int fd = mkstemp(tmp.data);
+    if (fd >= 0)
+        track(tmp.data);
     if (fd < 0) {
         int saved = errno;
         sb_free(&tmp);
@@ -82,6 +107,7 @@ int relmap_write_file_atomic(const char *path, const char *data, size_t length,
         saved = errno;
     if (!saved && rename(tmp.data, path) != 0)
         saved = errno;
+    pending_set = 0;
     if (saved) {
         unlink(tmp.data);
         sb_free(&tmp);

@@ -258,6 +258,14 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             p = after;
             continue;
         }
+        if (p - start >= 4 * MAX_SENTENCE && ((unsigned char)c & 0xC0) != 0x80) {
+            /* no stop and no space in a very long run (a file of one line,
+             * base64): cut anyway, at a character boundary */
+            emit(&s, start, p, s.line, s.line_start);
+            start = p;
+            s.line = line;
+            s.line_start = line_start;
+        }
         if (p - start >= MAX_SENTENCE && is_space((unsigned char)c)) {
             /* no stop in a very long run: cut at white space to bound the work */
             emit(&s, start, p, s.line, s.line_start);
