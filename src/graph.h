@@ -47,4 +47,9 @@ void graph_add_node(relmap_graph *g, const char *name, const char *type, const c
 void graph_merge_edge(relmap_graph *g, const char *source, const char *relation,
                       const char *target, const gedge *from);
 
+/* Read relmap's DOT from memory (`text` NUL-terminated at `length`);
+ * `path` names it in errors. */
+int graph_read_dot_text(relmap_graph *graph, const char *path, const char *text, size_t length,
+                        relmap_error *err);
+
 #endif

@@ -748,14 +748,20 @@ int relmap_graph_read_dot(relmap_graph *graph, const char *path, relmap_error *e
     int rc = read_file(path, &text, &length, err);
     if (rc < 0)
         return rc;
-    if (memchr(text, '\0', length)) {
-        free(text);
+    rc = graph_read_dot_text(graph, path, text, length, err);
+    free(text);
+    return rc;
+}
+
+int graph_read_dot_text(relmap_graph *graph, const char *path, const char *text, size_t length,
+                        relmap_error *err)
+{
+    int rc = 0;
+    if (memchr(text, '\0', length))
         return seterr(err, RELMAP_EINPUT, path, 0, 0, "not a DOT file: it holds NUL bytes");
-    }
     context(); /* register the plugins before cgraph is used */
     agseterr(AGMAX); /* keep cgraph's messages for us instead of stderr */
     Agraph_t *g = agmemread(text);
-    free(text);
     if (!g) {
         char *why = aglasterr();
         size_t n = why ? strlen(why) : 0;

@@ -745,7 +745,7 @@ static int parse_example(parser *p, const logical_line *ll, size_t pos)
         for (; k < 3; k++) {
             rc = next_token(p, ll, &pos, &parts[k]);
             if (rc <= 0)
-                break;
+                break; /* parts[k] holds nothing */
             if (k == 0 && !parts[0].quoted && !strcmp(parts[0].value, "none")) {
                 none = 1;
                 free(parts[0].value);
@@ -755,8 +755,11 @@ static int parse_example(parser *p, const logical_line *ll, size_t pos)
                 break;
             }
         }
-        if (rc < 0)
+        if (rc < 0) {
+            for (int j = 0; j < k; j++)
+                free(parts[j].value);
             break;
+        }
         if (none)
             continue;
         if (k < 3) {
