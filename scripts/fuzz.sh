@@ -2,7 +2,7 @@
 # Build relmap's libFuzzer targets with clang and run each for SECONDS (default
 # 30) from its seed corpus in tests/fuzz/. A crash stops the script with exit 1
 # and leaves the input in build-fuzz/crashes/: keep it as a regression test.
-# Skips (exit 0) when clang or its fuzzer runtime (libclang-rt-14-dev) is missing.
+# FUZZ_SEED (default 1) makes a run repeatable. Skips (exit 0) when clang or its fuzzer runtime (libclang-rt-14-dev) is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -28,7 +28,7 @@ for target in rules extract dot; do
   [ "$target" = dot ] && leaks=0
   echo "fuzz: $target for ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=$leaks build-fuzz/tests/fuzz/fuzz_$target "$work" "tests/fuzz/corpus_$target" \
-        -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -seed="${FUZZ_SEED:-1}" \
         -artifact_prefix=build-fuzz/crashes/"$target"- -print_final_stats=1 2>build-fuzz/fuzz_$target.log; then
     echo "fuzz: $target FAILED; see build-fuzz/fuzz_$target.log and build-fuzz/crashes/"
     tail -30 build-fuzz/fuzz_$target.log
