@@ -119,5 +119,16 @@ touch "$work/file"
 check "output under a file" status_is 1 "$relmap" build -r "$mini" -o "$work/file/x.dot" -o "$work/keep.dot" corpus/a.txt
 check "error names the path" has "$work/stderr" "file/x.dot: error: cannot write"
 
+# a gazetteer of 100,000 entities (200,000 aliases) loads and matches
+python3 -c "
+with open('$work/big.rules', 'w') as f:
+    f.write('relation r\n')
+    for i in range(100000):
+        f.write(f'entity person \"Person{i} Surname{i % 977}\" alias \"P{i}x\"\n')
+    f.write('rule r: {SRC} met {TGT}\n')"
+printf 'Person5 Surname5 met P77x.\n' > "$work/big-gazetteer.txt"
+check "100,000 entities load" status_is 0 timeout 60 "$relmap" extract -r "$work/big.rules" "$work/big-gazetteer.txt"
+check "and match" has "$work/stdout" "Person5 Surname5	r	Person77 Surname77"
+
 echo "robust: $passed passed, $failed failed"
 [ "$failed" = 0 ]
