@@ -64,6 +64,8 @@ struct relmap_extractor {
     mention *mentions;
     size_t nmentions, mentions_cap;
     strbuf folded, masked, lowered, evidence;
+    unsigned *seen; /* per trigger literal: the stamp of the last sentence holding it */
+    unsigned stamp;
 };
 
 #define REF_TO_PTR(ref) ((void *)(intptr_t)((int64_t)(ref) + 0x80000001LL))

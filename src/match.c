@@ -29,6 +29,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
         abort();
     }
     pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
+    x->seen = xcalloc(prefilter_literal_count(rules->triggers) + 1, sizeof *x->seen);
     pcre2_set_depth_limit(x->match_context, 100000);
     x->parties[0] = x->parties[1] = NO_ENTITY;
     return x;
@@ -46,6 +47,7 @@ void relmap_extractor_free(relmap_extractor *x)
     sb_free(&x->masked);
     sb_free(&x->evidence);
     sb_free(&x->lowered);
+    free(x->seen);
     pcre2_match_data_free(x->match_data);
     pcre2_match_context_free(x->match_context);
     free(x);
@@ -311,6 +313,11 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
         mask(x, folded, n);
         lower_ascii_copy(&x->lowered, x->masked.data, x->masked.length);
+        if (++x->stamp == 0) { /* wrapped: forget every old mark */
+            memset(x->seen, 0, prefilter_literal_count(r->triggers) * sizeof *x->seen);
+            x->stamp = 1;
+        }
+        prefilter_scan(r->triggers, x->lowered.data, x->lowered.length, x->seen, x->stamp);
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
             if ((mode == TARGET_SLOT && x->nmentions < 2)
                 || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
@@ -318,7 +325,8 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                 continue;
             for (size_t i = 0; i < r->nrules; i++) {
                 const rule *ru = &r->rules[i];
-                if (ru->target_mode != mode || !prefilter_admits(ru->triggers, x->lowered.data))
+                if (ru->target_mode != mode
+                    || !prefilter_rule_admits(r->triggers, i, x->seen, x->stamp))
                     continue;
                 if (mode == TARGET_RECIPROCAL)
                     run_reciprocal(x, ru, &edges);

@@ -171,17 +171,12 @@ static int alias_matches(const char *t, size_t n, const alias *a)
 
 static int word_in(const wordlist *list, const char *t, size_t n)
 {
-    for (size_t i = 0; i < list->count; i++) {
-        const char *w = list->items[i];
-        if (strlen(w) != n)
-            continue;
-        size_t j = 0;
-        while (j < n && lower_ascii(w[j]) == lower_ascii(t[j]))
-            j++;
-        if (j == n)
-            return 1;
-    }
-    return 0;
+    char low[64];
+    if (n == 0 || n >= sizeof low || !list->first[(unsigned char)lower_ascii(t[0])])
+        return 0;
+    for (size_t j = 0; j < n; j++)
+        low[j] = (char)lower_ascii(t[j]);
+    return strmap_getn(&list->lower, low, n) != NULL;
 }
 
 /* The longest title at t[i..]: returns its end, or 0. Titles may span words
@@ -189,9 +184,11 @@ static int word_in(const wordlist *list, const char *t, size_t n)
 static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
 {
     size_t best = 0;
+    if (i >= n || !r->titles.first[(unsigned char)lower_ascii(t[i])])
+        return 0;
     for (size_t k = 0; k < r->titles.count; k++) {
         const char *w = r->titles.items[k];
-        size_t len = strlen(w);
+        size_t len = r->titles.lengths[k];
         if (i + len > n || len <= best)
             continue;
         if (lower_ascii(w[0]) != lower_ascii(t[i]) || memcmp(w + 1, t + i + 1, len - 1) != 0)

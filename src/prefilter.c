@@ -294,16 +294,6 @@ literals *prefilter_derive(const char *pattern, size_t length)
     return lits;
 }
 
-int prefilter_admits(const literals *lits, const char *text)
-{
-    if (!lits)
-        return 1;
-    for (size_t i = 0; i < lits->count; i++)
-        if (strstr(text, lits->items[i]))
-            return 1;
-    return 0;
-}
-
 void prefilter_free(literals *lits)
 {
     if (!lits)
@@ -312,4 +302,150 @@ void prefilter_free(literals *lits)
         free(lits->items[i]);
     free(lits->items);
     free(lits);
+}
+
+/* ------------------------------------------------- one pass for all rules */
+
+struct trigger_set {
+    int (*next)[256];   /* the automaton's transitions, complete (a DFA) */
+    int **out;          /* per state: literal ids ending here, -1 terminated */
+    size_t nstates;
+    size_t nliterals;
+    int **rule_ids;     /* per rule: its literal ids, -1 terminated; NULL: always */
+    size_t nrules;
+};
+
+static int new_state(trigger_set *t, size_t *cap)
+{
+    if (t->nstates == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        t->next = xrealloc(t->next, *cap * sizeof *t->next);
+        t->out = xrealloc(t->out, *cap * sizeof *t->out);
+    }
+    for (int c = 0; c < 256; c++)
+        t->next[t->nstates][c] = -1;
+    t->out[t->nstates] = NULL;
+    return (int)t->nstates++;
+}
+
+static void add_out(int **list, int id)
+{
+    size_t n = 0;
+    while (*list && (*list)[n] >= 0) {
+        if ((*list)[n] == id)
+            return;
+        n++;
+    }
+    *list = xrealloc(*list, (n + 2) * sizeof **list);
+    (*list)[n] = id;
+    (*list)[n + 1] = -1;
+}
+
+trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
+{
+    trigger_set *t = xcalloc(1, sizeof *t);
+    size_t cap = 0;
+    new_state(t, &cap);
+    strmap ids = {0};
+    t->nrules = nrules;
+    t->rule_ids = xcalloc(nrules + 1, sizeof *t->rule_ids);
+    for (size_t r = 0; r < nrules; r++) {
+        const literals *l = per_rule[r];
+        if (!l)
+            continue;
+        t->rule_ids[r] = xmalloc((l->count + 1) * sizeof **t->rule_ids);
+        for (size_t k = 0; k < l->count; k++) {
+            void *v = strmap_get(&ids, l->items[k]);
+            int id;
+            if (v) {
+                id = (int)(intptr_t)v - 1;
+            } else {
+                id = (int)t->nliterals++;
+                strmap_put(&ids, l->items[k], (void *)(intptr_t)(id + 1));
+                int s = 0;
+                for (const unsigned char *c = (const unsigned char *)l->items[k]; *c; c++) {
+                    if (t->next[s][*c] < 0) {
+                        int ns = new_state(t, &cap);
+                        t->next[s][*c] = ns;
+                    }
+                    s = t->next[s][*c];
+                }
+                add_out(&t->out[s], id);
+            }
+            t->rule_ids[r][k] = id;
+        }
+        t->rule_ids[r][l->count] = -1;
+    }
+    strmap_free(&ids, NULL);
+    /* breadth first: failure links, folded into complete transitions */
+    int *fail = xcalloc(t->nstates, sizeof *fail);
+    int *queue = xmalloc(t->nstates * sizeof *queue);
+    size_t head = 0, tail = 0;
+    for (int c = 0; c < 256; c++) {
+        int s = t->next[0][c];
+        if (s < 0) {
+            t->next[0][c] = 0;
+        } else {
+            fail[s] = 0;
+            queue[tail++] = s;
+        }
+    }
+    while (head < tail) {
+        int s = queue[head++];
+        for (int k = 0; t->out[fail[s]] && t->out[fail[s]][k] >= 0; k++)
+            add_out(&t->out[s], t->out[fail[s]][k]);
+        for (int c = 0; c < 256; c++) {
+            int u = t->next[s][c];
+            if (u < 0) {
+                t->next[s][c] = t->next[fail[s]][c];
+            } else {
+                fail[u] = t->next[fail[s]][c];
+                queue[tail++] = u;
+            }
+        }
+    }
+    free(fail);
+    free(queue);
+    return t;
+}
+
+size_t prefilter_literal_count(const trigger_set *t)
+{
+    return t ? t->nliterals : 0;
+}
+
+void prefilter_scan(const trigger_set *t, const char *text, size_t n, unsigned *seen,
+                    unsigned stamp)
+{
+    int s = 0;
+    for (size_t i = 0; i < n; i++) {
+        s = t->next[s][(unsigned char)text[i]];
+        for (const int *o = t->out[s]; o && *o >= 0; o++)
+            seen[*o] = stamp;
+    }
+}
+
+int prefilter_rule_admits(const trigger_set *t, size_t rule, const unsigned *seen, unsigned stamp)
+{
+    const int *ids = t->rule_ids[rule];
+    if (!ids)
+        return 1;
+    for (; *ids >= 0; ids++)
+        if (seen[*ids] == stamp)
+            return 1;
+    return 0;
+}
+
+void prefilter_free_set(trigger_set *t)
+{
+    if (!t)
+        return;
+    for (size_t s = 0; s < t->nstates; s++)
+        free(t->out[s]);
+    free(t->out);
+    free(t->next);
+    for (size_t r = 0; r < t->nrules; r++)
+        free(t->rule_ids[r]);
+    free(t->rule_ids);
+    free(t);
 }

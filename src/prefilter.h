@@ -18,9 +18,20 @@ typedef struct literals {
  * Conservative: whatever it does not understand makes it give up. */
 literals *prefilter_derive(const char *pattern, size_t length);
 
-/* Does `text` (already lower-cased in ASCII) contain one of the literals? */
-int prefilter_admits(const literals *lits, const char *text);
-
 void prefilter_free(literals *lits);
+
+/* All rules' literals in one Aho-Corasick automaton: one pass over a
+ * sentence tells every rule whether its trigger words occur. */
+typedef struct trigger_set trigger_set;
+
+/* per_rule[i] may be NULL (that rule always runs). */
+trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules);
+size_t prefilter_literal_count(const trigger_set *set);
+/* Mark in seen[] (one slot per literal) with `stamp` the literals in text. */
+void prefilter_scan(const trigger_set *set, const char *text, size_t n, unsigned *seen,
+                    unsigned stamp);
+int prefilter_rule_admits(const trigger_set *set, size_t rule, const unsigned *seen,
+                          unsigned stamp);
+void prefilter_free_set(trigger_set *set);
 
 #endif

@@ -89,6 +89,25 @@ static void wordlist_free(wordlist *list)
     for (size_t i = 0; i < list->count; i++)
         free(list->items[i]);
     free(list->items);
+    free(list->lengths);
+    strmap_free(&list->lower, NULL);
+}
+
+static void wordlist_index(wordlist *list)
+{
+    list->lengths = xmalloc((list->count + 1) * sizeof *list->lengths);
+    for (size_t i = 0; i < list->count; i++) {
+        const char *w = list->items[i];
+        size_t n = strlen(w);
+        list->lengths[i] = n;
+        char *low = xstrdup(w);
+        for (char *c = low; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        strmap_put(&list->lower, low, (void *)1);
+        list->first[(unsigned char)low[0]] = 1;
+        free(low);
+    }
 }
 
 int wordlist_has(const wordlist *list, const char *word, size_t n)
@@ -1348,6 +1367,15 @@ static void finish(parser *p)
         }
     }
     build_alias_index(r);
+    wordlist_index(&r->titles);
+    wordlist_index(&r->government_nouns);
+    wordlist_index(&r->group_nouns);
+    wordlist_index(&r->roles);
+    const literals **per_rule = xmalloc((r->nrules + 1) * sizeof *per_rule);
+    for (size_t i = 0; i < r->nrules; i++)
+        per_rule[i] = r->rules[i].triggers;
+    r->triggers = prefilter_build(per_rule, r->nrules);
+    free(per_rule);
     if (p->ndiags > 1)
         qsort(p->diags, p->ndiags, sizeof *p->diags, diagnostic_cmp);
 }
@@ -1452,6 +1480,7 @@ void relmap_rules_free(relmap_rules *r)
     wordlist_free(&r->government_nouns);
     wordlist_free(&r->group_nouns);
     wordlist_free(&r->roles);
+    prefilter_free_set(r->triggers);
     for (size_t i = 0; i < r->nexamples; i++) {
         example *ex = &r->examples[i];
         for (size_t k = 0; k < ex->nedges; k++) {

@@ -83,6 +83,11 @@ typedef struct example {
 typedef struct wordlist {
     char **items;
     size_t count, cap;
+    /* built once loading ends: the lengths, the lower-cased items, and
+     * which lower-cased first bytes occur */
+    size_t *lengths;
+    strmap lower;
+    unsigned char first[256];
 } wordlist;
 
 struct relmap_rules {
@@ -110,6 +115,8 @@ struct relmap_rules {
 
     example *examples;
     size_t nexamples, examples_cap;
+
+    trigger_set *triggers; /* every rule's trigger words, one automaton */
 
     wordlist files; /* names of every file read, owned here */
 };

@@ -79,14 +79,27 @@ START_TEST(classes_escapes_and_lookarounds)
 }
 END_TEST
 
-START_TEST(admits_when_a_literal_occurs)
+START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
 {
-    literals *l = prefilter_derive("(?:accus\\w+|blam\\w+)", 21);
-    ck_assert_ptr_nonnull(l);
-    ck_assert(prefilter_admits(l, "china blamed the u.s."));
-    ck_assert(!prefilter_admits(l, "china praised the u.s."));
-    ck_assert(prefilter_admits(NULL, "anything"));
-    prefilter_free(l);
+    literals *a = prefilter_derive("(?:accus\\w+|blam\\w+)", 21);
+    literals *b = prefilter_derive("summon(?:s|ed)", 14);
+    const literals *rules[] = {a, NULL, b};
+    trigger_set *set = prefilter_build(rules, 3);
+    ck_assert_uint_eq(prefilter_literal_count(set), 3);
+    unsigned seen[3] = {0};
+    const char *text = "china blamed the u.s.";
+    prefilter_scan(set, text, strlen(text), seen, 1);
+    ck_assert(prefilter_rule_admits(set, 0, seen, 1));
+    ck_assert(prefilter_rule_admits(set, 1, seen, 1)); /* no literals: always */
+    ck_assert(!prefilter_rule_admits(set, 2, seen, 1));
+    /* overlapping literals: "resummoned" holds "summon" */
+    text = "it was resummoned";
+    prefilter_scan(set, text, strlen(text), seen, 2);
+    ck_assert(!prefilter_rule_admits(set, 0, seen, 2));
+    ck_assert(prefilter_rule_admits(set, 2, seen, 2));
+    prefilter_free_set(set);
+    prefilter_free(a);
+    prefilter_free(b);
 }
 END_TEST
 
@@ -97,5 +110,5 @@ int main(void)
               optional_and_repeated_parts_are_not_required,
               what_it_does_not_understand_makes_it_give_up,
               classes_escapes_and_lookarounds,
-              admits_when_a_literal_occurs);
+              one_pass_tells_each_rule_whether_its_words_occur);
 }
