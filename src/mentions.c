@@ -186,7 +186,20 @@ static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
     size_t best = 0;
     if (i >= n || !r->titles.first[(unsigned char)lower_ascii(t[i])])
         return 0;
-    for (size_t k = 0; k < r->titles.count; k++) {
+    /* the titles whose first word is this word ("Gen." included) */
+    char low[32];
+    size_t w0 = 0;
+    while (i + w0 < n && w0 < sizeof low && t[i + w0] != ' ') {
+        low[w0] = (char)lower_ascii(t[i + w0]);
+        w0++;
+    }
+    const int *group = NULL;
+    while (w0 > 0 && !(group = strmap_getn(&r->titles.heads, low, w0)))
+        w0--; /* "Minister," -> "Minister" */
+    if (!group)
+        return 0;
+    for (int g = 1; g <= group[0]; g++) {
+        size_t k = (size_t)group[g];
         const char *w = r->titles.items[k];
         size_t len = r->titles.lengths[k];
         if (i + len > n || len <= best)

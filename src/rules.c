@@ -35,11 +35,26 @@ size_t alias_key(const char *s, size_t n, char *buf, size_t cap)
     return k;
 }
 
+/* Bytes that fold_text may change: the lead bytes of the sequences it folds,
+ * and \n \r \t. */
+static int may_fold(unsigned char c)
+{
+    return c == 0xE2 || c == 0xC2 || c == '\n' || c == '\r' || c == '\t';
+}
+
 char *fold_text(const char *s, size_t n, size_t *out_length)
 {
     strbuf sb = {0};
     sb_reserve(&sb, n);
     for (size_t i = 0; i < n;) {
+        size_t run = i;
+        while (run < n && !may_fold((unsigned char)s[run]))
+            run++;
+        if (run > i) { /* most of the text: copied as it is */
+            sb_add(&sb, s + i, run - i);
+            i = run;
+            continue;
+        }
         const unsigned char *u = (const unsigned char *)s + i;
         size_t left = n - i;
         if (left >= 3 && u[0] == 0xE2 && u[1] == 0x80) {
@@ -91,6 +106,7 @@ static void wordlist_free(wordlist *list)
     free(list->items);
     free(list->lengths);
     strmap_free(&list->lower, NULL);
+    strmap_free(&list->heads, free);
 }
 
 static void wordlist_index(wordlist *list)
@@ -106,6 +122,16 @@ static void wordlist_index(wordlist *list)
                 *c = (char)(*c - 'A' + 'a');
         strmap_put(&list->lower, low, (void *)1);
         list->first[(unsigned char)low[0]] = 1;
+        /* the first word, for multi-word items such as "Foreign Minister" */
+        char *space = strchr(low, ' ');
+        if (space)
+            *space = '\0';
+        int *group = strmap_get(&list->heads, low);
+        int count = group ? group[0] : 0;
+        group = xrealloc(group, (size_t)(count + 2) * sizeof *group);
+        group[0] = count + 1;
+        group[count + 1] = (int)i;
+        strmap_put(&list->heads, low, group);
         free(low);
     }
 }

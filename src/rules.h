@@ -88,6 +88,7 @@ typedef struct wordlist {
     size_t *lengths;
     strmap lower;
     unsigned char first[256];
+    strmap heads; /* lower-cased first word -> int array: count, then indices */
 } wordlist;
 
 struct relmap_rules {
