@@ -207,6 +207,20 @@ int relmap_extract_document(relmap_extractor *extractor, const char *document_na
 int relmap_rules_run_examples(const relmap_rules *rules, relmap_diagnostic_fn fn, void *context,
                               size_t *run, size_t *failed);
 
+/**
+ * Extract documents on `jobs` threads with the result of one: `next`
+ * (called on this thread, in order) gives each document (1), or says there
+ * is none left (0 or negative); `fn` gets every match, and `on_error` each
+ * document's error (a rule's match limit), in document order, on this
+ * thread. Memory is bounded by a batch of documents (32 MiB or 64 a thread).
+ * Returns 0, or the last document error's code.
+ */
+int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
+                            int (*next)(relmap_document *doc, void *context), void *next_context,
+                            relmap_match_fn fn, void *context,
+                            void (*on_error)(const relmap_error *err, void *context),
+                            void *error_context);
+
 /* --------------------------------------------------------------- explain */
 
 /** Flags of relmap_explain(). */

@@ -27,6 +27,7 @@ typedef struct options {
     const char *relations[64];
     size_t nrelations;
     int changed_only;
+    unsigned jobs;
     const char *inputs[MAX_ARGS];
     size_t ninputs;
     const char *argv0;
@@ -64,7 +65,8 @@ static const char usage_build[] =
     "  -r, --rules FILE     a rule file (repeatable); default: the bundled rules\n"
     "  -o, --output FILE    an output file (repeatable)\n"
     "      --glob PATTERN   which files of a folder to read (default *.txt)\n"
-    "      --level LEVEL    entity (default) or country: roll entities up to their country\n";
+    "      --level LEVEL    entity (default) or country: roll entities up to their country\n"
+    "  -j, --jobs N         extract on N threads (same output as one)\n";
 
 static const char usage_extract[] =
     "usage: relmap extract [-r RULES]... [--glob PATTERN] CORPUS...\n"
@@ -74,7 +76,8 @@ static const char usage_extract[] =
     "target_country, evidence.\n"
     "\n"
     "  -r, --rules FILE     a rule file (repeatable); default: the bundled rules\n"
-    "      --glob PATTERN   which files of a folder to read (default *.txt)\n";
+    "      --glob PATTERN   which files of a folder to read (default *.txt)\n"
+    "  -j, --jobs N         extract on N threads (same output as one)\n";
 
 static const char usage_merge[] =
     "usage: relmap merge [-r RULES]... [-o FILE]... [--level entity|country] EDGES.tsv...\n"
@@ -188,9 +191,9 @@ static int parse_options(options *o, const char *command, const char *help, int 
             continue;
         }
         const char *names[][2] = {{"-r", "--rules"}, {"-o", "--output"}, {NULL, "--glob"},
-                                  {NULL, "--level"}, {NULL, "--line"}};
+                                  {NULL, "--level"}, {"-j", "--jobs"}, {NULL, "--line"}};
         int which = -1;
-        for (int k = 0; k < (explain ? 5 : 4) && which < 0; k++) {
+        for (int k = 0; k < (explain ? 6 : 5) && which < 0; k++) {
             size_t len = strlen(names[k][1]);
             if ((names[k][0] && !strcmp(a, names[k][0])) || !strcmp(a, names[k][1])) {
                 if (i + 1 >= argc)
@@ -227,12 +230,19 @@ static int parse_options(options *o, const char *command, const char *help, int 
             else if (strcmp(value, "entity"))
                 return usage_error(command, "--level takes entity or country, not '%s'", value);
             break;
-        case 4: {
+        case 4:
+        case 5: {
             char *end;
             unsigned long n = strtoul(value, &end, 10);
-            if (!*value || *end || n == 0 || n > 0xFFFFFFFFul)
-                return usage_error(command, "--line takes a line number, not '%s'", value);
-            o->line = (unsigned)n;
+            if (!*value || *end || n == 0 || n > (which == 4 ? 256ul : 0xFFFFFFFFul))
+                return usage_error(command,
+                                   which == 4 ? "-j takes a number of threads from 1 to 256, not '%s'"
+                                              : "--line takes a line number, not '%s'",
+                                   value);
+            if (which == 4)
+                o->jobs = (unsigned)n;
+            else
+                o->line = (unsigned)n;
             break;
         }
         default:
@@ -303,37 +313,65 @@ static int on_document(const relmap_document *doc, sink *s)
     return EXIT_OK;
 }
 
-/* Hand every document of the corpus to the sink; returns EXIT_OK or
- * EXIT_INPUT and sets *documents to the number read. */
-static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size_t *documents)
-{
+/* The corpus, read in order: errors and warnings about paths are printed
+ * here, as they come. */
+typedef struct reader {
     relmap_corpus *corpus;
+    int status;
+    size_t documents;
+} reader;
+
+static int next_document(relmap_document *doc, void *context)
+{
+    reader *r = context;
     relmap_error err;
-    int status = EXIT_OK;
-    relmap_corpus_open(&corpus, o->inputs, o->ninputs, o->glob, &err);
-    s->extractor = relmap_extractor_new(rules);
-    relmap_document doc;
     int rc;
-    *documents = 0;
-    while ((rc = relmap_corpus_next(corpus, &doc, &err)) != 0) {
-        if (rc < 0) {
-            print_error(&err, rc == RELMAP_EINPUT ? "warning" : "error");
-            if (rc != RELMAP_EINPUT)
-                status = EXIT_INPUT;
-            continue;
-        }
-        (*documents)++;
-        if (doc.invalid_bytes)
+    while ((rc = relmap_corpus_next(r->corpus, doc, &err)) < 0) {
+        print_error(&err, rc == RELMAP_EINPUT ? "warning" : "error");
+        if (rc != RELMAP_EINPUT)
+            r->status = EXIT_INPUT;
+    }
+    if (rc > 0) {
+        r->documents++;
+        if (doc->invalid_bytes)
             fprintf(stderr,
                     "%s: warning: invalid UTF-8 at byte %zu (%zu bad byte%s in the file), "
                     "replaced by U+FFFD\n",
-                    doc.name, doc.first_invalid, doc.invalid_bytes,
-                    doc.invalid_bytes == 1 ? "" : "s");
-        if (on_document(&doc, s) != EXIT_OK)
-            status = EXIT_INPUT;
+                    doc->name, doc->first_invalid, doc->invalid_bytes,
+                    doc->invalid_bytes == 1 ? "" : "s");
     }
-    relmap_extractor_free(s->extractor);
-    relmap_corpus_free(corpus);
+    return rc;
+}
+
+static void on_document_error(const relmap_error *err, void *context)
+{
+    print_error(err, "error");
+    *(int *)context = EXIT_INPUT;
+}
+
+/* Hand every document of the corpus to the sink, on o->jobs threads when
+ * extracting; returns EXIT_OK or EXIT_INPUT and sets *documents. */
+static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size_t *documents)
+{
+    relmap_error err;
+    reader rd = {NULL, EXIT_OK, 0};
+    relmap_corpus_open(&rd.corpus, o->inputs, o->ninputs, o->glob, &err);
+    int status = EXIT_OK;
+    relmap_document doc;
+    if (o->jobs > 1 && !s->coverage) {
+        relmap_extract_parallel(rules, o->jobs, next_document, &rd, on_match, s,
+                                on_document_error, &status);
+    } else {
+        s->extractor = relmap_extractor_new(rules);
+        while (next_document(&doc, &rd) > 0)
+            if (on_document(&doc, s) != EXIT_OK)
+                status = EXIT_INPUT;
+        relmap_extractor_free(s->extractor);
+    }
+    relmap_corpus_free(rd.corpus);
+    if (rd.status != EXIT_OK)
+        status = rd.status;
+    *documents = rd.documents;
     if (*documents == 0 && status == EXIT_OK) {
         fprintf(stderr, "relmap: error: no documents found in the corpus given (files matching '%s')\n",
                 o->glob ? o->glob : "*.txt");

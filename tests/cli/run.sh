@@ -69,6 +69,15 @@ check "dot is byte-identical across runs" cmp "$work/g.dot" "$work/h.dot"
 check "svg is byte-identical across runs" cmp "$work/g.svg" "$work/h.svg"
 check "no temporary files are left" sh -c "! ls -A '$work' | grep -q '^\\.'"
 
+# --- threads: the same output as one thread
+check "extract on 3 threads" status_is 0 "$relmap" extract -r $mini -j 3 corpus corpus/a.txt corpus/sub
+cp "$work/stdout" "$work/extract-j3.tsv"
+check "extract on 1 thread" status_is 0 "$relmap" extract -r $mini -j 1 corpus corpus/a.txt corpus/sub
+check "-j 3 output equals -j 1" cmp "$work/stdout" "$work/extract-j3.tsv"
+check "build on 2 threads" status_is 0 "$relmap" build -r $mini -j 2 -o "$work/j2.dot" corpus
+check "-j 2 graph equals one thread's" cmp "$work/g.dot" "$work/j2.dot"
+check "-j 0 is bad usage" status_is 2 "$relmap" extract -j 0 corpus
+
 # --- merge: shards give the same graph as one build
 check "extract shard a" status_is 0 "$relmap" extract -r $mini corpus/a.txt
 cp "$work/stdout" "$work/a.tsv"
