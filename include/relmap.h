@@ -95,6 +95,10 @@ int relmap_rules_check_string(relmap_rules **out, const char *name, const char *
 
 void relmap_rules_free(relmap_rules *rules);
 
+/** The trigger words of every rule, sorted, one per line (a new string the
+ *  caller frees): what a sentence must hold for some rule to run. */
+char *relmap_rules_trigger_words(const relmap_rules *rules);
+
 /** Number of declared relations, entities and compiled rule patterns. */
 size_t relmap_rules_relation_count(const relmap_rules *rules);
 size_t relmap_rules_entity_count(const relmap_rules *rules);

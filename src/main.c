@@ -27,6 +27,7 @@ typedef struct options {
     const char *relations[64];
     size_t nrelations;
     int changed_only;
+    int triggers;
     unsigned jobs;
     const char *inputs[MAX_ARGS];
     size_t ninputs;
@@ -99,12 +100,15 @@ static int use_colour(void)
 
 /* As gcc prints: FILE:LINE:COL: error: message, the line, a caret. */
 static const char usage_check[] =
-    "usage: relmap check [RULES...]\n"
+    "usage: relmap check [--triggers] [RULES...]\n"
     "\n"
     "Check rule files (default: the bundled rules) and run their example sentences.\n"
     "Each problem is printed as FILE:LINE:COL: error|warning: message, with the line\n"
     "and a caret under the column. Exit status 0 when there is no error (warnings\n"
-    "allowed) and every example gives the edges it states, 1 otherwise.\n";
+    "allowed) and every example gives the edges it states, 1 otherwise.\n"
+    "\n"
+    "  --triggers   print instead the trigger words of the rules, one a line (the\n"
+    "               literals a sentence must hold for some rule to run; for benchmarks)\n";
 
 static void print_error(const relmap_error *err, const char *severity)
 {
@@ -184,6 +188,10 @@ static int parse_options(options *o, const char *command, const char *help, int 
             } else if (o->nrelations < 64) {
                 o->relations[o->nrelations++] = value;
             }
+            continue;
+        }
+        if (!strcmp(command, "check") && !strcmp(a, "--triggers")) {
+            o->triggers = 1;
             continue;
         }
         if (explain && (!strcmp(a, "--all") || !strcmp(a, "--misses"))) {
@@ -682,8 +690,18 @@ static int cmd_check(options *o)
     unsigned counts[2] = {0, 0}; /* errors, warnings */
     relmap_rules *rules = NULL;
     size_t run = 0, failed = 0;
-    if (relmap_rules_check(&rules, files, n, print_diagnostic, counts) == 0)
+    if (relmap_rules_check(&rules, files, n, print_diagnostic, counts) == 0) {
+        if (o->triggers) {
+            /* for benchmarks: the words any rule needs, one a line */
+            char *words = relmap_rules_trigger_words(rules);
+            fputs(words, stdout);
+            free(words);
+            relmap_rules_free(rules);
+            free(bundled);
+            return EXIT_OK;
+        }
         relmap_rules_run_examples(rules, print_diagnostic, counts, &run, &failed);
+    }
     fprintf(stderr, "relmap check: %u error%s, %u warning%s; %zu example%s run, %zu failed\n",
             counts[0], counts[0] == 1 ? "" : "s", counts[1], counts[1] == 1 ? "" : "s", run,
             run == 1 ? "" : "s", failed);

@@ -1522,6 +1522,32 @@ void relmap_rules_free(relmap_rules *r)
     free(r);
 }
 
+static int text_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *relmap_rules_trigger_words(const relmap_rules *r)
+{
+    strmap seen = {0};
+    for (size_t i = 0; i < r->nrules; i++)
+        for (size_t k = 0; r->rules[i].triggers && k < r->rules[i].triggers->count; k++)
+            strmap_put(&seen, r->rules[i].triggers->items[k], (void *)1);
+    char **words = xmalloc((seen.count + 1) * sizeof *words);
+    size_t n = 0;
+    for (size_t i = 0; i < seen.capacity; i++)
+        if (seen.slots[i].key)
+            words[n++] = seen.slots[i].key;
+    if (n)
+        qsort(words, n, sizeof *words, text_cmp);
+    strbuf sb = {0};
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&sb, "%s\n", words[i]);
+    free(words);
+    strmap_free(&seen, NULL);
+    return sb_detach(&sb);
+}
+
 size_t relmap_rules_relation_count(const relmap_rules *r) { return r ? r->nrelations : 0; }
 size_t relmap_rules_entity_count(const relmap_rules *r) { return r ? r->nentities : 0; }
 size_t relmap_rules_pattern_count(const relmap_rules *r) { return r ? r->nrules : 0; }

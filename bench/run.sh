@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# relmap's throughput beside reference commands on the same files, in the same run.
+#
+#   bench/run.sh [--mb N] [--relmap PATH] [--keep DIR]
+#
+# Writes N MiB (default 64) with ../shared/bench/make-corpus in both layouts (one
+# document a file; --concat, 4 MiB files), then for each layout times, best of 2:
+# `wc -l`, `grep -c -F accused`, `grep -c -E` with the union of the trigger words
+# of the default rules (the floor any rule engine pays), relmap extract on 1 and
+# 2 threads, and relmap build -o x.dot on 2 threads. Prints MB/s, sentences/s,
+# peak memory and each command's time as a ratio to `wc -l`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+mb=64
+relmap=$here/build/relmap
+keep=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --mb) mb=$2; shift 2 ;;
+    --relmap) relmap=$(realpath "$2"); shift 2 ;;
+    --keep) keep=$2; shift 2 ;;
+    *) echo "usage: bench/run.sh [--mb N] [--relmap PATH] [--keep DIR]" >&2; exit 2 ;;
+  esac
+done
+make_corpus=$here/../shared/bench/make-corpus
+[ -x "$make_corpus" ] || { echo "bench: needs $make_corpus" >&2; exit 2; }
+work=${keep:-$(mktemp -d)}
+[ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"
+triggers=$("$relmap" check --triggers | sed 's/[.[\*^$()+?{}|\\]/\\&/g' | paste -sd'|')
+
+# time and peak memory of a command, best of two runs: "seconds peak_kb"
+measure() {
+  local best=
+  for _ in 1 2; do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
+    local t
+    t=$(tail -1 "$work/time")
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if float('${t% *}') < float('${best% *}') else 1)"; then
+      best=$t
+    fi
+  done
+  echo "$best"
+}
+
+echo "relmap benchmark: $mb MiB, $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
+for layout in files concat; do
+  dir=$work/$layout
+  if [ ! -d "$dir" ]; then
+    if [ $layout = concat ]; then "$make_corpus" "$dir" --mb "$mb" --concat >/dev/null
+    else "$make_corpus" "$dir" --mb "$mb" >/dev/null; fi
+  fi
+  bytes=$(find "$dir" -type f -name '*.txt' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+  sentences=$("$relmap" explain --misses "$dir" | sed -n 's/.*of \([0-9]*\) sentences.*/\1/p' | head -1)
+  echo
+  echo "layout: $layout ($(find "$dir" -type f -name '*.txt' | wc -l) files, $bytes bytes, $sentences sentences)"
+  printf '%-36s %9s %9s %14s %9s %9s\n' command seconds MB/s sentences/s peak_MB vs_wc
+  base=
+  run() {
+    local label=$1; shift
+    local r
+    r=$(measure "$@")
+    local s=${r% *} kb=${r#* }
+    [ -n "$base" ] || base=$s
+    python3 - "$label" "$s" "$kb" "$bytes" "$sentences" "$base" <<'PY'
+import sys
+label, s, kb, size, sentences, base = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+s = max(s, 0.005)
+print(f"{label:36} {s:9.2f} {size / s / 1e6:9.1f} {sentences / s:14.0f} {kb / 1024:9.1f} {s / max(base, 0.005):9.2f}")
+PY
+  }
+  files=$(find "$dir" -type f -name '*.txt' | sort)
+  run "wc -l" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | wc -l"
+  run "grep -c -F accused" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | grep -c -F accused"
+  run "grep -c -E <trigger words>" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | grep -c -E '$triggers'"
+  run "relmap extract -j 1" "$relmap" extract -j 1 "$dir"
+  run "relmap extract -j 2" "$relmap" extract -j 2 "$dir"
+  run "relmap build -j 2 -o x.dot" "$relmap" build -j 2 -o "$work/x.dot" "$dir"
+done
