@@ -1,9 +1,9 @@
 #!/bin/sh
 # Install what relmap needs to build and test on Debian 12: a C compiler, CMake,
 # pkg-config, Graphviz (cgraph + gvc), PCRE2, Check, and python3 and xmllint for
-# the tests, valgrind for the memcheck test. As root it runs apt-get; otherwise it prints the exact command.
+# the tests, valgrind for the memcheck test, GNU parallel for the sharded build. As root it runs apt-get; otherwise it prints the exact command.
 set -eu
-packages="gcc make cmake pkg-config libgraphviz-dev libpcre2-dev check python3 libxml2-utils valgrind"
+packages="gcc make cmake pkg-config libgraphviz-dev libpcre2-dev check python3 libxml2-utils valgrind parallel"
 missing=""
 for p in $packages; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

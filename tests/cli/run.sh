@@ -90,6 +90,14 @@ printf 'source\trelation\n# fine\nA\taccuses\n' > "$work/bad.tsv"
 check "malformed tsv is an input error" status_is 1 "$relmap" merge -r $mini -o "$work/n.dot" "$work/bad.tsv"
 check "malformed tsv names file and line" has "$work/stderr" "bad.tsv:3:1: error: expected 11 tab-separated columns"
 
+# --- map/reduce with GNU parallel gives the graph of one build
+if command -v parallel >/dev/null; then
+  check "sharded build" status_is 0 env RELMAP="$relmap" bash "$here/../scripts/shard-build.sh" -r rules/mini.rules -s 2 -j 2 -o "$work/sharded.dot" corpus
+  check "sharded DOT equals one build's" cmp "$work/g.dot" "$work/sharded.dot"
+else
+  echo "cli: sharded build SKIPPED: GNU parallel is not installed"
+fi
+
 # --- country level
 check "country roll-up" status_is 0 "$relmap" build -r $mini --level country -o "$work/c.tsv" corpus
 check "person rolled up to its country" has "$work/c.tsv" "Ruritania	accuses	Freedonia	3	corpus/a.txt corpus/sub/b.txt"
