@@ -31,10 +31,10 @@ static void free_edge(void *p)
     free(e->relation);
     free(e->target);
     for (size_t i = 0; i < e->ndocuments; i++)
-        free(e->documents[i]);
+        ; /* document names are the graph's, interned */
     free(e->documents);
     for (size_t i = 0; i < e->nevidence; i++) {
-        free(e->evidence[i].document);
+
         free(e->evidence[i].sentence);
     }
     free(e);
@@ -46,6 +46,7 @@ void relmap_graph_free(relmap_graph *g)
         return;
     strmap_free(&g->nodes, free_node);
     strmap_free(&g->edges, free_edge);
+    strmap_free(&g->documents, NULL);
     free(g);
 }
 
@@ -98,6 +99,13 @@ static gedge *get_edge(relmap_graph *g, const char *s, const char *r, const char
     return e;
 }
 
+/* One copy of each document name for the whole graph: edges point to it,
+ * so memory grows with the documents, not with (edge, document) pairs. */
+static const char *intern(relmap_graph *g, const char *doc)
+{
+    return strmap_intern(&g->documents, doc);
+}
+
 static void add_document(gedge *e, const char *doc)
 {
     size_t lo = 0, hi = e->ndocuments;
@@ -113,7 +121,7 @@ static void add_document(gedge *e, const char *doc)
     }
     XGROW(e->documents, e->documents_cap, e->ndocuments + 1);
     memmove(e->documents + lo + 1, e->documents + lo, (e->ndocuments - lo) * sizeof *e->documents);
-    e->documents[lo] = xstrdup(doc);
+    e->documents[lo] = (char *)doc;
     e->ndocuments++;
 }
 
@@ -143,12 +151,11 @@ static void add_evidence(gedge *e, const char *doc, unsigned line, const char *s
     if (at >= EVIDENCE_MAX)
         return;
     if (e->nevidence == EVIDENCE_MAX) {
-        free(e->evidence[EVIDENCE_MAX - 1].document);
         free(e->evidence[EVIDENCE_MAX - 1].sentence);
         e->nevidence--;
     }
     memmove(e->evidence + at + 1, e->evidence + at, (e->nevidence - at) * sizeof *e->evidence);
-    e->evidence[at] = (gevidence){xstrdup(doc), line, xstrdup(sentence)};
+    e->evidence[at] = (gevidence){(char *)doc, line, xstrdup(sentence)};
     e->nevidence++;
 }
 
@@ -158,8 +165,9 @@ void relmap_graph_add(relmap_graph *g, const relmap_match *m)
     graph_add_node(g, m->target, m->target_type, m->target_country);
     gedge *e = get_edge(g, m->source, m->relation, m->target);
     e->count++;
-    add_document(e, m->document);
-    add_evidence(e, m->document, m->line, m->evidence ? m->evidence : "");
+    const char *doc = intern(g, m->document);
+    add_document(e, doc);
+    add_evidence(e, doc, m->line, m->evidence ? m->evidence : "");
 }
 
 void graph_merge_edge(relmap_graph *g, const char *source, const char *relation,
@@ -168,9 +176,9 @@ void graph_merge_edge(relmap_graph *g, const char *source, const char *relation,
     gedge *r = get_edge(g, source, relation, target);
     r->count += from->count;
     for (size_t k = 0; k < from->ndocuments; k++)
-        add_document(r, from->documents[k]);
+        add_document(r, intern(g, from->documents[k]));
     for (size_t k = 0; k < from->nevidence; k++)
-        add_evidence(r, from->evidence[k].document, from->evidence[k].line,
+        add_evidence(r, intern(g, from->evidence[k].document), from->evidence[k].line,
                      from->evidence[k].sentence);
 }
 

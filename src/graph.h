@@ -23,7 +23,7 @@ typedef struct gevidence {
 typedef struct gedge {
     char *source, *relation, *target;
     unsigned count;
-    char **documents; /* sorted, unique */
+    char **documents; /* sorted, unique; the graph's interned names */
     size_t ndocuments, documents_cap;
     gevidence evidence[EVIDENCE_MAX]; /* the first by (document, line) */
     size_t nevidence;
@@ -32,6 +32,7 @@ typedef struct gedge {
 struct relmap_graph {
     strmap nodes; /* name -> gnode* */
     strmap edges; /* "source\x1frelation\x1ftarget" -> gedge* */
+    strmap documents; /* interned document names (key and value alike) */
 };
 
 /* Nodes and edges sorted by name and by (source, relation, target); the

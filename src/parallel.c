@@ -13,7 +13,9 @@
 
 #include "util.h"
 
-#define BATCH_BYTES (32u << 20)
+/* a batch holds about one 4 MiB document a thread: two batches (one being
+ * read, one being extracted) keep memory near 8 MiB a thread */
+#define BATCH_BYTES_PER_JOB (4u << 20)
 
 typedef struct job {
     char *name;
@@ -82,14 +84,15 @@ static void deliver(job *j, relmap_match_fn fn, void *context,
         on_error(&j->err, error_context);
 }
 
-/* Read up to `cap` documents (and BATCH_BYTES) into `b`; 0 when none are left. */
-static size_t read_batch(pool *b, size_t cap, int (*next)(relmap_document *, void *), void *context)
+/* Read up to `cap` documents (and about max_bytes) into `b`; 0 when none are left. */
+static size_t read_batch(pool *b, size_t cap, size_t max_bytes,
+                         int (*next)(relmap_document *, void *), void *context)
 {
     size_t bytes = 0;
     b->njobs = 0;
     b->next = 0;
     relmap_document doc;
-    while (b->njobs < cap && bytes < BATCH_BYTES && next(&doc, context) > 0) {
+    while (b->njobs < cap && bytes < max_bytes && next(&doc, context) > 0) {
         job *j = &b->jobs[b->njobs++];
         memset(j, 0, sizeof *j);
         j->name = xstrdup(doc.name);
@@ -116,14 +119,15 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
     }
     pthread_t *threads = xcalloc(jobs, sizeof *threads);
     int status = 0, cur = 0;
-    read_batch(&batches[cur], cap, next, next_context);
+    size_t max_bytes = (size_t)jobs * BATCH_BYTES_PER_JOB;
+    read_batch(&batches[cur], cap, max_bytes, next, next_context);
     while (batches[cur].njobs) {
         pool *p = &batches[cur];
         unsigned started = 0;
         for (unsigned t = 0; t < jobs && t < p->njobs; t++)
             if (pthread_create(&threads[t], NULL, worker, p) == 0)
                 started++;
-        read_batch(&batches[1 - cur], cap, next, next_context);
+        read_batch(&batches[1 - cur], cap, max_bytes, next, next_context);
         if (!started)
             worker(p); /* no thread could start: do it here */
         for (unsigned t = 0; t < started; t++)

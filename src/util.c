@@ -212,6 +212,22 @@ void *strmap_put(strmap *map, const char *key, void *value)
     return NULL;
 }
 
+const char *strmap_intern(strmap *map, const char *key)
+{
+    if ((map->count + 1) * 4 >= map->capacity * 3)
+        strmap_grow(map);
+    size_t n = strlen(key);
+    uint64_t h = hash_bytes(key, n);
+    strmap_entry *e = strmap_find(map, key, n, h);
+    if (!e->key) {
+        e->key = xstrndup(key, n);
+        e->hash = h;
+        e->value = NULL;
+        map->count++;
+    }
+    return e->key;
+}
+
 void strmap_free(strmap *map, void (*free_value)(void *))
 {
     for (size_t i = 0; i < map->capacity; i++) {

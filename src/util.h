@@ -64,6 +64,9 @@ void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* Insert or replace; returns the previous value or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
+/* The map's own copy of `key`, added when missing: one copy of a string
+ * for everything that refers to it (valid until the map is freed). */
+const char *strmap_intern(strmap *map, const char *key);
 /* Free the keys; values are the caller's (see `free_value`, may be NULL). */
 void strmap_free(strmap *map, void (*free_value)(void *));
 
