@@ -402,6 +402,11 @@ static int write_outputs(const options *o, const relmap_graph *graph, const relm
         char *data;
         size_t length;
         relmap_format_from_path(&format, outputs[i]);
+        if (format == RELMAP_FORMAT_SVG && relmap_graph_edge_count(g) > 5000)
+            fprintf(stderr,
+                    "relmap: laying out %zu edges for %s may take minutes; --level country, "
+                    "a .dot or .json output, or fewer documents are quicker\n",
+                    relmap_graph_edge_count(g), outputs[i]);
         if (relmap_render(&data, &length, g, rules, format, &err) < 0
             || relmap_write_file_atomic(outputs[i], data, length, &err) < 0) {
             print_error(&err, "error");
