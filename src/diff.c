@@ -27,12 +27,7 @@ static int wanted(const relmap_diff_options *o, const char *relation)
 static int edge_change_cmp(const void *a, const void *b)
 {
     const edge_change *x = a, *y = b;
-    int c = strcmp(x->source, y->source);
-    if (!c)
-        c = strcmp(x->relation, y->relation);
-    if (!c)
-        c = strcmp(x->target, y->target);
-    return c;
+    return triple_cmp(x->source, x->relation, x->target, y->source, y->relation, y->target);
 }
 
 static int node_change_cmp(const void *a, const void *b)

@@ -187,15 +187,21 @@ static int node_cmp(const void *a, const void *b)
     return strcmp((*(gnode *const *)a)->name, (*(gnode *const *)b)->name);
 }
 
+int triple_cmp(const char *s1, const char *r1, const char *t1, const char *s2, const char *r2,
+               const char *t2)
+{
+    int c = strcmp(s1, s2);
+    if (!c)
+        c = strcmp(r1, r2);
+    if (!c)
+        c = strcmp(t1, t2);
+    return c;
+}
+
 static int edge_cmp(const void *a, const void *b)
 {
     const gedge *x = *(gedge *const *)a, *y = *(gedge *const *)b;
-    int c = strcmp(x->source, y->source);
-    if (!c)
-        c = strcmp(x->relation, y->relation);
-    if (!c)
-        c = strcmp(x->target, y->target);
-    return c;
+    return triple_cmp(x->source, x->relation, x->target, y->source, y->relation, y->target);
 }
 
 static void **collect(const strmap *m, size_t *count)

@@ -40,6 +40,10 @@ struct relmap_graph {
 gnode **graph_sorted_nodes(const relmap_graph *g, size_t *count);
 gedge **graph_sorted_edges(const relmap_graph *g, size_t *count);
 
+/* The order of edges: by source, relation, target. */
+int triple_cmp(const char *s1, const char *r1, const char *t1, const char *s2, const char *r2,
+               const char *t2);
+
 /* Add a node, or complete what is known of it. */
 void graph_add_node(relmap_graph *g, const char *name, const char *type, const char *country);
 

@@ -272,6 +272,41 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The legend: a cluster titled `title` holding one plaintext node whose
+ * label is the HTML table `html`, with `tooltip` as its SVG title. */
+static void add_legend(built *b, const char *title, const char *tooltip, const char *html)
+{
+    Agraph_t *legend = agsubg(b->g, "cluster_legend", 1);
+    set(legend, "label", title);
+    set(legend, "style", "rounded");
+    set(legend, "color", "#bbbbbb");
+    Agnode_t *node = agnode(legend, "legend", 1);
+    char *label = agstrdup_html(b->g, (char *)html);
+    set(node, "label", label);
+    agstrfree(b->g, label);
+    set(node, "shape", "plaintext");
+    set(node, "style", "");
+    set(node, "id", "legend");
+    set(node, "tooltip", tooltip);
+    strmap_put(&b->titles, "legend", xstrdup(tooltip));
+}
+
+/* The cluster of `country`, made on first use. */
+static Agraph_t *cluster_of(built *b, strmap *clusters, const char *country, int *count)
+{
+    Agraph_t *sub = strmap_get(clusters, country);
+    if (!sub) {
+        char name[32];
+        snprintf(name, sizeof name, "cluster_%d", (*count)++);
+        sub = agsubg(b->g, name, 1);
+        set_escaped(sub, "label", country);
+        set(sub, "style", "rounded,dashed");
+        set(sub, "color", "#999999");
+        strmap_put(clusters, country, sub);
+    }
+    return sub;
+}
+
 static void build_graph(built *b, const relmap_graph *graph, const relmap_rules *rules)
 {
     Agraph_t *g = agopen("relations", Agdirected, &discipline);
@@ -294,18 +329,9 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
     /* clusters: one per country that has members */
     strmap clusters = {0};
     int ncluster = 0;
-    for (size_t i = 0; i < nn; i++) {
-        const char *c = nodes[i]->country;
-        if (!c[0] || strmap_get(&clusters, c))
-            continue;
-        char name[32];
-        snprintf(name, sizeof name, "cluster_%d", ncluster++);
-        Agraph_t *sub = agsubg(g, name, 1);
-        set_escaped(sub, "label", c);
-        set(sub, "style", "rounded,dashed");
-        set(sub, "color", "#999999");
-        strmap_put(&clusters, c, sub);
-    }
+    for (size_t i = 0; i < nn; i++)
+        if (nodes[i]->country[0])
+            cluster_of(b, &clusters, nodes[i]->country, &ncluster);
     for (size_t i = 0; i < nn; i++) {
         const gnode *n = nodes[i];
         char id[32];
@@ -371,10 +397,6 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
     if (nrel) {
         /* the legend: one row per relation shown, in its colour and style */
         qsort(relations, nrel, sizeof *relations, name_cmp);
-        Agraph_t *legend = agsubg(g, "cluster_legend", 1);
-        set(legend, "label", "Relations");
-        set(legend, "style", "rounded");
-        set(legend, "color", "#bbbbbb");
         strbuf html = {0};
         sb_adds(&html, "<table border=\"0\" cellborder=\"0\" cellspacing=\"2\">");
         for (size_t i = 0; i < nrel; i++) {
@@ -389,15 +411,7 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
             sb_adds(&html, "</td></tr>");
         }
         sb_adds(&html, "</table>");
-        Agnode_t *node = agnode(legend, "legend", 1);
-        char *label = agstrdup_html(g, html.data);
-        set(node, "label", label);
-        agstrfree(g, label);
-        set(node, "shape", "plaintext");
-        set(node, "style", "");
-        set(node, "id", "legend");
-        set(node, "tooltip", "Relations shown");
-        strmap_put(&b->titles, "legend", xstrdup("Relations shown"));
+        add_legend(b, "Relations", "Relations shown", html.data);
         sb_free(&html);
     }
     free(relations);
@@ -620,16 +634,8 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
         const node_change *n = &d->nodes[i];
         if (changed_only && n->kind == CHANGE_SAME && !strmap_get(&shown, n->name))
             continue;
-        const char *c = n->country;
-        if (c[0] && !strmap_get(&clusters, c)) {
-            char name[32];
-            snprintf(name, sizeof name, "cluster_%d", ncluster++);
-            Agraph_t *sub = agsubg(g, name, 1);
-            set_escaped(sub, "label", c);
-            set(sub, "style", "rounded,dashed");
-            set(sub, "color", "#999999");
-            strmap_put(&clusters, c, sub);
-        }
+        if (n->country[0])
+            cluster_of(&b, &clusters, n->country, &ncluster);
     }
     for (size_t i = 0; i < d->nnodes; i++) {
         const node_change *n = &d->nodes[i];
@@ -684,10 +690,6 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
         set_raw(edge, "relmap_change", change_word[c->kind]);
     }
     /* the legend says which colour is which */
-    Agraph_t *legend = agsubg(g, "cluster_legend", 1);
-    set(legend, "label", "Changes");
-    set(legend, "style", "rounded");
-    set(legend, "color", "#bbbbbb");
     strbuf html = {0};
     sb_adds(&html, "<table border=\"0\" cellborder=\"0\" cellspacing=\"2\">");
     for (int k = 1; k <= 4; k++) {
@@ -699,14 +701,7 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
                 change_word[kind]);
     }
     sb_adds(&html, "</table>");
-    Agnode_t *node = agnode(legend, "legend", 1);
-    char *label = agstrdup_html(g, html.data);
-    set(node, "label", label);
-    agstrfree(g, label);
-    set(node, "shape", "plaintext");
-    set(node, "style", "");
-    set(node, "id", "legend");
-    strmap_put(&b.titles, "legend", xstrdup("Changes"));
+    add_legend(&b, "Changes", "Changes", html.data);
     sb_free(&html);
     strmap_free(&shown, NULL);
     strmap_free(&clusters, NULL);
