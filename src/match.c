@@ -62,6 +62,16 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
     sb_clear(sb);
     size_t next = 0;
     for (size_t i = 0; i < n;) {
+        /* copy the run up to the next mention or private-use byte at once */
+        size_t stop = next < x->nmentions ? x->mentions[next].start : n;
+        size_t run = i;
+        while (run < stop && (unsigned char)t[run] != 0xEE && (unsigned char)t[run] != 0xEF)
+            run++;
+        if (run > i) {
+            sb_add(sb, t + i, run - i);
+            i = run;
+            continue;
+        }
         if (next < x->nmentions && x->mentions[next].start == i) {
             unsigned cp = MENTION_BASE + (unsigned)next;
             char u[3] = {(char)(0xE0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3F)),

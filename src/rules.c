@@ -17,11 +17,6 @@
 
 /* ----------------------------------------------------------- small helpers */
 
-int is_word_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
-}
-
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap)
 {
     size_t k = 0;

@@ -136,6 +136,9 @@ char *fold_text(const char *s, size_t n, size_t *out_length);
 /* The first word of `s` for the alias index: ASCII letters and digits,
  * and any byte >= 0x80, lower-cased into `buf`. Returns its length. */
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap);
-int is_word_byte(unsigned char c);
+static inline int is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
 
 #endif
