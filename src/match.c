@@ -309,7 +309,9 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     relmap_extractor *x = d->x;
     const relmap_rules *r = x->rules;
     size_t n;
-    char *folded = fold_text(sentence->text, sentence->length, &n);
+    fold_into(&x->folded, sentence->text, sentence->length);
+    const char *folded = x->folded.data;
+    n = x->folded.length;
     find_mentions(x, folded, n);
     if (x->trace)
         x->trace->sentence(x->trace_context, x, sentence, folded, n);
@@ -364,7 +366,6 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
         }
     }
     learn_from_sentence(x, folded, n);
-    free(folded);
     return 0;
 }
 

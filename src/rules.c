@@ -40,6 +40,16 @@ static int may_fold(unsigned char c)
 char *fold_text(const char *s, size_t n, size_t *out_length)
 {
     strbuf sb = {0};
+    fold_into(&sb, s, n);
+    if (out_length)
+        *out_length = sb.length;
+    return sb_detach(&sb);
+}
+
+void fold_into(strbuf *out, const char *s, size_t n)
+{
+    strbuf sb = *out;
+    sb_clear(&sb);
     sb_reserve(&sb, n);
     for (size_t i = 0; i < n;) {
         size_t run = i;
@@ -83,9 +93,9 @@ char *fold_text(const char *s, size_t n, size_t *out_length)
         sb_addc(&sb, (char)u[0]);
         i++;
     }
-    if (out_length)
-        *out_length = sb.length;
-    return sb_detach(&sb);
+    if (!sb.data)
+        sb_add(&sb, "", 0);
+    *out = sb;
 }
 
 static void wordlist_add(wordlist *list, const char *word)
