@@ -339,6 +339,28 @@ int relmap_format_from_path(relmap_format *out, const char *path);
 int relmap_render(char **out, size_t *length, const relmap_graph *graph,
                   const relmap_rules *rules, relmap_format format, relmap_error *err);
 
+/** How an SVG is laid out. */
+typedef enum relmap_layout {
+    RELMAP_LAYOUT_AUTO, /**< dot up to RELMAP_LAYOUT_AUTO_EDGES edges, sfdp beyond */
+    RELMAP_LAYOUT_DOT,  /**< ranked left to right, countries as clusters, count labels */
+    RELMAP_LAYOUT_SFDP  /**< force-directed (sfdp, overlap=prism, straight edges) without
+                             edge labels: counts show as pen width and in each edge's title */
+} relmap_layout;
+
+/** Above this many edges, RELMAP_LAYOUT_AUTO chooses sfdp. */
+#define RELMAP_LAYOUT_AUTO_EDGES 2000
+
+/** The layout named `name` ("auto", "dot", "sfdp"): 0 and *out, or RELMAP_EUSAGE. */
+int relmap_layout_from_name(relmap_layout *out, const char *name);
+
+/** The layout `layout` resolves to for `graph` (AUTO becomes DOT or SFDP). */
+relmap_layout relmap_layout_for(relmap_layout layout, const relmap_graph *graph);
+
+/** relmap_render with a layout for SVG (the other formats ignore it). */
+int relmap_render_layout(char **out, size_t *length, const relmap_graph *graph,
+                         const relmap_rules *rules, relmap_format format,
+                         relmap_layout layout, relmap_error *err);
+
 /**
  * Replace `path` atomically with `data`: written to a temporary file in the
  * same folder, flushed, then renamed. On failure the old file is untouched

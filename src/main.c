@@ -21,6 +21,7 @@ typedef struct options {
     size_t noutputs;
     const char *glob;
     int country_level;
+    relmap_layout layout;
     int all, misses;
     unsigned line;
     const char *format;
@@ -57,7 +58,8 @@ static const char usage_main[] =
     "exit status: 0 success, 1 input errors were reported, 2 bad usage\n";
 
 static const char usage_build[] =
-    "usage: relmap build [-r RULES]... [-o FILE]... [--glob PATTERN] [--level entity|country] CORPUS...\n"
+    "usage: relmap build [-r RULES]... [-o FILE]... [--glob PATTERN] [--level entity|country]\n"
+    "                    [--layout LAYOUT] [-j N] CORPUS...\n"
     "\n"
     "Extract the edges of every document and render the merged graph. The format of\n"
     "each -o FILE follows its extension: .svg, .dot (or .gv), .json, .tsv. Without -o,\n"
@@ -67,6 +69,10 @@ static const char usage_build[] =
     "  -o, --output FILE    an output file (repeatable)\n"
     "      --glob PATTERN   which files of a folder to read (default *.txt)\n"
     "      --level LEVEL    entity (default) or country: roll entities up to their country\n"
+    "      --layout LAYOUT  how an SVG is laid out: dot (ranked, countries boxed, edges\n"
+    "                       labelled with counts), sfdp (force-directed, for big graphs:\n"
+    "                       counts as line width and in each edge's tooltip), or auto\n"
+    "                       (default): dot up to 2000 edges, sfdp beyond\n"
     "  -j, --jobs N         extract on N threads (same output as one)\n";
 
 static const char usage_extract[] =
@@ -81,11 +87,21 @@ static const char usage_extract[] =
     "  -j, --jobs N         extract on N threads (same output as one)\n";
 
 static const char usage_merge[] =
-    "usage: relmap merge [-r RULES]... [-o FILE]... [--level entity|country] EDGES.tsv...\n"
+    "usage: relmap merge [-r RULES]... [-o FILE]... [--level entity|country] [--layout LAYOUT]\n"
+    "                    EDGES.tsv...\n"
     "\n"
     "Read TSV files written by relmap extract (- for stdin) and render the merged graph,\n"
     "the same graph relmap build makes from the same corpus. Rules give the relations'\n"
-    "colours. Without -o, writes out/relations.svg and out/relations.dot.\n";
+    "colours. Without -o, writes out/relations.svg and out/relations.dot.\n"
+    "\n"
+    "  -r, --rules FILE     a rule file (repeatable); default: the bundled rules\n"
+    "  -o, --output FILE    an output file (repeatable)\n"
+    "      --level LEVEL    entity (default) or country: roll entities up to their country\n"
+    "      --layout LAYOUT  how an SVG is laid out: dot (ranked, countries boxed, edges\n"
+    "                       labelled with counts), sfdp (force-directed, for big graphs:\n"
+    "                       counts as line width and in each edge's tooltip), or auto\n"
+    "                       (default): dot up to 2000 edges, sfdp beyond\n"
+;
 
 /* Colour only on a terminal, and never when NO_COLOR is set. */
 static int use_colour(void)
@@ -199,9 +215,13 @@ static int parse_options(options *o, const char *command, const char *help, int 
             continue;
         }
         const char *names[][2] = {{"-r", "--rules"}, {"-o", "--output"}, {NULL, "--glob"},
-                                  {NULL, "--level"}, {"-j", "--jobs"}, {NULL, "--line"}};
+                                  {NULL, "--level"}, {"-j", "--jobs"}, {NULL, "--line"},
+                                  {NULL, "--layout"}};
+        int lays_out = takes_outputs && !diff;
         int which = -1;
-        for (int k = 0; k < (explain ? 6 : 5) && which < 0; k++) {
+        for (int k = 0; k < 7 && which < 0; k++) {
+            if ((k == 5 && !explain) || (k == 6 && !lays_out))
+                continue;
             size_t len = strlen(names[k][1]);
             if ((names[k][0] && !strcmp(a, names[k][0])) || !strcmp(a, names[k][1])) {
                 if (i + 1 >= argc)
@@ -253,6 +273,10 @@ static int parse_options(options *o, const char *command, const char *help, int 
                 o->line = (unsigned)n;
             break;
         }
+        case 6:
+            if (relmap_layout_from_name(&o->layout, value) < 0)
+                return usage_error(command, "--layout takes auto, dot or sfdp, not '%s'", value);
+            break;
         default:
             return usage_error(command, "unknown option '%s'", a);
         }
@@ -402,12 +426,13 @@ static int write_outputs(const options *o, const relmap_graph *graph, const relm
         char *data;
         size_t length;
         relmap_format_from_path(&format, outputs[i]);
-        if (format == RELMAP_FORMAT_SVG && relmap_graph_edge_count(g) > 5000)
+        if (format == RELMAP_FORMAT_SVG && relmap_graph_edge_count(g) > 5000
+            && relmap_layout_for(o->layout, g) == RELMAP_LAYOUT_DOT)
             fprintf(stderr,
-                    "relmap: laying out %zu edges for %s may take minutes; --level country, "
-                    "a .dot or .json output, or fewer documents are quicker\n",
+                    "relmap: laying out %zu edges with dot for %s may take minutes; "
+                    "--layout sfdp or --level country are quicker\n",
                     relmap_graph_edge_count(g), outputs[i]);
-        if (relmap_render(&data, &length, g, rules, format, &err) < 0
+        if (relmap_render_layout(&data, &length, g, rules, format, o->layout, &err) < 0
             || relmap_write_file_atomic(outputs[i], data, length, &err) < 0) {
             print_error(&err, "error");
             status = EXIT_INPUT;

@@ -131,6 +131,76 @@ START_TEST(atomic_write_replaces_or_leaves_alone)
 }
 END_TEST
 
+START_TEST(layout_by_name_and_by_size)
+{
+    relmap_layout l;
+    ck_assert_int_eq(relmap_layout_from_name(&l, "sfdp"), 0);
+    ck_assert_int_eq(l, RELMAP_LAYOUT_SFDP);
+    ck_assert_int_eq(relmap_layout_from_name(&l, "auto"), 0);
+    ck_assert_int_eq(l, RELMAP_LAYOUT_AUTO);
+    ck_assert_int_eq(relmap_layout_from_name(&l, "neato"), RELMAP_EUSAGE);
+    /* auto: dot up to the limit, sfdp one edge beyond; a chosen layout stays */
+    relmap_graph *g = relmap_graph_new();
+    char source[32], target[32];
+    for (int i = 0; i <= RELMAP_LAYOUT_AUTO_EDGES; i++) {
+        ck_assert_int_eq(relmap_layout_for(RELMAP_LAYOUT_AUTO, g), RELMAP_LAYOUT_DOT);
+        snprintf(source, sizeof source, "S%d", i % 50);
+        snprintf(target, sizeof target, "T%d", i / 50);
+        relmap_match m = {source, "accuses", target, "d.txt", 1, "t:1", "S accused T.",
+                          "country", "", "country", ""};
+        relmap_graph_add(g, &m);
+    }
+    ck_assert_uint_eq(relmap_graph_edge_count(g), RELMAP_LAYOUT_AUTO_EDGES + 1);
+    ck_assert_int_eq(relmap_layout_for(RELMAP_LAYOUT_AUTO, g), RELMAP_LAYOUT_SFDP);
+    ck_assert_int_eq(relmap_layout_for(RELMAP_LAYOUT_DOT, g), RELMAP_LAYOUT_DOT);
+    relmap_graph_free(g);
+}
+END_TEST
+
+/* The number of times `needle` occurs in `s`. */
+static int occurrences(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+START_TEST(sfdp_svg_keeps_every_edge_and_title_but_no_labels)
+{
+    relmap_graph *g = sample();
+    char *out, *dot;
+    size_t len;
+    relmap_error err;
+    ck_assert_int_eq(relmap_render_layout(&out, &len, g, NULL, RELMAP_FORMAT_SVG,
+                                          RELMAP_LAYOUT_SFDP, &err), 0);
+    ck_assert_uint_eq(strlen(out), len);
+    ck_assert_int_eq(occurrences(out, "class=\"edge\""), 3);
+    ck_assert_ptr_nonnull(strstr(out, "<title>Qin Gang accuses United States: 1 sentence in 1 "
+                                      "document&#10;a.txt:3: Qin said the U.S. hacked."));
+    ck_assert_ptr_null(strstr(out, ">accuses (1)</text>")); /* no count labels */
+    ck_assert_int_eq(occurrences(out, "class=\"cluster\""), 0); /* sfdp draws no boxes */
+    ck_assert_ptr_nonnull(strstr(out, ">summons</text>"));     /* but the legend's table */
+    char *again;
+    ck_assert_int_eq(relmap_render_layout(&again, &len, g, NULL, RELMAP_FORMAT_SVG,
+                                          RELMAP_LAYOUT_SFDP, &err), 0);
+    ck_assert_str_eq(out, again);
+    /* dot's drawing has the labels and a box for each country with members */
+    char *ranked = render(g, RELMAP_FORMAT_SVG);
+    ck_assert_ptr_nonnull(strstr(ranked, ">accuses (1)</text>"));
+    ck_assert_int_eq(occurrences(ranked, "class=\"cluster\""), 3);
+    /* DOT describes the graph whatever the layout: labels kept */
+    ck_assert_int_eq(relmap_render_layout(&dot, &len, g, NULL, RELMAP_FORMAT_DOT,
+                                          RELMAP_LAYOUT_SFDP, &err), 0);
+    ck_assert_ptr_nonnull(strstr(dot, "xlabel=\"accuses (1)\""));
+    free(out);
+    free(again);
+    free(ranked);
+    free(dot);
+    relmap_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("render",
@@ -138,5 +208,7 @@ int main(void)
               svg_titles_quote_the_evidence_and_nothing_injects,
               rendering_is_deterministic,
               format_follows_the_extension,
-              atomic_write_replaces_or_leaves_alone);
+              atomic_write_replaces_or_leaves_alone,
+              layout_by_name_and_by_size,
+              sfdp_svg_keeps_every_edge_and_title_but_no_labels);
 }

@@ -39,6 +39,9 @@ check "no input is bad usage" status_is 2 "$relmap" build -r $mini
 check "unknown option is bad usage" status_is 2 "$relmap" extract --bogus corpus
 check "unknown output format is bad usage" status_is 2 "$relmap" build -r $mini -o "$work/x.png" corpus
 check "bad level is bad usage" status_is 2 "$relmap" build --level planet corpus
+check "bad layout is bad usage" status_is 2 "$relmap" build --layout neato corpus
+check "bad layout message" has "$work/stderr" "--layout takes auto, dot or sfdp, not 'neato'"
+check "diff takes no --layout" status_is 2 "$relmap" diff --layout sfdp corpus corpus
 check "extract takes no -o" status_is 2 "$relmap" extract -o x.tsv corpus
 
 # --- extract: exact rows, folders walked in order, *.txt only
@@ -57,6 +60,9 @@ check "stdin document is named -" has "$work/stdout" "Ruritania	accuses	Freedoni
 check "build writes four formats" status_is 0 "$relmap" build -r $mini -o "$work/g.dot" -o "$work/g.svg" -o "$work/g.json" -o "$work/g.tsv" corpus
 check "dot has the edge with count" has "$work/g.dot" 'label="accuses (2)"'
 check "dot keeps what diff needs" has "$work/g.dot" 'relmap_documents="corpus/a.txt'
+check "sfdp layout on request" status_is 0 "$relmap" build -r $mini --layout=sfdp -o "$work/s.svg" corpus
+check "sfdp svg has the edge's evidence" has "$work/s.svg" "<title>Ruritania accuses Freedonia: 2 sentences"
+check "sfdp svg has no count label" lacks "$work/s.svg" ">accuses (2)</text>"
 check "svg quotes evidence in the edge title" has "$work/g.svg" "<title>Ruritania accuses Freedonia: 2 sentences in 1 document&#10;corpus/a.txt:1: Ruritania Accuses Freedonia of Spying&#10;corpus/a.txt:3: STRELSAU - Ruritania formally accused Freedonia of spying on its ministries.&#10;documents: corpus/a.txt</title>"
 check "svg has the legend" has "$work/g.svg" ">Relations</text>"
 check "json lists documents" has "$work/g.json" '"documents": ["corpus/a.txt"]'
