@@ -7,6 +7,11 @@
  * such set); an alternation takes the union of its branches, unknown if any
  * branch is; an optional part is unknown. Anything unusual (\Q, verbs,
  * conditionals, non-ASCII letters) makes the whole pattern unknown.
+ *
+ * A sequence also needs every one of its parts, so besides the best set the
+ * parser gathers the sets of all required parts (clauses: one of each must
+ * occur), down through groups of one branch: "{SRC} should (?:accuse|blame)"
+ * needs "should" and one of "accuse", "blame".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +31,14 @@ typedef struct parser {
     const char *p, *end;
     int failed;
 } parser;
+
+/* The sets a sequence requires, all of them. */
+typedef struct clauses {
+    set *items;
+    size_t count, cap;
+} clauses;
+
+#define MAX_CLAUSES 4 /* the most selective; more cost a check and add little */
 
 static void set_free(set *s)
 {
@@ -70,7 +83,51 @@ static void keep_better(set *best, set *candidate)
     }
 }
 
-static set parse_alternation(parser *ps);
+static set parse_alternation(parser *ps, clauses *out);
+
+static void set_copy(set *to, const set *from)
+{
+    *to = (set){from->known, NULL, 0, 0};
+    for (size_t i = 0; i < from->count; i++)
+        set_add(to, from->items[i], strlen(from->items[i]));
+}
+
+static void clauses_free(clauses *c)
+{
+    for (size_t i = 0; i < c->count; i++)
+        set_free(&c->items[i]);
+    free(c->items);
+    memset(c, 0, sizeof *c);
+}
+
+/* Add a copy of `s` to `out` when it is selective enough and not there yet. */
+static void clauses_add(clauses *out, const set *s)
+{
+    if (!out || !s->known || !s->count || shortest(s) < MIN_LITERAL)
+        return;
+    for (size_t i = 0; i < out->count; i++) {
+        const set *t = &out->items[i];
+        size_t same = 0;
+        for (size_t a = 0; a < s->count && t->count == s->count; a++)
+            for (size_t b = 0; b < t->count; b++)
+                if (!strcmp(s->items[a], t->items[b])) {
+                    same++;
+                    break;
+                }
+        if (t->count == s->count && same == s->count)
+            return;
+    }
+    XGROW(out->items, out->cap, out->count + 1);
+    set_copy(&out->items[out->count++], s);
+}
+
+/* Move every clause of `from` to `to`. */
+static void clauses_splice(clauses *to, clauses *from)
+{
+    for (size_t i = 0; to && i < from->count; i++)
+        clauses_add(to, &from->items[i]);
+    clauses_free(from);
+}
 
 /* Skip a quantifier at ps->p; returns its minimum count (1 when none). */
 static int quantifier(parser *ps)
@@ -132,8 +189,9 @@ static void skip_class(parser *ps)
 
 static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
 
-/* A sequence of atoms up to '|' or ')'. */
-static set parse_sequence(parser *ps)
+/* A sequence of atoms up to '|' or ')': returns the best set; adds every
+ * required set to *out (when out is not NULL). */
+static set parse_sequence(parser *ps, clauses *out)
 {
     set best = {0};
     strbuf run = {0};
@@ -141,6 +199,7 @@ static set parse_sequence(parser *ps)
         char c = *ps->p;
         int literal = -1; /* the literal byte, or -1 for another atom */
         set inner = {0};
+        clauses inner_clauses = {0};
         int is_group = 0;
         if (c == '(') {
             ps->p++;
@@ -149,7 +208,7 @@ static set parse_sequence(parser *ps)
                 if (q < ps->end && (*q == '=' || *q == '!' || (*q == '<' && q + 1 < ps->end && (q[1] == '=' || q[1] == '!')))) {
                     /* a lookaround: skip it, it adds no requirement */
                     ps->p = q + (*q == '<' ? 2 : 1);
-                    set ignored = parse_alternation(ps);
+                    set ignored = parse_alternation(ps, NULL);
                     set_free(&ignored);
                     if (ps->p >= ps->end || *ps->p != ')') {
                         ps->failed = 1;
@@ -179,9 +238,10 @@ static set parse_sequence(parser *ps)
                 ps->failed = 1; /* verbs such as (*UTF) */
                 break;
             }
-            inner = parse_alternation(ps);
+            inner = parse_alternation(ps, &inner_clauses);
             if (ps->p >= ps->end || *ps->p != ')') {
                 set_free(&inner);
+                clauses_free(&inner_clauses);
                 ps->failed = 1;
                 break;
             }
@@ -235,30 +295,40 @@ static set parse_sequence(parser *ps)
         if (run.length) {
             set r = {1, NULL, 0, 0};
             set_add(&r, run.data, run.length);
+            clauses_add(out, &r);
             keep_better(&best, &r);
             sb_clear(&run);
         }
         if (is_group) {
-            if (min >= 1)
+            if (min >= 1) {
+                clauses_add(out, &inner);
+                clauses_splice(out, &inner_clauses);
                 keep_better(&best, &inner);
-            else
+            } else {
                 set_free(&inner);
+                clauses_free(&inner_clauses);
+            }
         }
     }
     if (run.length) {
         set r = {1, NULL, 0, 0};
         set_add(&r, run.data, run.length);
+        clauses_add(out, &r);
         keep_better(&best, &r);
     }
     sb_free(&run);
     return best;
 }
 
-static set parse_alternation(parser *ps)
+/* Returns the union of the branches' best sets; with one branch, that
+ * branch's clauses go to *out. */
+static set parse_alternation(parser *ps, clauses *out)
 {
     set all = {1, NULL, 0, 0};
+    clauses first = {0};
+    int branches = 0;
     for (;;) {
-        set branch = parse_sequence(ps);
+        set branch = parse_sequence(ps, branches++ ? NULL : &first);
         if (!branch.known || ps->failed) {
             set_free(&branch);
             all.known = 0;
@@ -277,20 +347,51 @@ static set parse_alternation(parser *ps)
     }
     if (!all.known)
         set_free(&all);
+    if (branches == 1 && !ps->failed)
+        clauses_splice(out, &first);
+    else
+        clauses_free(&first);
     return all;
+}
+
+/* Fewer literals of the same shortest length first: the better filter. */
+static int better_first(const void *a, const void *b)
+{
+    const set *x = a, *y = b;
+    size_t sx = shortest(x), sy = shortest(y);
+    if (sx != sy)
+        return sx > sy ? -1 : 1;
+    return (x->count > y->count) - (x->count < y->count);
 }
 
 literals *prefilter_derive(const char *pattern, size_t length)
 {
     parser ps = {pattern, pattern + length, 0};
-    set s = parse_alternation(&ps);
+    clauses all = {0};
+    set s = parse_alternation(&ps, &all);
     if (ps.failed || ps.p != ps.end || !s.known || !s.count || shortest(&s) < MIN_LITERAL) {
         set_free(&s);
+        clauses_free(&all);
         return NULL;
     }
+    clauses_add(&all, &s); /* the whole pattern's set: one clause when it has branches */
+    set_free(&s);
+    /* the best first, so that the first clause is what one set alone would give */
+    qsort(all.items, all.count, sizeof *all.items, better_first);
     literals *lits = xcalloc(1, sizeof *lits);
-    lits->items = s.items;
-    lits->count = s.count;
+    lits->nclauses = all.count < MAX_CLAUSES ? all.count : MAX_CLAUSES;
+    lits->clause_end = xmalloc(lits->nclauses * sizeof *lits->clause_end);
+    for (size_t k = 0; k < lits->nclauses; k++) {
+        set *c = &all.items[k];
+        lits->items = xrealloc(lits->items, (lits->count + c->count) * sizeof *lits->items);
+        memcpy(lits->items + lits->count, c->items, c->count * sizeof *c->items);
+        lits->count += c->count;
+        lits->clause_end[k] = lits->count;
+        free(c->items);
+        c->items = NULL;
+        c->count = 0;
+    }
+    clauses_free(&all);
     return lits;
 }
 
@@ -301,6 +402,7 @@ void prefilter_free(literals *lits)
     for (size_t i = 0; i < lits->count; i++)
         free(lits->items[i]);
     free(lits->items);
+    free(lits->clause_end);
     free(lits);
 }
 
@@ -311,7 +413,8 @@ struct trigger_set {
     int **out;          /* per state: literal ids ending here, -1 terminated */
     size_t nstates;
     size_t nliterals;
-    int **rule_ids;     /* per rule: its literal ids, -1 terminated; NULL: always */
+    int **rule_ids;     /* per rule: its clauses' literal ids, each clause ended by
+                           -2, the list by -1; NULL: always */
     size_t nrules;
 };
 
@@ -353,7 +456,8 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
         const literals *l = per_rule[r];
         if (!l)
             continue;
-        t->rule_ids[r] = xmalloc((l->count + 1) * sizeof **t->rule_ids);
+        t->rule_ids[r] = xmalloc((l->count + l->nclauses + 1) * sizeof **t->rule_ids);
+        size_t at = 0, clause = 0;
         for (size_t k = 0; k < l->count; k++) {
             void *v = strmap_get(&ids, l->items[k]);
             int id;
@@ -372,9 +476,13 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                 }
                 add_out(&t->out[s], id);
             }
-            t->rule_ids[r][k] = id;
+            t->rule_ids[r][at++] = id;
+            if (k + 1 == l->clause_end[clause]) {
+                t->rule_ids[r][at++] = -2;
+                clause++;
+            }
         }
-        t->rule_ids[r][l->count] = -1;
+        t->rule_ids[r][at] = -1;
     }
     strmap_free(&ids, NULL);
     /* breadth first: failure links, folded into complete transitions */
@@ -430,10 +538,15 @@ int prefilter_rule_admits(const trigger_set *t, size_t rule, const unsigned *see
     const int *ids = t->rule_ids[rule];
     if (!ids)
         return 1;
-    for (; *ids >= 0; ids++)
-        if (seen[*ids] == stamp)
-            return 1;
-    return 0;
+    while (*ids != -1) { /* every clause needs one of its literals */
+        int found = 0;
+        for (; *ids >= 0; ids++)
+            found |= seen[*ids] == stamp;
+        if (!found)
+            return 0;
+        ids++; /* the clause's -2 */
+    }
+    return 1;
 }
 
 void prefilter_free_set(trigger_set *t)

@@ -7,10 +7,15 @@
 
 #include <stddef.h>
 
-/* A set of lower-case literals: any match of the pattern contains one. */
+/* Lower-case literals in clauses: any match of the pattern contains one
+ * literal of each clause. Clause k is items[clause_end[k - 1]] up to
+ * items[clause_end[k]]; clause 0, the most selective, alone is what a
+ * single set of trigger words would be. */
 typedef struct literals {
     char **items;
     size_t count;
+    size_t *clause_end;
+    size_t nclauses;
 } literals;
 
 /* The literals an expanded pattern (PCRE2 syntax, matched caselessly)

@@ -1536,7 +1536,7 @@ char *relmap_rules_trigger_words(const relmap_rules *r)
 {
     strmap seen = {0};
     for (size_t i = 0; i < r->nrules; i++)
-        for (size_t k = 0; r->rules[i].triggers && k < r->rules[i].triggers->count; k++)
+        for (size_t k = 0; r->rules[i].triggers && k < r->rules[i].triggers->clause_end[0]; k++)
             strmap_put(&seen, r->rules[i].triggers->items[k], (void *)1);
     char **words = xmalloc((seen.count + 1) * sizeof *words);
     size_t n = 0;

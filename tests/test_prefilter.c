@@ -12,21 +12,24 @@ static int by_text(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The derived set, sorted and joined by '|', or "(always)". */
+/* The derived clauses, each sorted and joined by '|', joined by " & " in
+ * their order (the most selective first), or "(always)". */
 static char *derive(const char *pattern)
 {
     literals *l = prefilter_derive(pattern, strlen(pattern));
     if (!l)
         return strdup("(always)");
-    qsort(l->items, l->count, sizeof *l->items, by_text);
     size_t n = 1;
     for (size_t i = 0; i < l->count; i++)
-        n += strlen(l->items[i]) + 1;
+        n += strlen(l->items[i]) + 3;
     char *out = calloc(1, n);
-    for (size_t i = 0; i < l->count; i++) {
-        if (i)
-            strcat(out, "|");
-        strcat(out, l->items[i]);
+    for (size_t k = 0, from = 0; k < l->nclauses; from = l->clause_end[k++]) {
+        qsort(l->items + from, l->clause_end[k] - from, sizeof *l->items, by_text);
+        for (size_t i = from; i < l->clause_end[k]; i++) {
+            if (i)
+                strcat(out, i == from ? " & " : "|");
+            strcat(out, l->items[i]);
+        }
     }
     prefilter_free(l);
     return out;
@@ -54,9 +57,27 @@ START_TEST(optional_and_repeated_parts_are_not_required)
     DERIVES("(?:abcdef)?", "(always)");
     DERIVES("abcd?", "abc");
     /* "xyzba+cdef" holds "xyzba" and "acdef", never "xyzbacdef" */
-    DERIVES("xyzba+cdef", "xyzba");
+    DERIVES("xyzba+cdef", "xyzba & cdef");
     DERIVES("(?:long|)word", "word");
     DERIVES("(?:abc|d)", "(always)");
+}
+END_TEST
+
+START_TEST(every_required_part_is_a_clause)
+{
+    /* a sentence must hold one literal of each clause; the best comes first */
+    DERIVES("\\x{E000}\\s+should\\s+(?:accuse|blame)\\s+\\x{E001}", "should & accuse|blame");
+    DERIVES("(?:told|said|asked)\\s+(?:that\\s+)?(?:must|should)", "must|should & asked|said|told");
+    /* down through groups of one branch, not into optional ones */
+    DERIVES("(?:(?:summon)ed\\s+the\\s+ambassador)", "ambassador & summon & the");
+    DERIVES("(?:(?:summon)ed\\s+the\\s+ambassador)?", "(always)");
+    DERIVES("warn(?:ed\\s+(?:of\\s+)?retaliation)?", "warn");
+    /* a group of many branches is one clause: the union of their best sets */
+    DERIVES("(?:denied|rejected\\s+the\\s+claims)", "denied|rejected");
+    /* a clause met twice counts once; short literals are no clause */
+    DERIVES("abc.*abc.*de", "abc");
+    /* at most four clauses, the most selective */
+    DERIVES("aaaaaa\\sbbbbb\\scccc\\sddd\\seeeeeee", "eeeeeee & aaaaaa & bbbbb & cccc");
 }
 END_TEST
 
@@ -103,12 +124,39 @@ START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
 }
 END_TEST
 
+START_TEST(a_rule_of_two_clauses_needs_both)
+{
+    const char *p = "(?:should|must)\\s+(?:accuse|blame)";
+    literals *l = prefilter_derive(p, strlen(p));
+    ck_assert_uint_eq(l->nclauses, 2);
+    const literals *rules[] = {l};
+    trigger_set *set = prefilter_build(rules, 1);
+    unsigned seen[4] = {0}, stamp = 0;
+    const struct {
+        const char *text;
+        int admits;
+    } cases[] = {
+        {"they should blame nobody", 1}, {"they must accuse", 1},  {"they should go", 0},
+        {"blame it on the rain", 0},     {"mustblame", 1},         {"", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        prefilter_scan(set, cases[i].text, strlen(cases[i].text), seen, ++stamp);
+        ck_assert_msg(prefilter_rule_admits(set, 0, seen, stamp) == cases[i].admits, "%s",
+                      cases[i].text);
+    }
+    prefilter_free_set(set);
+    prefilter_free(l);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("prefilter",
               literal_runs_and_alternations,
+              every_required_part_is_a_clause,
               optional_and_repeated_parts_are_not_required,
               what_it_does_not_understand_makes_it_give_up,
               classes_escapes_and_lookarounds,
-              one_pass_tells_each_rule_whether_its_words_occur);
+              one_pass_tells_each_rule_whether_its_words_occur,
+              a_rule_of_two_clauses_needs_both);
 }
