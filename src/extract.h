@@ -63,7 +63,7 @@ struct relmap_extractor {
     /* per sentence, reused */
     mention *mentions;
     size_t nmentions, mentions_cap;
-    strbuf folded, masked, lowered, evidence;
+    strbuf folded, masked, evidence;
     unsigned *seen; /* per trigger literal: the stamp of the last sentence holding it */
     unsigned stamp;
 };

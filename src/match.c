@@ -46,7 +46,6 @@ void relmap_extractor_free(relmap_extractor *x)
     sb_free(&x->folded);
     sb_free(&x->masked);
     sb_free(&x->evidence);
-    sb_free(&x->lowered);
     free(x->seen);
     pcre2_match_data_free(x->match_data);
     pcre2_match_context_free(x->match_context);
@@ -90,16 +89,6 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
         sb_addc(sb, (char)c);
         i++;
     }
-}
-
-static void lower_ascii_copy(strbuf *out, const char *s, size_t n)
-{
-    sb_clear(out);
-    sb_reserve(out, n);
-    for (size_t i = 0; i < n; i++)
-        out->data[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
-    out->length = n;
-    out->data[n] = '\0';
 }
 
 static int mention_at(const relmap_extractor *x, PCRE2_SIZE offset)
@@ -324,12 +313,11 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
     if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
         mask(x, folded, n);
-        lower_ascii_copy(&x->lowered, x->masked.data, x->masked.length);
         if (++x->stamp == 0) { /* wrapped: forget every old mark */
             memset(x->seen, 0, prefilter_literal_count(r->triggers) * sizeof *x->seen);
             x->stamp = 1;
         }
-        prefilter_scan(r->triggers, x->lowered.data, x->lowered.length, x->seen, x->stamp);
+        prefilter_scan(r->triggers, x->masked.data, x->masked.length, x->seen, x->stamp);
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
             if ((mode == TARGET_SLOT && x->nmentions < 2)
                 || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)

@@ -436,7 +436,10 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             }
         }
         size_t we = word_end(t, n, i);
-        void *sf = strmap_getn(&x->short_forms, t + i, we - i);
+        /* short forms are capitalised names */
+        void *sf = x->short_forms.count && starts_upper(t, n, i)
+                       ? strmap_getn(&x->short_forms, t + i, we - i)
+                       : NULL;
         if (sf && we > best_end) {
             best_end = we;
             best_ref = PTR_TO_REF(sf);
@@ -560,12 +563,12 @@ static void learn_short_forms(relmap_extractor *x, int ref)
     const char *words[2][2] = {{name, first_end}, {last_space + 1, name + strlen(name)}};
     for (int k = 0; k < 2; k++) {
         size_t len = (size_t)(words[k][1] - words[k][0]);
-        if (len < 2 || !starts_upper(words[k][0], len, 0))
-            continue;
-        char *w = xstrndup(words[k][0], len);
-        if (!title_at(x->rules, w, len, 0))
-            strmap_put(&x->short_forms, w, REF_TO_PTR(ref));
-        free(w);
+        if (len < 2 || !starts_upper(words[k][0], len, 0)
+            || strmap_getn(&x->short_forms, words[k][0], len) == REF_TO_PTR(ref))
+            continue; /* known already: the common case, a person named again */
+        /* a title cut at the word's end: "Gen." stays a title */
+        if (!title_at(x->rules, words[k][0], len, 0))
+            strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref));
     }
 }
 

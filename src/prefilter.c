@@ -409,7 +409,11 @@ void prefilter_free(literals *lits)
 /* ------------------------------------------------- one pass for all rules */
 
 struct trigger_set {
-    int (*next)[256];   /* the automaton's transitions, complete (a DFA) */
+    int (*next)[256];   /* the automaton's transitions while it is built */
+    unsigned char class_of[256]; /* byte -> class: each byte of a literal has its
+                                    own, A-Z that of a-z, all others class 0 */
+    size_t nclasses;
+    int *delta;         /* the complete automaton (a DFA): state * nclasses + class */
     int **out;          /* per state: literal ids ending here, -1 terminated */
     size_t nstates;
     size_t nliterals;
@@ -514,6 +518,28 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     }
     free(fail);
     free(queue);
+    /* the scan's table: one column per class of bytes, not 256, so that it
+     * stays in cache; upper case reads as lower */
+    memset(t->class_of, 0, sizeof t->class_of);
+    t->nclasses = 1;
+    for (int c = 0; c < 256; c++) {
+        /* a byte matters when some state moves on it other than to where
+         * an unused byte leads; NUL never occurs in a literal */
+        int matters = 0;
+        for (size_t s = 0; s < t->nstates && !matters; s++)
+            matters = t->next[s][c] != t->next[s][0];
+        if (matters && !(c >= 'A' && c <= 'Z'))
+            t->class_of[c] = (unsigned char)t->nclasses++;
+    }
+    for (int c = 'A'; c <= 'Z'; c++)
+        t->class_of[c] = t->class_of[c - 'A' + 'a'];
+    t->delta = xmalloc(t->nstates * t->nclasses * sizeof *t->delta);
+    for (size_t s = 0; s < t->nstates; s++) {
+        for (int c = 0; c < 256; c++)
+            t->delta[s * t->nclasses + t->class_of[c]] = t->next[s][c];
+    }
+    free(t->next);
+    t->next = NULL;
     return t;
 }
 
@@ -526,8 +552,10 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, unsigned *
                     unsigned stamp)
 {
     int s = 0;
+    const int *delta = t->delta;
+    size_t width = t->nclasses;
     for (size_t i = 0; i < n; i++) {
-        s = t->next[s][(unsigned char)text[i]];
+        s = delta[(size_t)s * width + t->class_of[(unsigned char)text[i]]];
         for (const int *o = t->out[s]; o && *o >= 0; o++)
             seen[*o] = stamp;
     }
@@ -557,6 +585,7 @@ void prefilter_free_set(trigger_set *t)
         free(t->out[s]);
     free(t->out);
     free(t->next);
+    free(t->delta);
     for (size_t r = 0; r < t->nrules; r++)
         free(t->rule_ids[r]);
     free(t->rule_ids);

@@ -32,7 +32,8 @@ typedef struct trigger_set trigger_set;
 /* per_rule[i] may be NULL (that rule always runs). */
 trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules);
 size_t prefilter_literal_count(const trigger_set *set);
-/* Mark in seen[] (one slot per literal) with `stamp` the literals in text. */
+/* Mark in seen[] (one slot per literal) with `stamp` the literals in text,
+ * ASCII letters in either case. */
 void prefilter_scan(const trigger_set *set, const char *text, size_t n, unsigned *seen,
                     unsigned stamp);
 int prefilter_rule_admits(const trigger_set *set, size_t rule, const unsigned *seen,

@@ -195,9 +195,13 @@ static void strmap_grow(strmap *map)
 
 void *strmap_put(strmap *map, const char *key, void *value)
 {
+    return strmap_putn(map, key, strlen(key), value);
+}
+
+void *strmap_putn(strmap *map, const char *key, size_t n, void *value)
+{
     if ((map->count + 1) * 4 >= map->capacity * 3)
         strmap_grow(map);
-    size_t n = strlen(key);
     uint64_t h = hash_bytes(key, n);
     strmap_entry *e = strmap_find(map, key, n, h);
     if (e->key) {

@@ -64,6 +64,8 @@ void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* Insert or replace; returns the previous value or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
+/* The same with the key's first n bytes. */
+void *strmap_putn(strmap *map, const char *key, size_t n, void *value);
 /* The map's own copy of `key`, added when missing: one copy of a string
  * for everything that refers to it (valid until the map is freed). */
 const char *strmap_intern(strmap *map, const char *key);

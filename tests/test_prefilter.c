@@ -138,6 +138,7 @@ START_TEST(a_rule_of_two_clauses_needs_both)
     } cases[] = {
         {"they should blame nobody", 1}, {"they must accuse", 1},  {"they should go", 0},
         {"blame it on the rain", 0},     {"mustblame", 1},         {"", 0},
+        {"They SHOULD Blame", 1},        {"Should we?", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         prefilter_scan(set, cases[i].text, strlen(cases[i].text), seen, ++stamp);
