@@ -256,10 +256,7 @@ static const char *const not_names[] = {"The", "A", "An", "He", "She", "It", "Th
 
 static int is_not_name(const char *t, size_t n)
 {
-    for (const char *const *w = not_names; *w; w++)
-        if (strlen(*w) == n && !memcmp(*w, t, n))
-            return 1;
-    return 0;
+    return word_in_list(not_names, t, n);
 }
 
 /* --------------------------------------------------------------- mentions */
@@ -293,10 +290,7 @@ static const char *const function_words[] = {
 
 static int is_function_word(const char *t, size_t n)
 {
-    for (const char *const *w = function_words; *w; w++)
-        if (strlen(*w) == n && !memcmp(*w, t, n))
-            return 1;
-    return 0;
+    return word_in_list(function_words, t, n);
 }
 
 /* After a demonym or a country ending at `end`: a group noun, after up to

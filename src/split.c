@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "relmap.h"
+#include "util.h"
 
 /* Abbreviations after which a stop never ends a sentence: titles, months,
  * "No." before a number. */
@@ -33,10 +34,7 @@ static const char *const openers[] = {
 
 static int in_list(const char *const *list, const char *word, size_t n)
 {
-    for (; *list; list++)
-        if (strlen(*list) == n && memcmp(*list, word, n) == 0)
-            return 1;
-    return 0;
+    return word_in_list(list, word, n);
 }
 
 static int is_space(unsigned char c)

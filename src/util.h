@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "relmap.h"
 
@@ -64,6 +65,18 @@ void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* Insert or replace; returns the previous value or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
+
+
+/* Is the n bytes at `word` one of the NULL-terminated `list`, exactly? */
+static inline int word_in_list(const char *const *list, const char *word, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (; *list; list++)
+        if ((*list)[0] == word[0] && strncmp(*list, word, n) == 0 && (*list)[n] == '\0')
+            return 1;
+    return 0;
+}
 /* The same with the key's first n bytes. */
 void *strmap_putn(strmap *map, const char *key, size_t n, void *value);
 /* The map's own copy of `key`, added when missing: one copy of a string
