@@ -193,9 +193,15 @@ static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
         low[w0] = (char)lower_ascii(t[i + w0]);
         w0++;
     }
+    /* the whole token ("Gen."), then cut before each other byte that is no
+     * word byte ("Minister," -> "Minister"): a head cut inside a word leaves
+     * a word byte after it, which no title may have */
     const int *group = NULL;
-    while (w0 > 0 && !(group = strmap_getn(&r->titles.heads, low, w0)))
-        w0--; /* "Minister," -> "Minister" */
+    while (w0 > 0 && !(group = strmap_getn(&r->titles.heads, low, w0))) {
+        w0--;
+        while (w0 > 0 && is_word_byte((unsigned char)low[w0]))
+            w0--;
+    }
     if (!group)
         return 0;
     for (int g = 1; g <= group[0]; g++) {
