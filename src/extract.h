@@ -66,6 +66,8 @@ struct relmap_extractor {
     strbuf folded, masked, evidence;
     unsigned *seen; /* per trigger literal: the stamp of the last sentence holding it */
     unsigned stamp;
+    /* the rules of each target mode, in rule order */
+    size_t *by_mode[TARGET_RECIPROCAL + 1], nby_mode[TARGET_RECIPROCAL + 1];
 };
 
 #define REF_TO_PTR(ref) ((void *)(intptr_t)((int64_t)(ref) + 0x80000001LL))

@@ -32,6 +32,12 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     x->seen = xcalloc(prefilter_literal_count(rules->triggers) + 1, sizeof *x->seen);
     pcre2_set_depth_limit(x->match_context, 100000);
     x->parties[0] = x->parties[1] = NO_ENTITY;
+    for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
+        x->by_mode[mode] = xmalloc((rules->nrules + 1) * sizeof *x->by_mode[mode]);
+        for (size_t i = 0; i < rules->nrules; i++)
+            if (rules->rules[i].target_mode == mode)
+                x->by_mode[mode][x->nby_mode[mode]++] = i;
+    }
     return x;
 }
 
@@ -47,6 +53,8 @@ void relmap_extractor_free(relmap_extractor *x)
     sb_free(&x->masked);
     sb_free(&x->evidence);
     free(x->seen);
+    for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++)
+        free(x->by_mode[mode]);
     pcre2_match_data_free(x->match_data);
     pcre2_match_context_free(x->match_context);
     free(x);
@@ -323,10 +331,10 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                 || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
                 || (mode == TARGET_RECIPROCAL && !parties))
                 continue;
-            for (size_t i = 0; i < r->nrules; i++) {
+            for (size_t k = 0; k < x->nby_mode[mode]; k++) {
+                size_t i = x->by_mode[mode][k];
                 const rule *ru = &r->rules[i];
-                if (ru->target_mode != mode
-                    || !prefilter_rule_admits(r->triggers, i, x->seen, x->stamp))
+                if (!prefilter_rule_admits(r->triggers, i, x->seen, x->stamp))
                     continue;
                 if (mode == TARGET_RECIPROCAL)
                     run_reciprocal(x, ru, &edges);
