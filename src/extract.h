@@ -64,8 +64,7 @@ struct relmap_extractor {
     mention *mentions;
     size_t nmentions, mentions_cap;
     strbuf folded, masked, evidence;
-    unsigned *seen; /* per trigger literal: the stamp of the last sentence holding it */
-    unsigned stamp;
+    trigger_hits *hits; /* which rules' trigger words the sentence holds */
     /* the rules of each target mode, in rule order */
     size_t *by_mode[TARGET_RECIPROCAL + 1], nby_mode[TARGET_RECIPROCAL + 1];
 };

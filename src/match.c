@@ -29,7 +29,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
         abort();
     }
     pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
-    x->seen = xcalloc(prefilter_literal_count(rules->triggers) + 1, sizeof *x->seen);
+    x->hits = prefilter_hits_new(rules->triggers);
     pcre2_set_depth_limit(x->match_context, 100000);
     x->parties[0] = x->parties[1] = NO_ENTITY;
     for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
@@ -52,7 +52,7 @@ void relmap_extractor_free(relmap_extractor *x)
     sb_free(&x->folded);
     sb_free(&x->masked);
     sb_free(&x->evidence);
-    free(x->seen);
+    prefilter_hits_free(x->hits);
     for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++)
         free(x->by_mode[mode]);
     pcre2_match_data_free(x->match_data);
@@ -321,11 +321,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
     if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
         mask(x, folded, n);
-        if (++x->stamp == 0) { /* wrapped: forget every old mark */
-            memset(x->seen, 0, prefilter_literal_count(r->triggers) * sizeof *x->seen);
-            x->stamp = 1;
-        }
-        prefilter_scan(r->triggers, x->masked.data, x->masked.length, x->seen, x->stamp);
+        prefilter_scan(r->triggers, x->masked.data, x->masked.length, x->hits);
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
             if ((mode == TARGET_SLOT && x->nmentions < 2)
                 || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
@@ -334,7 +330,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
             for (size_t k = 0; k < x->nby_mode[mode]; k++) {
                 size_t i = x->by_mode[mode][k];
                 const rule *ru = &r->rules[i];
-                if (!prefilter_rule_admits(r->triggers, i, x->seen, x->stamp))
+                if (!prefilter_rule_admits(r->triggers, i, x->hits))
                     continue;
                 if (mode == TARGET_RECIPROCAL)
                     run_reciprocal(x, ru, &edges);

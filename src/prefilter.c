@@ -417,9 +417,21 @@ struct trigger_set {
     int **out;          /* per state: literal ids ending here, -1 terminated */
     size_t nstates;
     size_t nliterals;
-    int **rule_ids;     /* per rule: its clauses' literal ids, each clause ended by
-                           -2, the list by -1; NULL: always */
+    int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
+    size_t *clause_rule;   /* per clause: its rule */
+    size_t nclauses;
+    size_t *rule_nclauses; /* per rule; 0: the rule always runs */
     size_t nrules;
+};
+
+struct trigger_hits {
+    unsigned scan;     /* the number of the current scan */
+    unsigned *literal; /* per literal: the last scan that found it */
+    unsigned *clause;  /* per clause: the last scan that met it */
+    unsigned *rule;    /* per rule: the last scan that met one of its clauses */
+    unsigned *met;     /* per rule: how many of its clauses that scan met */
+    int *found;        /* the literals of this scan */
+    size_t nfound;
 };
 
 static int new_state(trigger_set *t, size_t *cap)
@@ -455,14 +467,20 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     new_state(t, &cap);
     strmap ids = {0};
     t->nrules = nrules;
-    t->rule_ids = xcalloc(nrules + 1, sizeof *t->rule_ids);
+    t->rule_nclauses = xcalloc(nrules + 1, sizeof *t->rule_nclauses);
+    size_t lit_cap = 0, clause_cap = 0;
     for (size_t r = 0; r < nrules; r++) {
         const literals *l = per_rule[r];
         if (!l)
             continue;
-        t->rule_ids[r] = xmalloc((l->count + l->nclauses + 1) * sizeof **t->rule_ids);
-        size_t at = 0, clause = 0;
+        t->rule_nclauses[r] = l->nclauses;
+        size_t clause = 0;
         for (size_t k = 0; k < l->count; k++) {
+            if (k == 0 || k == l->clause_end[clause - 1]) { /* a clause starts */
+                XGROW(t->clause_rule, clause_cap, t->nclauses + 1);
+                t->clause_rule[t->nclauses++] = r;
+                clause++;
+            }
             void *v = strmap_get(&ids, l->items[k]);
             int id;
             if (v) {
@@ -479,14 +497,11 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                     s = t->next[s][*c];
                 }
                 add_out(&t->out[s], id);
+                XGROW(t->literal_clauses, lit_cap, t->nliterals);
+                t->literal_clauses[id] = NULL;
             }
-            t->rule_ids[r][at++] = id;
-            if (k + 1 == l->clause_end[clause]) {
-                t->rule_ids[r][at++] = -2;
-                clause++;
-            }
+            add_out(&t->literal_clauses[id], (int)t->nclauses - 1);
         }
-        t->rule_ids[r][at] = -1;
     }
     strmap_free(&ids, NULL);
     /* breadth first: failure links, folded into complete transitions */
@@ -548,33 +563,70 @@ size_t prefilter_literal_count(const trigger_set *t)
     return t ? t->nliterals : 0;
 }
 
-void prefilter_scan(const trigger_set *t, const char *text, size_t n, unsigned *seen,
-                    unsigned stamp)
+trigger_hits *prefilter_hits_new(const trigger_set *t)
 {
+    trigger_hits *h = xcalloc(1, sizeof *h);
+    h->literal = xcalloc(t->nliterals + 1, sizeof *h->literal);
+    h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
+    h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);
+    h->rule = xcalloc(t->nrules + 1, sizeof *h->rule);
+    h->met = xcalloc(t->nrules + 1, sizeof *h->met);
+    return h;
+}
+
+void prefilter_hits_free(trigger_hits *h)
+{
+    if (!h)
+        return;
+    free(h->literal);
+    free(h->found);
+    free(h->clause);
+    free(h->rule);
+    free(h->met);
+    free(h);
+}
+
+void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hits *h)
+{
+    if (++h->scan == 0) { /* wrapped: forget every old mark */
+        memset(h->literal, 0, t->nliterals * sizeof *h->literal);
+        memset(h->clause, 0, t->nclauses * sizeof *h->clause);
+        memset(h->rule, 0, t->nrules * sizeof *h->rule);
+        h->scan = 1;
+    }
+    unsigned scan = h->scan;
+    h->nfound = 0;
     int s = 0;
     const int *delta = t->delta;
     size_t width = t->nclasses;
     for (size_t i = 0; i < n; i++) {
         s = delta[(size_t)s * width + t->class_of[(unsigned char)text[i]]];
         for (const int *o = t->out[s]; o && *o >= 0; o++)
-            seen[*o] = stamp;
+            if (h->literal[*o] != scan) {
+                h->literal[*o] = scan;
+                h->found[h->nfound++] = *o;
+            }
+    }
+    /* count, per rule, the clauses that a literal found meets */
+    for (size_t k = 0; k < h->nfound; k++) {
+        for (const int *c = t->literal_clauses[h->found[k]]; *c >= 0; c++) {
+            if (h->clause[*c] == scan)
+                continue;
+            h->clause[*c] = scan;
+            size_t r = t->clause_rule[*c];
+            if (h->rule[r] != scan) {
+                h->rule[r] = scan;
+                h->met[r] = 0;
+            }
+            h->met[r]++;
+        }
     }
 }
 
-int prefilter_rule_admits(const trigger_set *t, size_t rule, const unsigned *seen, unsigned stamp)
+int prefilter_rule_admits(const trigger_set *t, size_t rule, const trigger_hits *h)
 {
-    const int *ids = t->rule_ids[rule];
-    if (!ids)
-        return 1;
-    while (*ids != -1) { /* every clause needs one of its literals */
-        int found = 0;
-        for (; *ids >= 0; ids++)
-            found |= seen[*ids] == stamp;
-        if (!found)
-            return 0;
-        ids++; /* the clause's -2 */
-    }
-    return 1;
+    size_t need = t->rule_nclauses[rule];
+    return need == 0 || (h->rule[rule] == h->scan && h->met[rule] == need);
 }
 
 void prefilter_free_set(trigger_set *t)
@@ -586,8 +638,10 @@ void prefilter_free_set(trigger_set *t)
     free(t->out);
     free(t->next);
     free(t->delta);
-    for (size_t r = 0; r < t->nrules; r++)
-        free(t->rule_ids[r]);
-    free(t->rule_ids);
+    for (size_t k = 0; k < t->nliterals; k++)
+        free(t->literal_clauses[k]);
+    free(t->literal_clauses);
+    free(t->clause_rule);
+    free(t->rule_nclauses);
     free(t);
 }

@@ -32,12 +32,18 @@ typedef struct trigger_set trigger_set;
 /* per_rule[i] may be NULL (that rule always runs). */
 trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules);
 size_t prefilter_literal_count(const trigger_set *set);
-/* Mark in seen[] (one slot per literal) with `stamp` the literals in text,
- * ASCII letters in either case. */
-void prefilter_scan(const trigger_set *set, const char *text, size_t n, unsigned *seen,
-                    unsigned stamp);
-int prefilter_rule_admits(const trigger_set *set, size_t rule, const unsigned *seen,
-                          unsigned stamp);
 void prefilter_free_set(trigger_set *set);
+
+/* What one scan found, reused from sentence to sentence: marks carry the
+ * number of the scan, so nothing is cleared between sentences. */
+typedef struct trigger_hits trigger_hits;
+trigger_hits *prefilter_hits_new(const trigger_set *set);
+void prefilter_hits_free(trigger_hits *hits);
+
+/* Scan text (ASCII letters in either case) for the literals of every rule,
+ * and note which rules have a literal of each of their clauses. */
+void prefilter_scan(const trigger_set *set, const char *text, size_t n, trigger_hits *hits);
+/* After a scan: may `rule` match the text? (Always, for a rule without literals.) */
+int prefilter_rule_admits(const trigger_set *set, size_t rule, const trigger_hits *hits);
 
 #endif

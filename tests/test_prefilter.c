@@ -107,17 +107,18 @@ START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
     const literals *rules[] = {a, NULL, b};
     trigger_set *set = prefilter_build(rules, 3);
     ck_assert_uint_eq(prefilter_literal_count(set), 3);
-    unsigned seen[3] = {0};
+    trigger_hits *hits = prefilter_hits_new(set);
     const char *text = "china blamed the u.s.";
-    prefilter_scan(set, text, strlen(text), seen, 1);
-    ck_assert(prefilter_rule_admits(set, 0, seen, 1));
-    ck_assert(prefilter_rule_admits(set, 1, seen, 1)); /* no literals: always */
-    ck_assert(!prefilter_rule_admits(set, 2, seen, 1));
+    prefilter_scan(set, text, strlen(text), hits);
+    ck_assert(prefilter_rule_admits(set, 0, hits));
+    ck_assert(prefilter_rule_admits(set, 1, hits)); /* no literals: always */
+    ck_assert(!prefilter_rule_admits(set, 2, hits));
     /* overlapping literals: "resummoned" holds "summon" */
     text = "it was resummoned";
-    prefilter_scan(set, text, strlen(text), seen, 2);
-    ck_assert(!prefilter_rule_admits(set, 0, seen, 2));
-    ck_assert(prefilter_rule_admits(set, 2, seen, 2));
+    prefilter_scan(set, text, strlen(text), hits);
+    ck_assert(!prefilter_rule_admits(set, 0, hits));
+    ck_assert(prefilter_rule_admits(set, 2, hits));
+    prefilter_hits_free(hits);
     prefilter_free_set(set);
     prefilter_free(a);
     prefilter_free(b);
@@ -131,7 +132,7 @@ START_TEST(a_rule_of_two_clauses_needs_both)
     ck_assert_uint_eq(l->nclauses, 2);
     const literals *rules[] = {l};
     trigger_set *set = prefilter_build(rules, 1);
-    unsigned seen[4] = {0}, stamp = 0;
+    trigger_hits *hits = prefilter_hits_new(set);
     const struct {
         const char *text;
         int admits;
@@ -141,12 +142,40 @@ START_TEST(a_rule_of_two_clauses_needs_both)
         {"They SHOULD Blame", 1},        {"Should we?", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        prefilter_scan(set, cases[i].text, strlen(cases[i].text), seen, ++stamp);
-        ck_assert_msg(prefilter_rule_admits(set, 0, seen, stamp) == cases[i].admits, "%s",
+        prefilter_scan(set, cases[i].text, strlen(cases[i].text), hits);
+        ck_assert_msg(prefilter_rule_admits(set, 0, hits) == cases[i].admits, "%s",
                       cases[i].text);
     }
+    prefilter_hits_free(hits);
     prefilter_free_set(set);
     prefilter_free(l);
+}
+END_TEST
+
+START_TEST(rules_sharing_a_word_are_each_told)
+{
+    literals *a = prefilter_derive("should\\s+blame", 14);
+    literals *b = prefilter_derive("blame", 5);
+    literals *c = prefilter_derive("blame\\s+should", 14);
+    const literals *rules[] = {a, b, c};
+    trigger_set *set = prefilter_build(rules, 3);
+    ck_assert_uint_eq(prefilter_literal_count(set), 2);
+    trigger_hits *hits = prefilter_hits_new(set);
+    prefilter_scan(set, "Blame", 5, hits);
+    ck_assert(!prefilter_rule_admits(set, 0, hits));
+    ck_assert(prefilter_rule_admits(set, 1, hits));
+    ck_assert(!prefilter_rule_admits(set, 2, hits));
+    prefilter_scan(set, "should we blame", 15, hits);
+    for (size_t r = 0; r < 3; r++)
+        ck_assert(prefilter_rule_admits(set, r, hits));
+    prefilter_scan(set, "should", 6, hits); /* nothing of the scan before stays */
+    for (size_t r = 0; r < 3; r++)
+        ck_assert(!prefilter_rule_admits(set, r, hits));
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    prefilter_free(a);
+    prefilter_free(b);
+    prefilter_free(c);
 }
 END_TEST
 
@@ -159,5 +188,6 @@ int main(void)
               what_it_does_not_understand_makes_it_give_up,
               classes_escapes_and_lookarounds,
               one_pass_tells_each_rule_whether_its_words_occur,
-              a_rule_of_two_clauses_needs_both);
+              a_rule_of_two_clauses_needs_both,
+              rules_sharing_a_word_are_each_told);
 }
