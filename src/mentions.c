@@ -56,12 +56,10 @@ static int is_person(const relmap_extractor *x, int ref)
 static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const char *type,
                           int parent)
 {
-    char *key = xstrndup(name, n);
-    void *v = strmap_get(&x->dyn_index, key);
-    if (v) {
-        free(key);
+    void *v = strmap_getn(&x->dyn_index, name, n);
+    if (v)
         return -(int)(intptr_t)v;
-    }
+    char *key = xstrndup(name, n);
     XGROW(x->dyn, x->dyn_cap, x->ndyn + 1);
     x->dyn[x->ndyn] = (dyn_entity){key, type, parent};
     x->ndyn++;
