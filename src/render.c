@@ -76,21 +76,6 @@ static void add_esc(strbuf *sb, const char *s)
 /* For the relmap_* attributes that diff reads back: '%' and '\\' are
  * percent-encoded, so that the value survives DOT's quoting whatever it
  * holds (see docs/rules.md, "DOT output"). */
-static void set_raw(void *obj, const char *name, const char *value)
-{
-    strbuf sb = {0};
-    for (const char *s = value; *s; s++) {
-        if (*s == '%')
-            sb_adds(&sb, "%25");
-        else if (*s == '\\')
-            sb_adds(&sb, "%5C");
-        else
-            sb_addc(&sb, *s);
-    }
-    agsafeset(obj, (char *)name, sb.data ? sb.data : "", "");
-    sb_free(&sb);
-}
-
 static void add_xml(strbuf *sb, const char *s)
 {
     for (; *s; s++) {
@@ -251,23 +236,209 @@ static Agiddisc_t sequential_ids = {id_open, id_map, id_alloc, id_free, id_print
                                     id_register};
 static Agdisc_t discipline = {&AgMemDisc, &sequential_ids, &AgIoDisc};
 
+/* The graph as build_graph and render_diff make it: cgraph's objects, which
+ * Graphviz lays out, or, for a .dot file, DOT text written as it goes, which
+ * spares a copy of every string in cgraph (on big graphs, most of the time
+ * and memory of writing DOT). Both take the same calls: a subgraph, a node
+ * or an edge, then its attributes. */
 typedef struct built {
-    Agraph_t *g;
+    Agraph_t *g;          /* cgraph's graph, or NULL when writing text */
     relmap_layout layout; /* DOT or SFDP */
-    strmap titles; /* svg element id -> title text */
+    int svg;              /* drawn here, not written as DOT */
+    strmap titles;        /* svg element id -> title text (SVG only) */
+    /* The text. Nodes come before edges, but the nodes of a cluster must be
+     * written together: clusters and nodes outside them wait in their own
+     * buffers until the first edge, then go to `out`, where the edges (most
+     * of the text) are written directly. */
+    const char *name;
+    strbuf out, head, loose;
+    strbuf *clusters;
+    size_t nclusters, clusters_cap;
+    int started;        /* `out` has the header */
+    strbuf *open;       /* the statement whose attribute list is open */
+    void *open_obj;     /* its handle */
+    int attrs;          /* attributes written in it */
+    const char *indent; /* before its second and later attributes */
+    strmap node_ids;    /* a text node's handle is its interned id */
 } built;
 
-static void set(void *obj, const char *name, const char *value)
+/* Handles of a text graph: its root, the current edge, then the clusters */
+#define TEXT_ROOT ((void *)1)
+#define TEXT_EDGE ((void *)2)
+#define TEXT_CLUSTER(k) ((void *)(intptr_t)(3 + (k)))
+#define CLUSTER_INDEX(h) ((size_t)((intptr_t)(h) - 3))
+
+static void *root_of(built *b)
 {
-    agsafeset(obj, (char *)name, (char *)value, "");
+    return b->g ? (void *)b->g : TEXT_ROOT;
 }
 
-static void set_escaped(void *obj, const char *name, const char *value)
+static void text_close(built *b)
+{
+    if (b->open)
+        sb_adds(b->open, "];\n");
+    b->open = NULL;
+}
+
+static void text_open(built *b, strbuf *where, void *obj, const char *statement)
+{
+    text_close(b);
+    b->indent = statement[1] == '\t' ? ",\n\t\t\t" : ",\n\t\t";
+    sb_adds(where, statement);
+    sb_adds(where, " [");
+    b->open = where;
+    b->open_obj = obj;
+    b->attrs = 0;
+}
+
+/* Move what waits (the header, clusters, loose nodes) to `out`. */
+static void text_flush(built *b)
+{
+    text_close(b);
+    if (!b->started) {
+        sb_addf(&b->out, "digraph %s {\n", b->name);
+        if (b->head.length)
+            sb_add(&b->out, b->head.data, b->head.length);
+        sb_adds(&b->out, "\tnode [fontname=\"Helvetica\",\n\t\tstyle=\"filled\"];\n"
+                         "\tedge [fontname=\"Helvetica\",\n\t\tfontsize=\"10\"];\n");
+        sb_free(&b->head);
+        b->started = 1;
+    }
+    for (size_t i = 0; i < b->nclusters; i++) {
+        sb_add(&b->out, b->clusters[i].data, b->clusters[i].length);
+        sb_adds(&b->out, "\t}\n");
+        sb_free(&b->clusters[i]);
+    }
+    b->nclusters = 0;
+    if (b->loose.length)
+        sb_add(&b->out, b->loose.data, b->loose.length);
+    sb_free(&b->loose);
+}
+
+static void *new_subgraph(built *b, const char *name)
+{
+    if (b->g)
+        return agsubg(b->g, (char *)name, 1);
+    text_close(b); /* it may be in the array that grows */
+    XGROW(b->clusters, b->clusters_cap, b->nclusters + 1);
+    strbuf *sb = &b->clusters[b->nclusters++];
+    *sb = (strbuf){0};
+    sb_addf(sb, "\tsubgraph %s {\n", name);
+    void *handle = TEXT_CLUSTER(b->nclusters - 1);
+    text_open(b, sb, handle, "\t\tgraph");
+    return handle;
+}
+
+static void *new_node(built *b, void *parent, const char *id)
+{
+    if (b->g)
+        return agnode(parent, (char *)id, 1);
+    strbuf *where = parent == TEXT_ROOT ? &b->loose : &b->clusters[CLUSTER_INDEX(parent)];
+    char statement[64];
+    snprintf(statement, sizeof statement, "%s%s", where == &b->loose ? "\t" : "\t\t", id);
+    void *handle = (void *)strmap_intern(&b->node_ids, id);
+    text_open(b, where, handle, statement);
+    return handle;
+}
+
+static void *new_edge(built *b, void *tail, void *head, const char *id)
+{
+    if (b->g)
+        return agedge(b->g, tail, head, (char *)id, 1);
+    if (b->nclusters || b->loose.length || !b->started)
+        text_flush(b);
+    char statement[160];
+    snprintf(statement, sizeof statement, "\t%s -> %s", (const char *)tail, (const char *)head);
+    text_open(b, &b->out, TEXT_EDGE, statement);
+    return TEXT_EDGE;
+}
+
+/* name=value on obj (in text, on the open statement); html: an HTML-like label */
+static void put(built *b, void *obj, const char *name, const char *value, int html)
+{
+    if (b->g) {
+        if (html) {
+            char *label = agstrdup_html(b->g, (char *)value);
+            agsafeset(obj, (char *)name, label, "");
+            agstrfree(b->g, label);
+        } else {
+            agsafeset(obj, (char *)name, (char *)value, "");
+        }
+        return;
+    }
+    if (obj != b->open_obj) { /* a text graph takes attributes in order */
+        fprintf(stderr, "relmap: internal error: attribute %s set out of order\n", name);
+        abort();
+    }
+    strbuf *sb = b->open;
+    sb_adds(sb, b->attrs++ ? b->indent : "");
+    sb_adds(sb, name);
+    sb_adds(sb, html ? "=<" : "=\"");
+    if (html) {
+        sb_adds(sb, value);
+    } else {
+        for (const char *v = value; *v; v++) {
+            if (*v == '"')
+                sb_addc(sb, '\\');
+            sb_addc(sb, *v);
+        }
+    }
+    sb_addc(sb, html ? '>' : '"');
+}
+
+static void set(built *b, void *obj, const char *name, const char *value)
+{
+    put(b, obj, name, value, 0);
+}
+
+static void set_escaped(built *b, void *obj, const char *name, const char *value)
 {
     strbuf sb = {0};
     add_esc(&sb, value);
-    set(obj, name, sb.data ? sb.data : "");
+    set(b, obj, name, sb.data ? sb.data : "");
     sb_free(&sb);
+}
+
+/* For the relmap_* attributes that diff reads back: '%' and '\\' are
+ * percent-encoded, so that the value survives DOT's quoting whatever it
+ * holds (see docs/rules.md, "DOT output"). */
+static void set_raw(built *b, void *obj, const char *name, const char *value)
+{
+    strbuf sb = {0};
+    for (const char *s = value; *s; s++) {
+        if (*s == '%')
+            sb_adds(&sb, "%25");
+        else if (*s == '\\')
+            sb_adds(&sb, "%5C");
+        else
+            sb_addc(&sb, *s);
+    }
+    set(b, obj, name, sb.data ? sb.data : "");
+    sb_free(&sb);
+}
+
+/* Start the graph: cgraph's, or text. */
+static void begin_graph(built *b, const char *name, int text)
+{
+    b->name = name;
+    if (!text) {
+        b->g = agopen((char *)name, Agdirected, &discipline);
+        agattr(b->g, AGNODE, "fontname", "Helvetica");
+        agattr(b->g, AGNODE, "style", "filled");
+        agattr(b->g, AGEDGE, "fontname", "Helvetica");
+        agattr(b->g, AGEDGE, "fontsize", "10");
+    } else {
+        text_open(b, &b->head, TEXT_ROOT, "\tgraph");
+    }
+}
+
+/* Keep sb's text as the SVG title of element `id`; sb is left empty. */
+static void keep_title(built *b, const char *id, strbuf *sb)
+{
+    if (b->svg)
+        strmap_put(&b->titles, id, sb_detach(sb));
+    else
+        sb_free(sb);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -279,32 +450,31 @@ static int name_cmp(const void *a, const void *b)
  * label is the HTML table `html`, with `tooltip` as its SVG title. */
 static void add_legend(built *b, const char *title, const char *tooltip, const char *html)
 {
-    Agraph_t *legend = agsubg(b->g, "cluster_legend", 1);
-    set(legend, "label", title);
-    set(legend, "style", "rounded");
-    set(legend, "color", "#bbbbbb");
-    Agnode_t *node = agnode(legend, "legend", 1);
-    char *label = agstrdup_html(b->g, (char *)html);
-    set(node, "label", label);
-    agstrfree(b->g, label);
-    set(node, "shape", "plaintext");
-    set(node, "style", "");
-    set(node, "id", "legend");
-    set(node, "tooltip", tooltip);
-    strmap_put(&b->titles, "legend", xstrdup(tooltip));
+    void *legend = new_subgraph(b, "cluster_legend");
+    set(b, legend, "label", title);
+    set(b, legend, "style", "rounded");
+    set(b, legend, "color", "#bbbbbb");
+    void *node = new_node(b, legend, "legend");
+    put(b, node, "label", html, 1);
+    set(b, node, "shape", "plaintext");
+    set(b, node, "style", "");
+    set(b, node, "id", "legend");
+    set(b, node, "tooltip", tooltip);
+    if (b->svg)
+        strmap_put(&b->titles, "legend", xstrdup(tooltip));
 }
 
 /* The cluster of `country`, made on first use. */
-static Agraph_t *cluster_of(built *b, strmap *clusters, const char *country, int *count)
+static void *cluster_of(built *b, strmap *clusters, const char *country, int *count)
 {
-    Agraph_t *sub = strmap_get(clusters, country);
+    void *sub = strmap_get(clusters, country);
     if (!sub) {
         char name[32];
         snprintf(name, sizeof name, "cluster_%d", (*count)++);
-        sub = agsubg(b->g, name, 1);
-        set_escaped(sub, "label", country);
-        set(sub, "style", "rounded,dashed");
-        set(sub, "color", "#999999");
+        sub = new_subgraph(b, name);
+        set_escaped(b, sub, "label", country);
+        set(b, sub, "style", "rounded,dashed");
+        set(b, sub, "color", "#999999");
         strmap_put(clusters, country, sub);
     }
     return sub;
@@ -312,24 +482,20 @@ static Agraph_t *cluster_of(built *b, strmap *clusters, const char *country, int
 
 static void build_graph(built *b, const relmap_graph *graph, const relmap_rules *rules)
 {
-    Agraph_t *g = agopen("relations", Agdirected, &discipline);
-    b->g = g;
-    set(g, "rankdir", "LR");
-    set(g, "fontname", "Helvetica");
-    set(g, "nodesep", "0.3");
-    set(g, "ranksep", "0.9");
-    set(g, "labelloc", "t");
+    begin_graph(b, "relations", !b->svg);
+    void *g = root_of(b);
+    set(b, g, "rankdir", "LR");
+    set(b, g, "fontname", "Helvetica");
+    set(b, g, "nodesep", "0.3");
+    set(b, g, "ranksep", "0.9");
+    set(b, g, "labelloc", "t");
     if (b->layout == RELMAP_LAYOUT_SFDP) {
         /* force-directed, nodes kept apart, straight edges drawn under the nodes */
-        set(g, "overlap", "prism");
-        set(g, "splines", "false");
-        set(g, "outputorder", "edgesfirst");
-        set(g, "quadtree", "fast"); /* a quarter faster than the default, no worse to see */
+        set(b, g, "overlap", "prism");
+        set(b, g, "splines", "false");
+        set(b, g, "outputorder", "edgesfirst");
+        set(b, g, "quadtree", "fast"); /* a quarter faster than the default, no worse to see */
     }
-    agattr(g, AGNODE, "fontname", "Helvetica");
-    agattr(g, AGNODE, "style", "filled");
-    agattr(g, AGEDGE, "fontname", "Helvetica");
-    agattr(g, AGEDGE, "fontsize", "10");
 
     size_t nn, ne;
     gnode **nodes = graph_sorted_nodes(graph, &nn);
@@ -346,23 +512,23 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         const gnode *n = nodes[i];
         char id[32];
         snprintf(id, sizeof id, "n%zu", i);
-        Agraph_t *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
+        void *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
         if (!home)
             home = strmap_get(&clusters, n->name); /* a country sits in its own cluster */
-        Agnode_t *node = agnode(home ? home : g, id, 1);
-        set_escaped(node, "label", n->name);
-        set(node, "shape", shape_of(n->type));
-        set(node, "fillcolor", fill_of(n->type));
-        set_escaped(node, "tooltip", n->name);
-        set(node, "id", id);
-        set_raw(node, "relmap_name", n->name);
-        set(node, "relmap_type", n->type[0] ? n->type : "entity");
-        set_raw(node, "relmap_country", n->country);
+        void *node = new_node(b, home ? home : g, id);
+        set_escaped(b, node, "label", n->name);
+        set(b, node, "shape", shape_of(n->type));
+        set(b, node, "fillcolor", fill_of(n->type));
+        set_escaped(b, node, "tooltip", n->name);
+        set(b, node, "id", id);
+        set_raw(b, node, "relmap_name", n->name);
+        set(b, node, "relmap_type", n->type[0] ? n->type : "entity");
+        set_raw(b, node, "relmap_country", n->country);
         strmap_put(&ids, n->name, node);
         strbuf title = {0};
         sb_addf(&title, "%s (%s%s%s)", n->name, n->type[0] ? n->type : "entity",
                 n->country[0] ? ", " : "", n->country);
-        strmap_put(&b->titles, id, sb_detach(&title));
+        keep_title(b, id, &title);
     }
     /* relations shown, for the legend, in order of first appearance by name */
     strmap shown = {0};
@@ -372,37 +538,37 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         const gedge *e = edges[i];
         char id[32];
         snprintf(id, sizeof id, "e%zu", i);
-        Agedge_t *edge = agedge(g, strmap_get(&ids, e->source), strmap_get(&ids, e->target), id, 1);
+        void *edge = new_edge(b, strmap_get(&ids, e->source), strmap_get(&ids, e->target), id);
         look lk = relation_look(rules, e->relation);
         strbuf sb = {0};
         /* labels placed beside edges are what makes dot slow on big graphs and
          * what sfdp cannot place: there the count is the pen width and the title */
         if (b->layout == RELMAP_LAYOUT_DOT) {
             sb_addf(&sb, "%s (%u)", lk.label, e->count);
-            set_escaped(edge, "xlabel", sb.data);
+            set_escaped(b, edge, "xlabel", sb.data);
             sb_clear(&sb);
         }
         edge_tooltip(&sb, e);
-        set_escaped(edge, "tooltip", sb.data);
-        if (b->layout == RELMAP_LAYOUT_DOT)
-            set_escaped(edge, "labeltooltip", sb.data);
-        strmap_put(&b->titles, id, sb_detach(&sb));
-        set(edge, "color", lk.color);
-        set(edge, "fontcolor", lk.color);
-        set(edge, "style", lk.style);
+        set_escaped(b, edge, "tooltip", sb.data);
+        if (b->layout == RELMAP_LAYOUT_DOT && b->svg) /* DOT has it once, as tooltip */
+            set_escaped(b, edge, "labeltooltip", sb.data);
+        keep_title(b, id, &sb);
+        set(b, edge, "color", lk.color);
+        set(b, edge, "fontcolor", lk.color);
+        set(b, edge, "style", lk.style);
         char width[32];
         snprintf(width, sizeof width, "%.2f", 1.0 + 1.5 * log2((double)e->count));
-        set(edge, "penwidth", width);
-        set(edge, "id", id);
-        set_raw(edge, "relmap_relation", e->relation);
+        set(b, edge, "penwidth", width);
+        set(b, edge, "id", id);
+        set_raw(b, edge, "relmap_relation", e->relation);
         snprintf(width, sizeof width, "%u", e->count);
-        set(edge, "relmap_count", width);
+        set(b, edge, "relmap_count", width);
         for (size_t k = 0; k < e->ndocuments; k++) {
             if (k)
                 sb_addc(&sb, '\n');
             sb_adds(&sb, e->documents[k]);
         }
-        set_raw(edge, "relmap_documents", sb.data ? sb.data : "");
+        set_raw(b, edge, "relmap_documents", sb.data ? sb.data : "");
         sb_free(&sb);
         if (!strmap_get(&shown, e->relation)) {
             strmap_put(&shown, e->relation, (void *)1);
@@ -442,6 +608,13 @@ static void free_built(built *b)
     if (b->g)
         agclose(b->g);
     strmap_free(&b->titles, free);
+    sb_free(&b->out);
+    sb_free(&b->head);
+    sb_free(&b->loose);
+    for (size_t i = 0; i < b->nclusters; i++)
+        sb_free(&b->clusters[i]);
+    free(b->clusters);
+    strmap_free(&b->node_ids, NULL);
 }
 
 /* Graphviz titles an element by its node names ("n0->n1"); put the names
@@ -476,19 +649,11 @@ static char *retitle_svg(const char *svg, size_t length, const strmap *titles, s
 
 static int render_dot(char **out, size_t *length, built *b, relmap_error *err)
 {
-    char *data = NULL;
-    size_t size = 0;
-    FILE *mem = open_memstream(&data, &size);
-    if (!mem)
-        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "cannot open a memory stream");
-    int rc = agwrite(b->g, mem);
-    fclose(mem);
-    if (rc != 0) {
-        free(data);
-        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "Graphviz could not write DOT");
-    }
-    *out = data;
-    *length = size;
+    (void)err;
+    text_flush(b);
+    sb_adds(&b->out, "}\n");
+    *length = b->out.length;
+    *out = sb_detach(&b->out);
     return 0;
 }
 
@@ -636,6 +801,7 @@ int relmap_render_layout(char **out, size_t *length, const relmap_graph *graph,
     built b = {0};
     /* DOT describes the graph for any layout: it keeps the labels */
     b.layout = format == RELMAP_FORMAT_SVG ? relmap_layout_for(layout, graph) : RELMAP_LAYOUT_DOT;
+    b.svg = format == RELMAP_FORMAT_SVG;
     context(); /* the plugins must be registered before any graph is made */
     build_graph(&b, graph, rules);
     int rc = format == RELMAP_FORMAT_DOT ? render_dot(out, length, &b, err)
@@ -654,16 +820,12 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
                 int svg, int changed_only, relmap_error *err)
 {
     context();
-    built b = {.layout = RELMAP_LAYOUT_DOT};
-    Agraph_t *g = agopen("diff", Agdirected, &discipline);
-    b.g = g;
-    set(g, "rankdir", "LR");
-    set(g, "fontname", "Helvetica");
-    set(g, "ranksep", "0.9");
-    agattr(g, AGNODE, "fontname", "Helvetica");
-    agattr(g, AGNODE, "style", "filled");
-    agattr(g, AGEDGE, "fontname", "Helvetica");
-    agattr(g, AGEDGE, "fontsize", "10");
+    built b = {.layout = RELMAP_LAYOUT_DOT, .svg = svg};
+    begin_graph(&b, "diff", !svg);
+    void *g = root_of(&b);
+    set(&b, g, "rankdir", "LR");
+    set(&b, g, "fontname", "Helvetica");
+    set(&b, g, "ranksep", "0.9");
     /* the nodes shown: all, or those changed or touched by a changed edge */
     strmap shown = {0};
     for (size_t i = 0; i < d->nedges; i++) {
@@ -687,23 +849,23 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
             continue;
         char id[32];
         snprintf(id, sizeof id, "n%zu", i);
-        Agraph_t *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
+        void *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
         if (!home)
             home = strmap_get(&clusters, n->name);
-        Agnode_t *node = agnode(home ? home : g, id, 1);
-        set_escaped(node, "label", n->name);
-        set(node, "shape", shape_of(n->type));
-        set(node, "fillcolor", change_fill[n->kind]);
-        set(node, "color", change_colour[n->kind]);
-        set(node, "style", n->kind == CHANGE_REMOVED ? "filled,dashed" : "filled");
-        set(node, "id", id);
-        set_raw(node, "relmap_name", n->name);
-        set_raw(node, "relmap_change", change_word[n->kind]);
+        void *node = new_node(&b, home ? home : g, id);
+        set_escaped(&b, node, "label", n->name);
+        set(&b, node, "shape", shape_of(n->type));
+        set(&b, node, "fillcolor", change_fill[n->kind]);
+        set(&b, node, "color", change_colour[n->kind]);
+        set(&b, node, "style", n->kind == CHANGE_REMOVED ? "filled,dashed" : "filled");
+        set(&b, node, "id", id);
+        set_raw(&b, node, "relmap_name", n->name);
+        set_raw(&b, node, "relmap_change", change_word[n->kind]);
         strbuf title = {0};
         sb_addf(&title, "%s (%s): %s", n->name, n->type[0] ? n->type : "entity",
                 change_word[n->kind]);
-        set_escaped(node, "tooltip", title.data);
-        strmap_put(&b.titles, id, sb_detach(&title));
+        set_escaped(&b, node, "tooltip", title.data);
+        keep_title(&b, id, &title);
         strmap_put(&ids, n->name, node);
     }
     for (size_t i = 0; i < d->nedges; i++) {
@@ -712,26 +874,26 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
             continue;
         char id[32];
         snprintf(id, sizeof id, "e%zu", i);
-        Agedge_t *edge = agedge(g, strmap_get(&ids, c->source), strmap_get(&ids, c->target), id, 1);
+        void *edge = new_edge(&b, strmap_get(&ids, c->source), strmap_get(&ids, c->target), id);
         look lk = relation_look(rules, c->relation);
         strbuf sb = {0};
         if (c->kind == CHANGE_CHANGED)
             sb_addf(&sb, "%s %u -> %u", lk.label, c->old_count, c->new_count);
         else
             sb_addf(&sb, "%s (%u)", lk.label, c->kind == CHANGE_REMOVED ? c->old_count : c->new_count);
-        set_escaped(edge, "xlabel", sb.data);
+        set_escaped(&b, edge, "xlabel", sb.data);
         sb_clear(&sb);
         sb_addf(&sb, "%s %s %s: %s (%u -> %u)", c->source, c->relation, c->target,
                 change_word[c->kind], c->old_count, c->new_count);
-        set_escaped(edge, "tooltip", sb.data);
-        strmap_put(&b.titles, id, sb_detach(&sb));
-        set(edge, "color", change_colour[c->kind]);
-        set(edge, "fontcolor", change_colour[c->kind]);
-        set(edge, "style", c->kind == CHANGE_REMOVED ? "dashed" : "solid");
-        set(edge, "penwidth", c->kind == CHANGE_SAME ? "1" : "2");
-        set(edge, "id", id);
-        set_raw(edge, "relmap_relation", c->relation);
-        set_raw(edge, "relmap_change", change_word[c->kind]);
+        set_escaped(&b, edge, "tooltip", sb.data);
+        keep_title(&b, id, &sb);
+        set(&b, edge, "color", change_colour[c->kind]);
+        set(&b, edge, "fontcolor", change_colour[c->kind]);
+        set(&b, edge, "style", c->kind == CHANGE_REMOVED ? "dashed" : "solid");
+        set(&b, edge, "penwidth", c->kind == CHANGE_SAME ? "1" : "2");
+        set(&b, edge, "id", id);
+        set_raw(&b, edge, "relmap_relation", c->relation);
+        set_raw(&b, edge, "relmap_change", change_word[c->kind]);
     }
     /* the legend says which colour is which */
     strbuf html = {0};

@@ -142,8 +142,8 @@ START_TEST(dot_colours_the_union_graph)
     free(out);
     relmap_diff_options o = {NULL, 0, 0, 1};
     out = run(RELMAP_DIFF_DOT, &o, &changes);
-    ck_assert_ptr_null(strstr(out, "relmap_relation=urges")); /* the unchanged edge */
-    ck_assert_ptr_nonnull(strstr(out, "relmap_relation=indicts"));
+    ck_assert_ptr_null(strstr(out, "relmap_relation=\"urges\"")); /* the unchanged edge */
+    ck_assert_ptr_nonnull(strstr(out, "relmap_relation=\"indicts\""));
     free(out);
     out = run(RELMAP_DIFF_SVG, NULL, &changes);
     ck_assert_ptr_nonnull(strstr(out, ">Changes</text>"));

@@ -201,6 +201,38 @@ START_TEST(sfdp_svg_keeps_every_edge_and_title_but_no_labels)
 }
 END_TEST
 
+START_TEST(dot_of_many_clusters_reads_back_whole)
+{
+    /* 60 countries with a person each: the clusters' texts outgrow their first array */
+    relmap_graph *g = relmap_graph_new();
+    char person[32], country[32];
+    for (int i = 0; i < 60; i++) {
+        snprintf(person, sizeof person, "Envoy \"%d\\", i);
+        snprintf(country, sizeof country, "Country %d", i);
+        relmap_match m = {person, "accuses", country, "d.txt", (unsigned)i + 1, "t:1",
+                          "An envoy accused a country.", "person", country, "country", ""};
+        relmap_graph_add(g, &m);
+    }
+    char *dot = render(g, RELMAP_FORMAT_DOT);
+    Agraph_t *back = agmemread(dot);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_int_eq(agnnodes(back), 121); /* 60 envoys, 60 countries, the legend */
+    ck_assert_int_eq(agnedges(back), 60);
+    int clusters = 0;
+    for (Agraph_t *sub = agfstsubg(back); sub; sub = agnxtsubg(sub))
+        clusters++;
+    ck_assert_int_eq(clusters, 61);
+    int quoted = 0; /* names keep their quote and backslash (the latter %5C-encoded) */
+    for (Agnode_t *n = agfstnode(back); n; n = agnxtnode(back, n))
+        quoted += !strncmp(agget(n, "relmap_name"), "Envoy \"", 7)
+                  && strstr(agget(n, "relmap_name"), "%5C") != NULL;
+    ck_assert_int_eq(quoted, 60);
+    agclose(back);
+    free(dot);
+    relmap_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("render",
@@ -210,5 +242,6 @@ int main(void)
               format_follows_the_extension,
               atomic_write_replaces_or_leaves_alone,
               layout_by_name_and_by_size,
-              sfdp_svg_keeps_every_edge_and_title_but_no_labels);
+              sfdp_svg_keeps_every_edge_and_title_but_no_labels,
+              dot_of_many_clusters_reads_back_whole);
 }
