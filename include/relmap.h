@@ -362,6 +362,15 @@ int relmap_render_layout(char **out, size_t *length, const relmap_graph *graph,
                          relmap_layout layout, relmap_error *err);
 
 /**
+ * Render straight into the file at `path`, replaced atomically as by
+ * relmap_write_file_atomic: DOT, JSON and TSV are written out as they are
+ * made, so a big graph's text is never whole in memory. On failure the old
+ * file is untouched.
+ */
+int relmap_render_file(const char *path, const relmap_graph *graph, const relmap_rules *rules,
+                       relmap_format format, relmap_layout layout, relmap_error *err);
+
+/**
  * Replace `path` atomically with `data`: written to a temporary file in the
  * same folder, flushed, then renamed. On failure the old file is untouched
  * and no temporary file is left. Missing parent folders are created.

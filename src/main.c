@@ -423,8 +423,6 @@ static int write_outputs(const options *o, const relmap_graph *graph, const relm
     for (size_t i = 0; i < n; i++) {
         relmap_format format;
         relmap_error err;
-        char *data;
-        size_t length;
         relmap_format_from_path(&format, outputs[i]);
         if (format == RELMAP_FORMAT_SVG && relmap_graph_edge_count(g) > 5000
             && relmap_layout_for(o->layout, g) == RELMAP_LAYOUT_DOT)
@@ -432,15 +430,13 @@ static int write_outputs(const options *o, const relmap_graph *graph, const relm
                     "relmap: laying out %zu edges with dot for %s may take minutes; "
                     "--layout sfdp or --level country are quicker\n",
                     relmap_graph_edge_count(g), outputs[i]);
-        if (relmap_render_layout(&data, &length, g, rules, format, o->layout, &err) < 0
-            || relmap_write_file_atomic(outputs[i], data, length, &err) < 0) {
+        if (relmap_render_file(outputs[i], g, rules, format, o->layout, &err) < 0) {
             print_error(&err, "error");
             status = EXIT_INPUT;
         } else {
             fprintf(stderr, "relmap: wrote %s (%zu entities, %zu edges)\n", outputs[i],
                     relmap_graph_node_count(g), relmap_graph_edge_count(g));
         }
-        free(data);
     }
     relmap_graph_free(rolled);
     return status;

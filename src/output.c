@@ -60,14 +60,21 @@ static int make_parents(const char *path, relmap_error *err)
     return rc;
 }
 
-int relmap_write_file_atomic(const char *path, const char *data, size_t length,
-                             relmap_error *err)
+struct atomic_file {
+    char *path, *tmp;
+    int fd;
+    int error; /* the first errno of a write, or 0 */
+};
+
+atomic_file *atomic_open(const char *path, relmap_error *err)
 {
     if (make_parents(path, err) < 0)
-        return RELMAP_EIO;
+        return NULL;
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return seterr(err, RELMAP_EIO, path, 0, 0, "is a folder, not a file");
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        seterr(err, RELMAP_EIO, path, 0, 0, "is a folder, not a file");
+        return NULL;
+    }
     strbuf tmp = {0};
     const char *slash = strrchr(path, '/');
     if (slash)
@@ -75,44 +82,82 @@ int relmap_write_file_atomic(const char *path, const char *data, size_t length,
     else
         sb_addf(&tmp, ".%s.XXXXXX", path);
     int fd = mkstemp(tmp.data);
-    if (fd >= 0)
-        track(tmp.data);
     if (fd < 0) {
         int saved = errno;
         sb_free(&tmp);
-        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot write: %s", strerror(saved));
+        seterr(err, RELMAP_EIO, path, 0, 0, "cannot write: %s", strerror(saved));
+        return NULL;
     }
+    track(tmp.data);
+    atomic_file *f = xcalloc(1, sizeof *f);
+    f->path = xstrdup(path);
+    f->tmp = sb_detach(&tmp);
+    f->fd = fd;
+    return f;
+}
+
+void atomic_write(atomic_file *f, const void *data, size_t length)
+{
     const char *p = data;
-    size_t left = length;
-    int saved = 0;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
+    while (length > 0 && !f->error) {
+        ssize_t n = write(f->fd, p, length);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            saved = errno;
-            break;
+            if (errno != EINTR)
+                f->error = errno;
+            continue;
         }
         p += n;
-        left -= (size_t)n;
+        length -= (size_t)n;
     }
-    if (!saved && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+}
+
+static void atomic_free(atomic_file *f)
+{
+    free(f->path);
+    free(f->tmp);
+    free(f);
+}
+
+void atomic_abort(atomic_file *f)
+{
+    if (!f)
+        return;
+    close(f->fd);
+    unlink(f->tmp);
+    pending_set = 0;
+    atomic_free(f);
+}
+
+int atomic_commit(atomic_file *f, relmap_error *err)
+{
+    int saved = f->error;
+    if (!saved && fsync(f->fd) != 0 && errno != EINVAL && errno != EROFS)
         saved = errno;
-    if (close(fd) != 0 && !saved)
+    if (close(f->fd) != 0 && !saved)
         saved = errno;
     /* the file is readable like any other the user creates */
     mode_t mask = umask(0);
     umask(mask);
-    if (!saved && chmod(tmp.data, 0666 & ~mask) != 0)
+    if (!saved && chmod(f->tmp, 0666 & ~mask) != 0)
         saved = errno;
-    if (!saved && rename(tmp.data, path) != 0)
+    if (!saved && rename(f->tmp, f->path) != 0)
         saved = errno;
     pending_set = 0;
+    int rc = 0;
     if (saved) {
-        unlink(tmp.data);
-        sb_free(&tmp);
-        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot write: %s", strerror(saved));
+        unlink(f->tmp);
+        rc = seterr(err, RELMAP_EIO, f->path, 0, 0, "cannot write: %s", strerror(saved));
     }
-    sb_free(&tmp);
-    return 0;
+    atomic_free(f);
+    return rc;
+}
+
+int relmap_write_file_atomic(const char *path, const char *data, size_t length,
+                             relmap_error *err)
+{
+    atomic_file *f = atomic_open(path, err);
+    if (!f)
+        return RELMAP_EIO;
+    atomic_write(f, data, length);
+    return atomic_commit(f, err);
 }

@@ -236,6 +236,22 @@ static Agiddisc_t sequential_ids = {id_open, id_map, id_alloc, id_free, id_print
                                     id_register};
 static Agdisc_t discipline = {&AgMemDisc, &sequential_ids, &AgIoDisc};
 
+/* Where rendered text goes: a buffer, which, when `file` is set, is written
+ * out whenever it holds a megabyte, so that a big graph's DOT, JSON or TSV is
+ * never whole in memory. */
+typedef struct outbuf {
+    strbuf sb;
+    atomic_file *file;
+} outbuf;
+
+static void spill(outbuf *o)
+{
+    if (o->file && o->sb.length >= (1u << 20)) {
+        atomic_write(o->file, o->sb.data, o->sb.length);
+        sb_clear(&o->sb);
+    }
+}
+
 /* The graph as build_graph and render_diff make it: cgraph's objects, which
  * Graphviz lays out, or, for a .dot file, DOT text written as it goes, which
  * spares a copy of every string in cgraph (on big graphs, most of the time
@@ -251,7 +267,8 @@ typedef struct built {
      * buffers until the first edge, then go to `out`, where the edges (most
      * of the text) are written directly. */
     const char *name;
-    strbuf out, head, loose;
+    outbuf *out;
+    strbuf head, loose;
     strbuf *clusters;
     size_t nclusters, clusters_cap;
     int started;        /* `out` has the header */
@@ -296,22 +313,22 @@ static void text_flush(built *b)
 {
     text_close(b);
     if (!b->started) {
-        sb_addf(&b->out, "digraph %s {\n", b->name);
+        sb_addf(&b->out->sb, "digraph %s {\n", b->name);
         if (b->head.length)
-            sb_add(&b->out, b->head.data, b->head.length);
-        sb_adds(&b->out, "\tnode [fontname=\"Helvetica\",\n\t\tstyle=\"filled\"];\n"
+            sb_add(&b->out->sb, b->head.data, b->head.length);
+        sb_adds(&b->out->sb, "\tnode [fontname=\"Helvetica\",\n\t\tstyle=\"filled\"];\n"
                          "\tedge [fontname=\"Helvetica\",\n\t\tfontsize=\"10\"];\n");
         sb_free(&b->head);
         b->started = 1;
     }
     for (size_t i = 0; i < b->nclusters; i++) {
-        sb_add(&b->out, b->clusters[i].data, b->clusters[i].length);
-        sb_adds(&b->out, "\t}\n");
+        sb_add(&b->out->sb, b->clusters[i].data, b->clusters[i].length);
+        sb_adds(&b->out->sb, "\t}\n");
         sb_free(&b->clusters[i]);
     }
     b->nclusters = 0;
     if (b->loose.length)
-        sb_add(&b->out, b->loose.data, b->loose.length);
+        sb_add(&b->out->sb, b->loose.data, b->loose.length);
     sb_free(&b->loose);
 }
 
@@ -347,9 +364,11 @@ static void *new_edge(built *b, void *tail, void *head, const char *id)
         return agedge(b->g, tail, head, (char *)id, 1);
     if (b->nclusters || b->loose.length || !b->started)
         text_flush(b);
+    text_close(b);
+    spill(b->out);
     char statement[160];
     snprintf(statement, sizeof statement, "\t%s -> %s", (const char *)tail, (const char *)head);
-    text_open(b, &b->out, TEXT_EDGE, statement);
+    text_open(b, &b->out->sb, TEXT_EDGE, statement);
     return TEXT_EDGE;
 }
 
@@ -608,7 +627,6 @@ static void free_built(built *b)
     if (b->g)
         agclose(b->g);
     strmap_free(&b->titles, free);
-    sb_free(&b->out);
     sb_free(&b->head);
     sb_free(&b->loose);
     for (size_t i = 0; i < b->nclusters; i++)
@@ -619,9 +637,8 @@ static void free_built(built *b)
 
 /* Graphviz titles an element by its node names ("n0->n1"); put the names
  * and the evidence there instead, where every SVG viewer shows them. */
-static char *retitle_svg(const char *svg, size_t length, const strmap *titles, size_t *out_len)
+static void retitle_svg(strbuf *out, const char *svg, size_t length, const strmap *titles)
 {
-    strbuf sb = {0};
     const char *p = svg, *end = svg + length;
     for (;;) {
         const char *g = strstr(p, "<g id=\"");
@@ -634,30 +651,24 @@ static char *retitle_svg(const char *svg, size_t length, const strmap *titles, s
         const char *next_g = q ? strstr(q, "<g id=\"") : NULL;
         char *text = q ? strmap_getn(titles, id, (size_t)(q - id)) : NULL;
         if (!text || !close || (next_g && next_g < t)) {
-            sb_add(&sb, p, (size_t)((q ? q : g + 7) - p));
+            sb_add(out, p, (size_t)((q ? q : g + 7) - p));
             p = q ? q : g + 7;
             continue;
         }
-        sb_add(&sb, p, (size_t)(t + 7 - p));
-        add_xml(&sb, text);
+        sb_add(out, p, (size_t)(t + 7 - p));
+        add_xml(out, text);
         p = close;
     }
-    sb_add(&sb, p, (size_t)(end - p));
-    *out_len = sb.length;
-    return sb_detach(&sb);
+    sb_add(out, p, (size_t)(end - p));
 }
 
-static int render_dot(char **out, size_t *length, built *b, relmap_error *err)
+static void render_dot(built *b)
 {
-    (void)err;
     text_flush(b);
-    sb_adds(&b->out, "}\n");
-    *length = b->out.length;
-    *out = sb_detach(&b->out);
-    return 0;
+    sb_adds(&b->out->sb, "}\n");
 }
 
-static int render_svg(char **out, size_t *length, built *b, relmap_error *err)
+static int render_svg(built *b, relmap_error *err)
 {
     GVC_t *gvc = context();
     if (!gvc)
@@ -672,14 +683,15 @@ static int render_svg(char **out, size_t *length, built *b, relmap_error *err)
         gvFreeLayout(gvc, b->g);
         return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "Graphviz could not render SVG");
     }
-    *out = retitle_svg(data, size, &b->titles, length);
+    retitle_svg(&b->out->sb, data, size, &b->titles);
     gvFreeRenderData(data);
     gvFreeLayout(gvc, b->g);
     return 0;
 }
 
-static void render_json(strbuf *sb, const relmap_graph *graph)
+static void render_json(outbuf *o, const relmap_graph *graph)
 {
+    strbuf *sb = &o->sb;
     size_t nn, ne;
     gnode **nodes = graph_sorted_nodes(graph, &nn);
     gedge **edges = graph_sorted_edges(graph, &ne);
@@ -717,14 +729,16 @@ static void render_json(strbuf *sb, const relmap_graph *graph)
             sb_adds(sb, "}");
         }
         sb_adds(sb, "]}");
+        spill(o);
     }
     sb_adds(sb, ne ? "\n  ]\n}\n" : "]\n}\n");
     free(nodes);
     free(edges);
 }
 
-static void render_tsv(strbuf *sb, const relmap_graph *graph)
+static void render_tsv(outbuf *o, const relmap_graph *graph)
 {
+    strbuf *sb = &o->sb;
     size_t nn, ne;
     gnode **nodes = graph_sorted_nodes(graph, &nn);
     gedge **edges = graph_sorted_edges(graph, &ne);
@@ -752,6 +766,7 @@ static void render_tsv(strbuf *sb, const relmap_graph *graph)
             sb_add_tsv(sb, rest[k]);
         }
         sb_addc(sb, '\n');
+        spill(o);
     }
     free(nodes);
     free(edges);
@@ -782,31 +797,66 @@ int relmap_render(char **out, size_t *length, const relmap_graph *graph,
     return relmap_render_layout(out, length, graph, rules, format, RELMAP_LAYOUT_AUTO, err);
 }
 
-int relmap_render_layout(char **out, size_t *length, const relmap_graph *graph,
-                         const relmap_rules *rules, relmap_format format,
-                         relmap_layout layout, relmap_error *err)
+/* Render into o: DOT, JSON and TSV as they are made, SVG after layout. */
+static int render_to(outbuf *o, const relmap_graph *graph, const relmap_rules *rules,
+                     relmap_format format, relmap_layout layout, relmap_error *err)
 {
-    *out = NULL;
-    *length = 0;
-    if (format == RELMAP_FORMAT_JSON || format == RELMAP_FORMAT_TSV) {
-        strbuf sb = {0};
-        if (format == RELMAP_FORMAT_JSON)
-            render_json(&sb, graph);
-        else
-            render_tsv(&sb, graph);
-        *length = sb.length;
-        *out = sb_detach(&sb);
+    if (format == RELMAP_FORMAT_JSON) {
+        render_json(o, graph);
         return 0;
     }
-    built b = {0};
+    if (format == RELMAP_FORMAT_TSV) {
+        render_tsv(o, graph);
+        return 0;
+    }
+    built b = {.out = o};
     /* DOT describes the graph for any layout: it keeps the labels */
     b.layout = format == RELMAP_FORMAT_SVG ? relmap_layout_for(layout, graph) : RELMAP_LAYOUT_DOT;
     b.svg = format == RELMAP_FORMAT_SVG;
     context(); /* the plugins must be registered before any graph is made */
     build_graph(&b, graph, rules);
-    int rc = format == RELMAP_FORMAT_DOT ? render_dot(out, length, &b, err)
-                                         : render_svg(out, length, &b, err);
+    int rc = 0;
+    if (format == RELMAP_FORMAT_DOT)
+        render_dot(&b);
+    else
+        rc = render_svg(&b, err);
     free_built(&b);
+    return rc;
+}
+
+int relmap_render_layout(char **out, size_t *length, const relmap_graph *graph,
+                         const relmap_rules *rules, relmap_format format,
+                         relmap_layout layout, relmap_error *err)
+{
+    outbuf o = {0};
+    int rc = render_to(&o, graph, rules, format, layout, err);
+    if (rc < 0) {
+        sb_free(&o.sb);
+        *out = NULL;
+        *length = 0;
+        return rc;
+    }
+    if (!o.sb.data)
+        sb_adds(&o.sb, "");
+    *length = o.sb.length;
+    *out = sb_detach(&o.sb);
+    return 0;
+}
+
+int relmap_render_file(const char *path, const relmap_graph *graph, const relmap_rules *rules,
+                       relmap_format format, relmap_layout layout, relmap_error *err)
+{
+    outbuf o = {{0}, atomic_open(path, err)};
+    if (!o.file)
+        return RELMAP_EIO;
+    int rc = render_to(&o, graph, rules, format, layout, err);
+    if (rc < 0) {
+        atomic_abort(o.file);
+    } else {
+        atomic_write(o.file, o.sb.data ? o.sb.data : "", o.sb.length);
+        rc = atomic_commit(o.file, err);
+    }
+    sb_free(&o.sb);
     return rc;
 }
 
@@ -820,7 +870,8 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
                 int svg, int changed_only, relmap_error *err)
 {
     context();
-    built b = {.layout = RELMAP_LAYOUT_DOT, .svg = svg};
+    outbuf o = {0};
+    built b = {.layout = RELMAP_LAYOUT_DOT, .svg = svg, .out = &o};
     begin_graph(&b, "diff", !svg);
     void *g = root_of(&b);
     set(&b, g, "rankdir", "LR");
@@ -912,8 +963,18 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
     strmap_free(&shown, NULL);
     strmap_free(&clusters, NULL);
     strmap_free(&ids, NULL);
-    int rc = svg ? render_svg(out, length, &b, err) : render_dot(out, length, &b, err);
+    int rc = 0;
+    if (svg)
+        rc = render_svg(&b, err);
+    else
+        render_dot(&b);
     free_built(&b);
+    if (rc == 0) {
+        *length = o.sb.length;
+        *out = sb_detach(&o.sb);
+    } else {
+        sb_free(&o.sb);
+    }
     return rc;
 }
 

@@ -100,4 +100,14 @@ int read_file(const char *path, char **out, size_t *length, relmap_error *err);
 /* Escape for TSV: \t \n \r \\ become backslash escapes. */
 void sb_add_tsv(strbuf *sb, const char *s);
 
+/* An output file written in pieces and replaced atomically (output.c):
+ * atomic_open makes a temporary file beside `path`; atomic_commit flushes
+ * it and renames it over `path`, or, after a failed write, removes it and
+ * reports; atomic_abort removes it. */
+typedef struct atomic_file atomic_file;
+atomic_file *atomic_open(const char *path, relmap_error *err);
+void atomic_write(atomic_file *f, const void *data, size_t length);
+int atomic_commit(atomic_file *f, relmap_error *err);
+void atomic_abort(atomic_file *f);
+
 #endif

@@ -233,6 +233,69 @@ START_TEST(dot_of_many_clusters_reads_back_whole)
 }
 END_TEST
 
+/* The whole of a file, NUL-terminated. */
+static char *slurp(const char *path, size_t *length)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    data[n] = '\0';
+    fclose(f);
+    *length = (size_t)n;
+    return data;
+}
+
+START_TEST(a_file_rendered_in_pieces_equals_the_buffer)
+{
+    /* 4,000 edges with long evidence: megabytes of DOT, JSON and TSV, written
+     * out a megabyte at a time */
+    relmap_graph *g = relmap_graph_new();
+    char source[32], target[32], sentence[400];
+    for (int i = 0; i < 4000; i++) {
+        snprintf(source, sizeof source, "Source %d", i % 70);
+        snprintf(target, sizeof target, "Target %d", i / 70);
+        snprintf(sentence, sizeof sentence, "%s accused %s of things at some length, %0300d.",
+                 source, target, i);
+        relmap_match m = {source, "accuses", target, "d.txt", (unsigned)i + 1, "t:1", sentence,
+                          "person", "Ruritania", "country", ""};
+        relmap_graph_add(g, &m);
+    }
+    char dir[] = "/tmp/relmap-render-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    const relmap_format formats[] = {RELMAP_FORMAT_DOT, RELMAP_FORMAT_JSON, RELMAP_FORMAT_TSV};
+    for (size_t k = 0; k < 3; k++) {
+        char path[256], *buffer, *file;
+        size_t blen, flen;
+        relmap_error err;
+        snprintf(path, sizeof path, "%s/g%zu", dir, k);
+        ck_assert_int_eq(relmap_render_file(path, g, NULL, formats[k], RELMAP_LAYOUT_AUTO, &err), 0);
+        ck_assert_int_eq(relmap_render(&buffer, &blen, g, NULL, formats[k], &err), 0);
+        file = slurp(path, &flen);
+        ck_assert_uint_gt(blen, 3u << 19); /* more than one piece */
+        ck_assert_uint_eq(flen, blen);
+        ck_assert(memcmp(file, buffer, blen) == 0);
+        free(file);
+        free(buffer);
+        unlink(path);
+    }
+    /* a folder in the way: an error, and no temporary file left beside it */
+    char path[256];
+    snprintf(path, sizeof path, "%s/sub", dir);
+    ck_assert_int_eq(mkdir(path, 0777), 0);
+    relmap_error err;
+    ck_assert_int_eq(relmap_render_file(path, g, NULL, RELMAP_FORMAT_DOT, RELMAP_LAYOUT_AUTO, &err),
+                     RELMAP_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "folder"));
+    ck_assert_int_eq(rmdir(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* empty: nothing was left behind */
+    relmap_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("render",
@@ -243,5 +306,6 @@ int main(void)
               atomic_write_replaces_or_leaves_alone,
               layout_by_name_and_by_size,
               sfdp_svg_keeps_every_edge_and_title_but_no_labels,
-              dot_of_many_clusters_reads_back_whole);
+              dot_of_many_clusters_reads_back_whole,
+              a_file_rendered_in_pieces_equals_the_buffer);
 }
