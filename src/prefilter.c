@@ -413,7 +413,9 @@ struct trigger_set {
     unsigned char class_of[256]; /* byte -> class: each byte of a literal has its
                                     own, A-Z that of a-z, all others class 0 */
     size_t nclasses;
-    int *delta;         /* the complete automaton (a DFA): state * nclasses + class */
+    int *delta;         /* the complete automaton (a DFA): at row + class, the next
+                           state's row (state * nclasses), as ~row when literals
+                           end in that state */
     int **out;          /* per state: literal ids ending here, -1 terminated */
     size_t nstates;
     size_t nliterals;
@@ -550,8 +552,10 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
         t->class_of[c] = t->class_of[c - 'A' + 'a'];
     t->delta = xmalloc(t->nstates * t->nclasses * sizeof *t->delta);
     for (size_t s = 0; s < t->nstates; s++) {
-        for (int c = 0; c < 256; c++)
-            t->delta[s * t->nclasses + t->class_of[c]] = t->next[s][c];
+        for (int c = 0; c < 256; c++) {
+            int to = t->next[s][c], row = to * (int)t->nclasses;
+            t->delta[s * t->nclasses + t->class_of[c]] = t->out[to] ? ~row : row;
+        }
     }
     free(t->next);
     t->next = NULL;
@@ -596,12 +600,15 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     }
     unsigned scan = h->scan;
     h->nfound = 0;
-    int s = 0;
+    int row = 0;
     const int *delta = t->delta;
-    size_t width = t->nclasses;
+    const unsigned char *class_of = t->class_of;
     for (size_t i = 0; i < n; i++) {
-        s = delta[(size_t)s * width + t->class_of[(unsigned char)text[i]]];
-        for (const int *o = t->out[s]; o && *o >= 0; o++)
+        row = delta[row + class_of[(unsigned char)text[i]]];
+        if (row >= 0)
+            continue;
+        row = ~row; /* a state where literals end */
+        for (const int *o = t->out[(size_t)row / t->nclasses]; *o >= 0; o++)
             if (h->literal[*o] != scan) {
                 h->literal[*o] = scan;
                 h->found[h->nfound++] = *o;
