@@ -170,7 +170,8 @@ static int alias_matches(const char *t, size_t n, const alias *a)
 static int word_in(const wordlist *list, const char *t, size_t n)
 {
     char low[64];
-    if (n == 0 || n >= sizeof low || !list->first[(unsigned char)lower_ascii(t[0])])
+    if (n == 0 || n >= sizeof low || !list->first[(unsigned char)lower_ascii(t[0])]
+        || !bloom_maybe(&list->items_bloom, hash_lower(t, n)))
         return 0;
     for (size_t j = 0; j < n; j++)
         low[j] = (char)lower_ascii(t[j]);
@@ -184,6 +185,11 @@ static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
     size_t best = 0;
     if (i >= n || !r->titles.first[(unsigned char)lower_ascii(t[i])])
         return 0;
+    size_t lead = i;
+    while (lead < n && is_word_byte((unsigned char)t[lead]))
+        lead++;
+    if (!bloom_maybe(&r->titles.heads_bloom, hash_lower(t + i, lead - i)))
+        return 0; /* no title starts with this word */
     /* the titles whose first word is this word ("Gen." included) */
     char low[32];
     size_t w0 = 0;

@@ -126,6 +126,11 @@ static void wordlist_index(wordlist *list)
             if (*c >= 'A' && *c <= 'Z')
                 *c = (char)(*c - 'A' + 'a');
         strmap_put(&list->lower, low, (void *)1);
+        bloom_add(&list->items_bloom, hash_lower(low, n));
+        size_t lead = 0;
+        while (lead < n && is_word_byte((unsigned char)low[lead]))
+            lead++;
+        bloom_add(&list->heads_bloom, hash_lower(low, lead));
         list->first[(unsigned char)low[0]] = 1;
         /* the first word, for multi-word items such as "Foreign Minister" */
         char *space = strchr(low, ' ');
@@ -165,6 +170,13 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
                                   size_t *count)
 {
     char key[128];
+    size_t lead = 0;
+    while (lead < n && lead + 1 < sizeof key && is_word_byte((unsigned char)word[lead]))
+        lead++;
+    if (!bloom_maybe(&rules->alias_bloom, hash_lower(word, lead))) { /* most words */
+        *count = 0;
+        return NULL;
+    }
     size_t k = alias_key(word, n, key, sizeof key);
     int *list = k ? strmap_getn(&rules->alias_index, key, k) : NULL;
     if (!list) {
@@ -1291,6 +1303,7 @@ static void build_alias_index(relmap_rules *r)
         packed[0] = (int)l->n;
         memcpy(packed + 1, l->items, l->n * sizeof *packed);
         strmap_put(&r->alias_index, e->key, packed);
+        bloom_add(&r->alias_bloom, hash_lower(e->key, strlen(e->key)));
         free(l->items);
         free(l);
     }

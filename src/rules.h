@@ -89,6 +89,8 @@ typedef struct wordlist {
     strmap lower;
     unsigned char first[256];
     strmap heads; /* lower-cased first word -> int array: count, then indices */
+    word_bloom items_bloom; /* hash_lower of each item */
+    word_bloom heads_bloom; /* hash_lower of each item's leading letters and digits */
 } wordlist;
 
 struct relmap_rules {
@@ -101,6 +103,7 @@ struct relmap_rules {
     /* lower-cased first word of an alias -> int array (count, then indices),
      * longest alias first */
     strmap alias_index;
+    word_bloom alias_bloom; /* hash_lower of each key of alias_index */
 
     relation *relations;
     size_t nrelations, relations_cap;

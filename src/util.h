@@ -61,6 +61,37 @@ typedef struct strmap {
 } strmap;
 
 uint64_t hash_bytes(const void *data, size_t n);
+
+/* The hash of n bytes with ASCII letters lower-cased. */
+static inline uint64_t hash_lower(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        h ^= (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* A Bloom filter of word hashes (32K bits, two probes): a word whose hash
+ * it lacks is surely not in the set, so the hash lookup is skipped. */
+typedef struct word_bloom {
+    uint64_t bits[512];
+} word_bloom;
+
+static inline void bloom_add(word_bloom *b, uint64_t h)
+{
+    unsigned a = (unsigned)(h & 0x7FFF), c = (unsigned)((h >> 32) & 0x7FFF);
+    b->bits[a >> 6] |= 1ULL << (a & 63);
+    b->bits[c >> 6] |= 1ULL << (c & 63);
+}
+
+static inline int bloom_maybe(const word_bloom *b, uint64_t h)
+{
+    unsigned a = (unsigned)(h & 0x7FFF), c = (unsigned)((h >> 32) & 0x7FFF);
+    return (b->bits[a >> 6] >> (a & 63)) & (b->bits[c >> 6] >> (c & 63)) & 1;
+}
 void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* Insert or replace; returns the previous value or NULL. */
