@@ -413,9 +413,14 @@ struct trigger_set {
     unsigned char class_of[256]; /* byte -> class: each byte of a literal has its
                                     own, A-Z that of a-z, all others class 0 */
     size_t nclasses;
-    int *delta;         /* the complete automaton (a DFA): at row + class, the next
-                           state's row (state * nclasses), as ~row when literals
-                           end in that state */
+    /* The complete automaton (a DFA) for the scan: at row + class, the next
+     * state's row (its number times nclasses). States are numbered so that
+     * those where literals end come last, from row out_from on. 16 bits an
+     * entry when the rows fit, which keeps the table in the nearer caches. */
+    uint16_t *delta16;
+    uint32_t *delta32;
+    size_t out_from;
+    int **out_by_row;   /* per state in scan order: the literals ending there */
     int **out;          /* per state: literal ids ending here, -1 terminated */
     size_t nstates;
     size_t nliterals;
@@ -550,13 +555,34 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     }
     for (int c = 'A'; c <= 'Z'; c++)
         t->class_of[c] = t->class_of[c - 'A' + 'a'];
-    t->delta = xmalloc(t->nstates * t->nclasses * sizeof *t->delta);
+    /* scan order: the root first, the states where literals end last */
+    size_t *order = xmalloc(t->nstates * sizeof *order);
+    size_t nplain = 0;
+    for (size_t s = 0; s < t->nstates; s++)
+        nplain += !t->out[s];
+    size_t plain = 0, ending = nplain;
+    for (size_t s = 0; s < t->nstates; s++)
+        order[s] = t->out[s] ? ending++ : plain++;
+    size_t cells = t->nstates * t->nclasses;
+    t->out_from = nplain * t->nclasses;
+    t->out_by_row = xcalloc(t->nstates, sizeof *t->out_by_row);
+    for (size_t s = 0; s < t->nstates; s++)
+        t->out_by_row[order[s]] = t->out[s];
+    if (cells <= 65536)
+        t->delta16 = xmalloc(cells * sizeof *t->delta16);
+    else
+        t->delta32 = xmalloc(cells * sizeof *t->delta32);
     for (size_t s = 0; s < t->nstates; s++) {
         for (int c = 0; c < 256; c++) {
-            int to = t->next[s][c], row = to * (int)t->nclasses;
-            t->delta[s * t->nclasses + t->class_of[c]] = t->out[to] ? ~row : row;
+            size_t at = order[s] * t->nclasses + t->class_of[c];
+            size_t row = order[t->next[s][c]] * t->nclasses;
+            if (t->delta16)
+                t->delta16[at] = (uint16_t)row;
+            else
+                t->delta32[at] = (uint32_t)row;
         }
     }
+    free(order);
     free(t->next);
     t->next = NULL;
     return t;
@@ -600,15 +626,16 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     }
     unsigned scan = h->scan;
     h->nfound = 0;
-    int row = 0;
-    const int *delta = t->delta;
+    size_t row = 0, out_from = t->out_from;
     const unsigned char *class_of = t->class_of;
+    const uint16_t *d16 = t->delta16;
+    const uint32_t *d32 = t->delta32;
     for (size_t i = 0; i < n; i++) {
-        row = delta[row + class_of[(unsigned char)text[i]]];
-        if (row >= 0)
+        size_t at = row + class_of[(unsigned char)text[i]];
+        row = d16 ? d16[at] : d32[at];
+        if (row < out_from)
             continue;
-        row = ~row; /* a state where literals end */
-        for (const int *o = t->out[(size_t)row / t->nclasses]; *o >= 0; o++)
+        for (const int *o = t->out_by_row[row / t->nclasses]; *o >= 0; o++)
             if (h->literal[*o] != scan) {
                 h->literal[*o] = scan;
                 h->found[h->nfound++] = *o;
@@ -644,7 +671,9 @@ void prefilter_free_set(trigger_set *t)
         free(t->out[s]);
     free(t->out);
     free(t->next);
-    free(t->delta);
+    free(t->delta16);
+    free(t->delta32);
+    free(t->out_by_row);
     for (size_t k = 0; k < t->nliterals; k++)
         free(t->literal_clauses[k]);
     free(t->literal_clauses);
