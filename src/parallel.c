@@ -1,11 +1,13 @@
 /*
  * parallel.c - extraction on several threads, with the output of one.
  *
- * Documents are read in order by the calling thread, in batches bounded in
- * count and bytes; each batch is extracted by `jobs` threads, one extractor
- * each, every document into its own buffer; then the buffers are handed to
- * the caller in document order. So the matches, their order and any errors
- * are exactly those of a single thread, and memory is bounded by the batch.
+ * The calling thread reads documents in order into a window of slots; the
+ * worker threads, one extractor each, take them in order, each document into
+ * its own buffer of matches; the calling thread hands the buffers to the
+ * caller in document order as they are done, and reads more in their place.
+ * So the matches, their order and any errors are exactly those of a single
+ * thread; no thread waits for a whole batch; and memory is bounded by the
+ * window (in documents and in bytes).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,9 +15,10 @@
 
 #include "util.h"
 
-/* a batch holds about one 4 MiB document a thread: two batches (one being
- * read, one being extracted) keep memory near 8 MiB a thread */
-#define BATCH_BYTES_PER_JOB (4u << 20)
+/* the window: at most 64 documents a thread, and about 4 MiB of text a
+ * thread (one document always, however long) */
+#define WINDOW_DOCS_PER_JOB 64
+#define WINDOW_BYTES_PER_JOB (4u << 20)
 
 typedef struct job {
     char *name;
@@ -25,14 +28,20 @@ typedef struct job {
     size_t count;
     relmap_error err;
     int rc;
+    int done;
 } job;
 
 typedef struct pool {
     const relmap_rules *rules;
-    job *jobs;
-    size_t njobs;
-    size_t next; /* the next job to take */
+    job *slots;
+    size_t nslots;
+    size_t head;  /* the next document to deliver */
+    size_t take;  /* the next to extract */
+    size_t tail;  /* the next to read; slots [head, tail) are in use */
+    int eof;      /* no document is left to read */
     pthread_mutex_t lock;
+    pthread_cond_t work; /* a document to extract, or the end */
+    pthread_cond_t done; /* a document extracted */
 } pool;
 
 static void keep_match(const relmap_match *m, void *context)
@@ -53,12 +62,19 @@ static void *worker(void *arg)
     relmap_extractor *x = relmap_extractor_new(p->rules);
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        size_t k = p->next < p->njobs ? p->next++ : p->njobs;
-        pthread_mutex_unlock(&p->lock);
-        if (k >= p->njobs)
+        while (p->take == p->tail && !p->eof)
+            pthread_cond_wait(&p->work, &p->lock);
+        if (p->take == p->tail) { /* and the end */
+            pthread_mutex_unlock(&p->lock);
             break;
-        job *j = &p->jobs[k];
+        }
+        job *j = &p->slots[p->take++ % p->nslots];
+        pthread_mutex_unlock(&p->lock);
         j->rc = relmap_extract_document(x, j->name, j->text, j->length, keep_match, j, &j->err);
+        pthread_mutex_lock(&p->lock);
+        j->done = 1;
+        pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->lock);
     }
     relmap_extractor_free(x);
     return NULL;
@@ -84,25 +100,6 @@ static void deliver(job *j, relmap_match_fn fn, void *context,
         on_error(&j->err, error_context);
 }
 
-/* Read up to `cap` documents (and about max_bytes) into `b`; 0 when none are left. */
-static size_t read_batch(pool *b, size_t cap, size_t max_bytes,
-                         int (*next)(relmap_document *, void *), void *context)
-{
-    size_t bytes = 0;
-    b->njobs = 0;
-    b->next = 0;
-    relmap_document doc;
-    while (b->njobs < cap && bytes < max_bytes && next(&doc, context) > 0) {
-        job *j = &b->jobs[b->njobs++];
-        memset(j, 0, sizeof *j);
-        j->name = xstrdup(doc.name);
-        j->text = xstrndup(doc.text, doc.length);
-        j->length = doc.length;
-        bytes += doc.length;
-    }
-    return b->njobs;
-}
-
 int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
                             int (*next)(relmap_document *doc, void *context), void *next_context,
                             relmap_match_fn fn, void *context,
@@ -111,43 +108,69 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
 {
     if (jobs < 1)
         jobs = 1;
-    size_t cap = (size_t)jobs * 64;
-    /* two batches: the threads extract one while this thread reads the next */
-    pool batches[2];
-    for (int b = 0; b < 2; b++) {
-        batches[b] = (pool){rules, xcalloc(cap, sizeof(job)), 0, 0, PTHREAD_MUTEX_INITIALIZER};
-    }
+    pool p = {rules, NULL, (size_t)jobs * WINDOW_DOCS_PER_JOB, 0, 0, 0, 0,
+              PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    p.slots = xcalloc(p.nslots, sizeof *p.slots);
     pthread_t *threads = xcalloc(jobs, sizeof *threads);
-    int status = 0, cur = 0;
-    size_t max_bytes = (size_t)jobs * BATCH_BYTES_PER_JOB;
-    read_batch(&batches[cur], cap, max_bytes, next, next_context);
-    while (batches[cur].njobs) {
-        pool *p = &batches[cur];
-        unsigned started = 0;
-        for (unsigned t = 0; t < jobs && t < p->njobs; t++)
-            if (pthread_create(&threads[t], NULL, worker, p) == 0)
-                started++;
-        read_batch(&batches[1 - cur], cap, max_bytes, next, next_context);
-        if (!started)
-            worker(p); /* no thread could start: do it here */
-        for (unsigned t = 0; t < started; t++)
-            pthread_join(threads[t], NULL);
-        for (size_t k = 0; k < p->njobs; k++) {
-            job *j = &p->jobs[k];
-            deliver(j, fn, context, on_error, error_context);
-            if (j->rc < 0)
-                status = j->rc;
-            free(j->name);
-            free(j->text);
-            sb_free(&j->matches);
+    unsigned started = 0;
+    for (unsigned t = 0; t < jobs; t++)
+        if (pthread_create(&threads[started], NULL, worker, &p) == 0)
+            started++;
+    size_t max_bytes = (size_t)jobs * WINDOW_BYTES_PER_JOB, bytes = 0;
+    int status = 0;
+    for (;;) {
+        /* fill the window; only this thread moves tail, and a slot past it
+         * is no worker's */
+        while (!p.eof && p.tail - p.head < p.nslots && (bytes < max_bytes || p.tail == p.head)) {
+            relmap_document doc;
+            if (next(&doc, next_context) <= 0) {
+                pthread_mutex_lock(&p.lock);
+                p.eof = 1;
+                pthread_cond_broadcast(&p.work);
+                pthread_mutex_unlock(&p.lock);
+                break;
+            }
+            job *j = &p.slots[p.tail % p.nslots];
+            memset(j, 0, sizeof *j);
+            j->name = xstrdup(doc.name);
+            j->text = xstrndup(doc.text, doc.length);
+            j->length = doc.length;
+            bytes += doc.length;
+            pthread_mutex_lock(&p.lock);
+            p.tail++;
+            pthread_cond_signal(&p.work);
+            pthread_mutex_unlock(&p.lock);
         }
-        p->njobs = 0;
-        cur = 1 - cur;
+        if (p.head == p.tail)
+            break; /* all read, all delivered */
+        job *j = &p.slots[p.head % p.nslots];
+        if (!started) { /* no thread could start: extract here */
+            relmap_extractor *x = relmap_extractor_new(rules);
+            j->rc = relmap_extract_document(x, j->name, j->text, j->length, keep_match, j,
+                                            &j->err);
+            relmap_extractor_free(x);
+            p.take++;
+            j->done = 1;
+        }
+        pthread_mutex_lock(&p.lock);
+        while (!j->done)
+            pthread_cond_wait(&p.done, &p.lock);
+        pthread_mutex_unlock(&p.lock);
+        deliver(j, fn, context, on_error, error_context);
+        if (j->rc < 0)
+            status = j->rc;
+        bytes -= j->length;
+        free(j->name);
+        free(j->text);
+        sb_free(&j->matches);
+        p.head++;
     }
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
     free(threads);
-    for (int b = 0; b < 2; b++) {
-        free(batches[b].jobs);
-        pthread_mutex_destroy(&batches[b].lock);
-    }
+    free(p.slots);
+    pthread_mutex_destroy(&p.lock);
+    pthread_cond_destroy(&p.work);
+    pthread_cond_destroy(&p.done);
     return status;
 }
