@@ -172,6 +172,9 @@ static int line_has_final_stop(const char *p, const char *eol)
     return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == ',' || c == '-';
 }
 
+/* The bytes the splitter looks at: line ends and stops. */
+static const unsigned char ends_something[256] = {['\n'] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1};
+
 size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void *context)
 {
     splitter s = {fn, context, 0, 0, text, 1};
@@ -182,6 +185,15 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
     const char *end = text + length;
 
     while (p < end && !s.stopped) {
+        /* most bytes end nothing: skip them while the sentence is short
+         * enough that no cut for length applies */
+        if (p - start < MAX_SENTENCE) {
+            const char *stop = end - start > MAX_SENTENCE ? start + MAX_SENTENCE : end;
+            while (p < stop && !ends_something[(unsigned char)*p])
+                p++;
+            if (p >= end)
+                break;
+        }
         char c = *p;
         if (c == '\n') {
             const char *next_line = p + 1;
