@@ -608,10 +608,13 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
     /* "a spokesperson for China's State Internet Information Office",
      * "the Foreign Ministry spokesman said": later "the spokesperson" */
     size_t mi = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!at_word_start(t, i))
+    for (size_t w = 0; w < n;) {
+        if (!at_word_start(t, w)) {
+            w++;
             continue;
-        size_t e = word_end(t, n, i);
+        }
+        size_t i = w, e = word_end(t, n, i);
+        w = e; /* the next word starts after this one */
         while (mi < x->nmentions && x->mentions[mi].end <= i)
             mi++;
         if (mi < x->nmentions && x->mentions[mi].start <= i)
