@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +121,12 @@ static size_t repair_utf8(char **text, size_t *length, size_t *first)
     const unsigned char *p = (const unsigned char *)*text;
     size_t n = *length, bad = 0, i = 0;
     while (i < n) {
+        /* eight ASCII bytes at a time: most text is ASCII */
+        uint64_t word;
+        if (n - i >= 8 && (memcpy(&word, p + i, 8), !(word & 0x8080808080808080ULL))) {
+            i += 8;
+            continue;
+        }
         size_t k = utf8_valid(p + i, n - i);
         if (!k)
             break;
