@@ -15,10 +15,12 @@
 
 #include "util.h"
 
-/* the window: at most 64 documents a thread, and about 4 MiB of text a
- * thread (one document always, however long) */
+/* the window: at most 64 documents a thread, and about 8 MiB of text a
+ * thread (one document always, however long): room for a document beyond
+ * the one each thread is on, so that a thread that finishes before the
+ * document ahead of it does not wait */
 #define WINDOW_DOCS_PER_JOB 64
-#define WINDOW_BYTES_PER_JOB (4u << 20)
+#define WINDOW_BYTES_PER_JOB (8u << 20)
 
 typedef struct job {
     char *name;
