@@ -2,6 +2,7 @@
  * main.c - the relmap command: parses arguments, calls the library, writes
  * the outputs and turns what happened into an exit status.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -747,6 +748,10 @@ static void on_fatal_signal(int sig)
 
 int main(int argc, char **argv)
 {
+    /* Documents of megabytes come and go: keep such blocks in their own
+     * mappings, returned when freed, rather than let glibc raise the
+     * threshold and carve them from heaps that then stay large. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_fatal_signal;
