@@ -316,8 +316,14 @@ static void text_flush(built *b)
         sb_addf(&b->out->sb, "digraph %s {\n", b->name);
         if (b->head.length)
             sb_add(&b->out->sb, b->head.data, b->head.length);
-        sb_adds(&b->out->sb, "\tnode [fontname=\"Helvetica\",\n\t\tstyle=\"filled\"];\n"
-                         "\tedge [fontname=\"Helvetica\",\n\t\tfontsize=\"10\"];\n");
+        /* the relmap_* attributes declared even when no node or edge has
+         * them: an empty graph reads back as one */
+        sb_adds(&b->out->sb, "\tnode [fontname=\"Helvetica\",\n\t\tstyle=\"filled\",\n"
+                             "\t\trelmap_name=\"\",\n\t\trelmap_type=\"\",\n"
+                             "\t\trelmap_country=\"\"];\n"
+                             "\tedge [fontname=\"Helvetica\",\n\t\tfontsize=\"10\",\n"
+                             "\t\trelmap_relation=\"\",\n\t\trelmap_count=\"\",\n"
+                             "\t\trelmap_documents=\"\"];\n");
         sb_free(&b->head);
         b->started = 1;
     }

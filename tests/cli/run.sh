@@ -205,6 +205,10 @@ fi
 check "json diff" status_is 1 "$relmap" diff --format json "$work/old.dot" "$work/new.dot"
 check "json summary" has "$work/stdout" '"edges_added": 1, "edges_removed": 1, "edges_changed": 1'
 printf 'digraph G { a -> b [label="x"]; }\n' > "$work/elsewhere.dot"
+head -1 "$work/old.tsv" > "$work/nothing.tsv"
+check "an empty graph renders" status_is 0 "$relmap" merge -r $mini -o "$work/nothing.dot" "$work/nothing.tsv"
+check "an empty graph's DOT reads back" status_is 0 "$relmap" diff "$work/nothing.dot" "$work/nothing.tsv"
+check "and says so" has "$work/stdout" "no differences (0 edges, 0 nodes)"
 check "a DOT file from elsewhere is trouble" status_is 2 "$relmap" diff "$work/elsewhere.dot" "$work/new.dot"
 check "and says what is missing" has "$work/stderr" "elsewhere.dot: error: not a DOT file written by relmap build: its nodes have no relmap_name; its edges have no relmap_relation and no relmap_count"
 check "a missing side is trouble" status_is 2 "$relmap" diff "$work/old.dot" "$work/none.dot"
