@@ -704,9 +704,10 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
     } else {
         token t;
         while ((rc = next_token(p, ll, &pos, &t)) > 0) {
-            int last = t.value[strlen(t.value) - 1] == ':';
+            size_t len = strlen(t.value);
+            int last = len > 0 && t.value[len - 1] == ':'; /* "" is a token too */
             if (last)
-                t.value[strlen(t.value) - 1] = '\0';
+                t.value[len - 1] = '\0';
             if (!t.value[0]) {
                 /* a lone ':' */
             } else if (!strcmp(t.value, "target=actor")) {

@@ -98,14 +98,20 @@ void *strmap_getn(const strmap *map, const char *key, size_t n);
 void *strmap_put(strmap *map, const char *key, void *value);
 
 
-/* Is the n bytes at `word` one of the NULL-terminated `list`, exactly? */
+/* Is the n bytes at `word` one of the NULL-terminated `list`, exactly?
+ * (`word` may hold NUL bytes: it is compared, never read as a string.) */
 static inline int word_in_list(const char *const *list, const char *word, size_t n)
 {
     if (n == 0)
         return 0;
-    for (; *list; list++)
-        if ((*list)[0] == word[0] && strncmp(*list, word, n) == 0 && (*list)[n] == '\0')
+    for (; *list; list++) {
+        const char *w = *list;
+        size_t k = 0;
+        while (k < n && w[k] && w[k] == word[k])
+            k++;
+        if (k == n && w[n] == '\0') /* w[n] exists: w[0..n) held no NUL */
             return 1;
+    }
     return 0;
 }
 /* The same with the key's first n bytes. */
