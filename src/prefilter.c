@@ -19,7 +19,8 @@
 #include "prefilter.h"
 #include "util.h"
 
-#define MIN_LITERAL 3 /* shorter literals filter too little to be worth it */
+#define MIN_LITERAL 3 /* shorter literals filter too little to be worth it alone */
+#define MIN_CLAUSE_LITERAL 2 /* beside a longer one: "{TGT} was urged by {SRC}" needs "by" */
 
 typedef struct set {
     int known;
@@ -103,7 +104,7 @@ static void clauses_free(clauses *c)
 /* Add a copy of `s` to `out` when it is selective enough and not there yet. */
 static void clauses_add(clauses *out, const set *s)
 {
-    if (!out || !s->known || !s->count || shortest(s) < MIN_LITERAL)
+    if (!out || !s->known || !s->count || shortest(s) < MIN_CLAUSE_LITERAL)
         return;
     for (size_t i = 0; i < out->count; i++) {
         const set *t = &out->items[i];
@@ -361,7 +362,9 @@ static int better_first(const void *a, const void *b)
     size_t sx = shortest(x), sy = shortest(y);
     if (sx != sy)
         return sx > sy ? -1 : 1;
-    return (x->count > y->count) - (x->count < y->count);
+    if (x->count != y->count)
+        return x->count < y->count ? -1 : 1;
+    return strcmp(x->items[0], y->items[0]); /* the same order on every platform */
 }
 
 literals *prefilter_derive(const char *pattern, size_t length)

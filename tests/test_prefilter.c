@@ -69,13 +69,17 @@ START_TEST(every_required_part_is_a_clause)
     DERIVES("\\x{E000}\\s+should\\s+(?:accuse|blame)\\s+\\x{E001}", "should & accuse|blame");
     DERIVES("(?:told|said|asked)\\s+(?:that\\s+)?(?:must|should)", "must|should & asked|said|told");
     /* down through groups of one branch, not into optional ones */
-    DERIVES("(?:(?:summon)ed\\s+the\\s+ambassador)", "ambassador & summon & the");
+    DERIVES("(?:(?:summon)ed\\s+the\\s+ambassador)", "ambassador & summon & the & ed");
     DERIVES("(?:(?:summon)ed\\s+the\\s+ambassador)?", "(always)");
     DERIVES("warn(?:ed\\s+(?:of\\s+)?retaliation)?", "warn");
     /* a group of many branches is one clause: the union of their best sets */
     DERIVES("(?:denied|rejected\\s+the\\s+claims)", "denied|rejected");
-    /* a clause met twice counts once; short literals are no clause */
-    DERIVES("abc.*abc.*de", "abc");
+    /* a clause met twice counts once; two letters make a clause beside a
+     * longer one, one letter none, and two letters alone no filter */
+    DERIVES("abc.*abc.*de", "abc & de");
+    DERIVES("abc.*d", "abc");
+    DERIVES("\\x{E000}\\s+by\\s+\\x{E001}", "(always)");
+    DERIVES("urged\\s+by\\s+\\x{E001}\\s+to", "urged & by & to");
     /* at most four clauses, the most selective */
     DERIVES("aaaaaa\\sbbbbb\\scccc\\sddd\\seeeeeee", "eeeeeee & aaaaaa & bbbbb & cccc");
 }
