@@ -27,11 +27,7 @@ static void free_node(void *p)
 static void free_edge(void *p)
 {
     gedge *e = p;
-    free(e->source);
-    free(e->relation);
-    free(e->target);
-    for (size_t i = 0; i < e->ndocuments; i++)
-        ; /* document names are the graph's, interned */
+    /* names and document names are the graph's, interned */
     free(e->documents);
     for (size_t i = 0; i < e->nevidence; i++) {
 
@@ -46,7 +42,7 @@ void relmap_graph_free(relmap_graph *g)
         return;
     strmap_free(&g->nodes, free_node);
     strmap_free(&g->edges, free_edge);
-    strmap_free(&g->documents, NULL);
+    strmap_free(&g->strings, NULL);
     free(g);
 }
 
@@ -77,33 +73,47 @@ void graph_add_node(relmap_graph *g, const char *name, const char *type, const c
         prefer(&n->country, country);
 }
 
-static char *edge_key(const char *s, const char *r, const char *t)
+/* One copy of each name and document name for the whole graph: edges point
+ * to it, so memory grows with the entities and documents, not with the
+ * edges or (edge, document) pairs. */
+static const char *intern(relmap_graph *g, const char *s)
 {
-    strbuf sb = {0};
-    sb_addf(&sb, "%s\x1f%s\x1f%s", s, r, t);
-    return sb_detach(&sb);
+    return strmap_intern(&g->strings, s);
+}
+
+/* The key "source\x1frelation\x1ftarget" of *n bytes: in `local` when it
+ * fits (cap bytes), else new, to be freed when it is not `local`. */
+static char *edge_key(char *local, size_t cap, const char *s, const char *r, const char *t,
+                      size_t *n)
+{
+    size_t ns = strlen(s), nr = strlen(r), nt = strlen(t);
+    *n = ns + nr + nt + 2;
+    char *key = *n < cap ? local : xmalloc(*n + 1);
+    memcpy(key, s, ns);
+    key[ns] = '\x1f';
+    memcpy(key + ns + 1, r, nr);
+    key[ns + 1 + nr] = '\x1f';
+    memcpy(key + ns + nr + 2, t, nt);
+    key[*n] = '\0';
+    return key;
 }
 
 static gedge *get_edge(relmap_graph *g, const char *s, const char *r, const char *t)
 {
-    char *key = edge_key(s, r, t);
-    gedge *e = strmap_get(&g->edges, key);
+    char local[256];
+    size_t n;
+    char *key = edge_key(local, sizeof local, s, r, t, &n);
+    gedge *e = strmap_getn(&g->edges, key, n);
     if (!e) {
         e = xcalloc(1, sizeof *e);
-        e->source = xstrdup(s);
-        e->relation = xstrdup(r);
-        e->target = xstrdup(t);
-        strmap_put(&g->edges, key, e);
+        e->source = (char *)intern(g, s);
+        e->relation = (char *)intern(g, r);
+        e->target = (char *)intern(g, t);
+        strmap_putn(&g->edges, key, n, e);
     }
-    free(key);
+    if (key != local)
+        free(key);
     return e;
-}
-
-/* One copy of each document name for the whole graph: edges point to it,
- * so memory grows with the documents, not with (edge, document) pairs. */
-static const char *intern(relmap_graph *g, const char *doc)
-{
-    return strmap_intern(&g->documents, doc);
 }
 
 static void add_document(gedge *e, const char *doc)
@@ -260,8 +270,11 @@ size_t relmap_graph_edge_count(const relmap_graph *g) { return g->edges.count; }
 unsigned relmap_graph_edge_weight(const relmap_graph *g, const char *s, const char *r,
                                   const char *t)
 {
-    char *key = edge_key(s, r, t);
-    const gedge *e = strmap_get(&g->edges, key);
-    free(key);
+    char local[256];
+    size_t n;
+    char *key = edge_key(local, sizeof local, s, r, t, &n);
+    const gedge *e = strmap_getn(&g->edges, key, n);
+    if (key != local)
+        free(key);
     return e ? e->count : 0;
 }

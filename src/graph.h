@@ -21,7 +21,7 @@ typedef struct gevidence {
 } gevidence;
 
 typedef struct gedge {
-    char *source, *relation, *target;
+    char *source, *relation, *target; /* the graph's interned strings */
     unsigned count;
     char **documents; /* sorted, unique; the graph's interned names */
     size_t ndocuments, documents_cap;
@@ -32,7 +32,7 @@ typedef struct gedge {
 struct relmap_graph {
     strmap nodes; /* name -> gnode* */
     strmap edges; /* "source\x1frelation\x1ftarget" -> gedge* */
-    strmap documents; /* interned document names (key and value alike) */
+    strmap strings; /* interned names and document names (key and value alike) */
 };
 
 /* Nodes and edges sorted by name and by (source, relation, target); the

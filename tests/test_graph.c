@@ -34,6 +34,29 @@ START_TEST(same_edge_merges_with_count_and_documents)
 }
 END_TEST
 
+START_TEST(long_names_make_edges_like_short_ones)
+{
+    /* keys past the stack buffer, and names that only a separator tells apart */
+    char longer[600];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    relmap_graph *g = relmap_graph_new();
+    relmap_match a = row(longer, "accuses", "United States", "a.txt", 1, "one");
+    relmap_match b = row("A B", "accuses", "C", "a.txt", 2, "two");
+    relmap_match c = row("A", "B accuses", "C", "a.txt", 3, "three");
+    relmap_graph_add(g, &a);
+    relmap_graph_add(g, &a);
+    relmap_graph_add(g, &b);
+    relmap_graph_add(g, &c);
+    ck_assert_uint_eq(relmap_graph_edge_count(g), 3);
+    ck_assert_uint_eq(relmap_graph_edge_weight(g, longer, "accuses", "United States"), 2);
+    ck_assert_uint_eq(relmap_graph_edge_weight(g, "A B", "accuses", "C"), 1);
+    ck_assert_uint_eq(relmap_graph_edge_weight(g, "A", "B accuses", "C"), 1);
+    ck_assert_uint_eq(relmap_graph_edge_weight(g, "A", "accuses", "C"), 0);
+    relmap_graph_free(g);
+}
+END_TEST
+
 START_TEST(roll_up_goes_to_countries_and_drops_self_loops)
 {
     relmap_graph *g = relmap_graph_new();
@@ -141,6 +164,7 @@ int main(void)
 {
     RUN_TESTS("graph",
               same_edge_merges_with_count_and_documents,
+              long_names_make_edges_like_short_ones,
               roll_up_goes_to_countries_and_drops_self_loops,
               merge_order_does_not_change_the_graph,
               tsv_round_trip_keeps_awkward_text,
