@@ -271,6 +271,7 @@ typedef struct built {
     strbuf head, loose;
     strbuf *clusters;
     size_t nclusters, clusters_cap;
+    size_t written;     /* clusters [0, written) have gone to `out` */
     int started;        /* `out` has the header */
     strbuf *open;       /* the statement whose attribute list is open */
     void *open_obj;     /* its handle */
@@ -327,12 +328,12 @@ static void text_flush(built *b)
         sb_free(&b->head);
         b->started = 1;
     }
-    for (size_t i = 0; i < b->nclusters; i++) {
+    for (size_t i = b->written; i < b->nclusters; i++) {
         sb_add(&b->out->sb, b->clusters[i].data, b->clusters[i].length);
         sb_adds(&b->out->sb, "\t}\n");
         sb_free(&b->clusters[i]);
     }
-    b->nclusters = 0;
+    b->written = b->nclusters;
     if (b->loose.length)
         sb_add(&b->out->sb, b->loose.data, b->loose.length);
     sb_free(&b->loose);
@@ -356,6 +357,11 @@ static void *new_node(built *b, void *parent, const char *id)
 {
     if (b->g)
         return agnode(parent, (char *)id, 1);
+    if (parent != TEXT_ROOT && CLUSTER_INDEX(parent) < b->written) {
+        /* a cluster already written out: its nodes had to come first */
+        fprintf(stderr, "relmap: internal error: node %s after its cluster was written\n", id);
+        abort();
+    }
     strbuf *where = parent == TEXT_ROOT ? &b->loose : &b->clusters[CLUSTER_INDEX(parent)];
     char statement[64];
     snprintf(statement, sizeof statement, "%s%s", where == &b->loose ? "\t" : "\t\t", id);
@@ -368,7 +374,7 @@ static void *new_edge(built *b, void *tail, void *head, const char *id)
 {
     if (b->g)
         return agedge(b->g, tail, head, (char *)id, 1);
-    if (b->nclusters || b->loose.length || !b->started)
+    if (b->written < b->nclusters || b->loose.length || !b->started)
         text_flush(b);
     text_close(b);
     spill(b->out);
