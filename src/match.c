@@ -265,20 +265,29 @@ static void run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *
     }
 }
 
+static int evidence_space(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7F; /* white space and control bytes */
+}
+
+/* The sentence on one line: each run of white space or control bytes one
+ * space, none at either end. */
 static void fold_evidence(strbuf *sb, const char *s, size_t n)
 {
     sb_clear(sb);
-    int space = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c < 0x20 || c == 0x7F) {
-            space = 1;
-            continue;
-        }
-        if (space && sb->length)
+    sb_reserve(sb, n);
+    for (size_t i = 0; i < n;) {
+        while (i < n && evidence_space((unsigned char)s[i]))
+            i++;
+        size_t run = i;
+        while (run < n && !evidence_space((unsigned char)s[run]))
+            run++;
+        if (run == i)
+            break;
+        if (sb->length)
             sb_addc(sb, ' ');
-        space = 0;
-        sb_addc(sb, (char)c);
+        sb_add(sb, s + i, run - i);
+        i = run;
     }
     if (!sb->data)
         sb_adds(sb, "");

@@ -53,8 +53,14 @@ void fold_into(strbuf *out, const char *s, size_t n)
     sb_reserve(&sb, n);
     for (size_t i = 0; i < n;) {
         size_t run = i;
-        while (run < n && !may_fold((unsigned char)s[run]))
-            run++;
+        for (;;) {
+            if (n - run >= 8 && plain_ascii8(s + run))
+                run += 8;
+            else if (run < n && !may_fold((unsigned char)s[run]))
+                run++;
+            else
+                break;
+        }
         if (run > i) { /* most of the text: copied as it is */
             sb_add(&sb, s + i, run - i);
             i = run;

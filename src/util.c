@@ -49,38 +49,21 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-void sb_reserve(strbuf *sb, size_t extra)
+void sb_grow(strbuf *sb, size_t need)
 {
-    size_t need = sb->length + extra + 1;
-    if (need > sb->capacity) {
-        size_t cap = sb->capacity ? sb->capacity : 64;
-        while (cap < need)
-            cap *= 2;
-        sb->data = xrealloc(sb->data, cap);
-        /* defined bytes past the end: PCRE2's JIT may read a little beyond
-         * the subject, which valgrind would otherwise report */
-        memset(sb->data + sb->capacity, 0, cap - sb->capacity);
-        sb->capacity = cap;
-    }
-}
-
-void sb_add(strbuf *sb, const char *s, size_t n)
-{
-    sb_reserve(sb, n);
-    if (n)
-        memcpy(sb->data + sb->length, s, n);
-    sb->length += n;
-    sb->data[sb->length] = '\0';
+    size_t cap = sb->capacity ? sb->capacity : 64;
+    while (cap < need)
+        cap *= 2;
+    sb->data = xrealloc(sb->data, cap);
+    /* defined bytes past the end: PCRE2's JIT may read a little beyond
+     * the subject, which valgrind would otherwise report */
+    memset(sb->data + sb->capacity, 0, cap - sb->capacity);
+    sb->capacity = cap;
 }
 
 void sb_adds(strbuf *sb, const char *s)
 {
     sb_add(sb, s, strlen(s));
-}
-
-void sb_addc(strbuf *sb, char c)
-{
-    sb_add(sb, &c, 1);
 }
 
 void sb_addf(strbuf *sb, const char *fmt, ...)
@@ -127,14 +110,19 @@ char *sb_detach(strbuf *sb)
 
 void sb_add_tsv(strbuf *sb, const char *s)
 {
-    for (; *s; s++) {
+    for (;;) {
+        /* the run that needs no escape, copied at once */
+        size_t run = strcspn(s, "\t\n\r\\");
+        sb_add(sb, s, run);
+        s += run;
         switch (*s) {
+        case '\0': return;
         case '\t': sb_add(sb, "\\t", 2); break;
         case '\n': sb_add(sb, "\\n", 2); break;
         case '\r': sb_add(sb, "\\r", 2); break;
-        case '\\': sb_add(sb, "\\\\", 2); break;
-        default: sb_addc(sb, *s);
+        default: sb_add(sb, "\\\\", 2); break;
         }
+        s++;
     }
 }
 

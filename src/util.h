@@ -37,10 +37,35 @@ typedef struct strbuf {
     size_t capacity;
 } strbuf;
 
-void sb_reserve(strbuf *sb, size_t extra);
-void sb_add(strbuf *sb, const char *s, size_t n);
+/* Make room for the current length + need + 1 bytes (out of line: rare). */
+void sb_grow(strbuf *sb, size_t need);
+
+/* Room for `extra` more bytes and the NUL. Inline: the extractor adds to
+ * its buffers a few bytes at a time, millions of times a second. */
+static inline void sb_reserve(strbuf *sb, size_t extra)
+{
+    size_t need = sb->length + extra + 1;
+    if (need > sb->capacity)
+        sb_grow(sb, need);
+}
+
+static inline void sb_add(strbuf *sb, const char *s, size_t n)
+{
+    sb_reserve(sb, n);
+    if (n)
+        memcpy(sb->data + sb->length, s, n);
+    sb->length += n;
+    sb->data[sb->length] = '\0';
+}
+
+static inline void sb_addc(strbuf *sb, char c)
+{
+    sb_reserve(sb, 1);
+    sb->data[sb->length++] = c;
+    sb->data[sb->length] = '\0';
+}
+
 void sb_adds(strbuf *sb, const char *s);
-void sb_addc(strbuf *sb, char c);
 void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_clear(strbuf *sb);
 void sb_free(strbuf *sb);
@@ -72,6 +97,17 @@ static inline uint64_t hash_lower(const char *s, size_t n)
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+/* Are the 8 bytes at p all printable ASCII (0x20..0x7F)? Lets byte loops
+ * that only stop at control bytes or UTF-8 pass plain text a word at a time. */
+static inline int plain_ascii8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    /* a byte below 0x20 sets its top bit in v - 0x20..., one of 0x80 or
+     * more has it set in v; a borrow can only flag more, never fewer */
+    return !(((v - 0x2020202020202020ULL) | v) & 0x8080808080808080ULL);
 }
 
 /* A Bloom filter of word hashes (32K bits, two probes): a word whose hash
