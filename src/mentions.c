@@ -180,15 +180,25 @@ static int word_in(const wordlist *list, const char *t, size_t n)
 
 /* The longest title at t[i..]: returns its end, or 0. Titles may span words
  * ("Secretary of State"); the first letter is free in case. */
+static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i,
+                            uint64_t word_hash);
+
 static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
+{
+    if (i >= n || !r->titles.first[(unsigned char)lower_ascii(t[i])])
+        return 0;
+    size_t lead = word_end(t, n, i);
+    return title_at_word(r, t, n, i, hash_lower(t + i, lead - i));
+}
+
+/* title_at for a word whose hash_lower is known. */
+static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i,
+                            uint64_t word_hash)
 {
     size_t best = 0;
     if (i >= n || !r->titles.first[(unsigned char)lower_ascii(t[i])])
         return 0;
-    size_t lead = i;
-    while (lead < n && is_word_byte((unsigned char)t[lead]))
-        lead++;
-    if (!bloom_maybe(&r->titles.heads_bloom, hash_lower(t + i, lead - i)))
+    if (!bloom_maybe(&r->titles.heads_bloom, word_hash))
         return 0; /* no title starts with this word */
     /* the titles whose first word is this word ("Gen." included) */
     char low[32];
@@ -427,8 +437,13 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         }
         size_t best_end = 0;
         int best_ref = 0, weak = 0, from_country = 0;
+        /* the word, hashed once for the alias and title indexes */
+        size_t we = word_end(t, n, i);
+        uint64_t word_hash = hash_lower(t + i, we - i);
         size_t count;
-        const int *cands = rules_alias_candidates(r, t + i, n - i, &count);
+        const int *cands = we - i < ALIAS_KEY_MAX
+                               ? rules_alias_candidates_word(r, t + i, we - i, word_hash, &count)
+                               : rules_alias_candidates(r, t + i, n - i, &count);
         for (size_t k = 0; k < count; k++) {
             const alias *a = &r->aliases[cands[k]];
             if (alias_matches(t + i, n - i, a)) {
@@ -439,7 +454,6 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                 break;
             }
         }
-        size_t we = word_end(t, n, i);
         /* short forms are capitalised names */
         void *sf = x->short_forms.count && starts_upper(t, n, i)
                        ? strmap_getn(&x->short_forms, t + i, we - i)
@@ -466,7 +480,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             i = best_end;
             continue;
         }
-        size_t te = title_at(r, t, n, i);
+        size_t te = title_at_word(r, t, n, i, word_hash);
         if (te) {
             /* the title phrase starts at the capitalised words before it
              * ("Assistant Foreign Minister") */

@@ -172,23 +172,49 @@ int rules_find_relation(const relmap_rules *rules, const char *name)
     return v ? (int)((intptr_t)v - 1) : -1;
 }
 
+/* 0-9 A-Z a-z and 0x80..0xFF, sixteen bytes a row */
+const unsigned char word_byte_table[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 const int *rules_alias_candidates(const relmap_rules *rules, const char *word, size_t n,
                                   size_t *count)
 {
-    char key[128];
     size_t lead = 0;
-    while (lead < n && lead + 1 < sizeof key && is_word_byte((unsigned char)word[lead]))
+    while (lead < n && lead + 1 < ALIAS_KEY_MAX && is_word_byte((unsigned char)word[lead]))
         lead++;
-    if (!bloom_maybe(&rules->alias_bloom, hash_lower(word, lead))) { /* most words */
-        *count = 0;
+    return rules_alias_candidates_word(rules, word, lead, hash_lower(word, lead), count);
+}
+
+const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
+                                       size_t length, uint64_t hash, size_t *count)
+{
+    *count = 0;
+    if (length == 0 || !bloom_maybe(&rules->alias_bloom, hash)) /* most words */
         return NULL;
+    char key[ALIAS_KEY_MAX];
+    for (size_t i = 0; i < length; i++) {
+        char c = word[i];
+        key[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
     }
-    size_t k = alias_key(word, n, key, sizeof key);
-    int *list = k ? strmap_getn(&rules->alias_index, key, k) : NULL;
-    if (!list) {
-        *count = 0;
+    int *list = strmap_getnh(&rules->alias_index, key, length, hash);
+    if (!list)
         return NULL;
-    }
     *count = (size_t)list[0];
     return list + 1;
 }

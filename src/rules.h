@@ -132,6 +132,12 @@ int rules_find_relation(const relmap_rules *rules, const char *name);
  * (case-folded); *count is set; NULL when none. Longest first. */
 const int *rules_alias_candidates(const relmap_rules *rules, const char *word, size_t n,
                                   size_t *count);
+/* The same for a whole word of `length` bytes (all word bytes, fewer than
+ * ALIAS_KEY_MAX) whose hash_lower is `hash`: the mention finder hashes each
+ * word once for every index it looks in. */
+#define ALIAS_KEY_MAX 128
+const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
+                                       size_t length, uint64_t hash, size_t *count);
 int wordlist_has(const wordlist *list, const char *word, size_t n);
 /* Folds curly quotes and apostrophes to ASCII, no-break and other spaces to
  * ' ': the form that aliases and sentences are compared in. */
@@ -141,9 +147,11 @@ void fold_into(strbuf *out, const char *s, size_t n);
 /* The first word of `s` for the alias index: ASCII letters and digits,
  * and any byte >= 0x80, lower-cased into `buf`. Returns its length. */
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap);
+/* ASCII letters and digits, and every byte of a UTF-8 sequence. */
+extern const unsigned char word_byte_table[256];
 static inline int is_word_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+    return word_byte_table[c];
 }
 
 #endif

@@ -147,14 +147,19 @@ static strmap_entry *strmap_find(const strmap *map, const char *key, size_t n, u
         strmap_entry *e = &map->slots[i];
         if (!e->key)
             return e;
-        if (e->hash == h && strncmp(e->key, key, n) == 0 && e->key[n] == '\0')
+        if (e->hash == h && e->length == n && memcmp(e->key, key, n) == 0)
             return e;
     }
 }
 
 void *strmap_getn(const strmap *map, const char *key, size_t n)
 {
-    strmap_entry *e = strmap_find(map, key, n, hash_bytes(key, n));
+    return strmap_getnh(map, key, n, hash_bytes(key, n));
+}
+
+void *strmap_getnh(const strmap *map, const char *key, size_t n, uint64_t h)
+{
+    strmap_entry *e = strmap_find(map, key, n, h);
     return e && e->key ? e->value : NULL;
 }
 
@@ -199,6 +204,7 @@ void *strmap_putn(strmap *map, const char *key, size_t n, void *value)
     }
     e->key = xstrndup(key, n);
     e->hash = h;
+    e->length = n;
     e->value = value;
     map->count++;
     return NULL;
@@ -214,6 +220,7 @@ const char *strmap_intern(strmap *map, const char *key)
     if (!e->key) {
         e->key = xstrndup(key, n);
         e->hash = h;
+        e->length = n;
         e->value = NULL;
         map->count++;
     }

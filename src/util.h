@@ -77,6 +77,7 @@ typedef struct strmap_entry {
     char *key;
     void *value;
     uint64_t hash;
+    size_t length; /* of key */
 } strmap_entry;
 
 typedef struct strmap {
@@ -130,6 +131,9 @@ static inline int bloom_maybe(const word_bloom *b, uint64_t h)
 }
 void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
+/* The same, given h = hash_bytes(key, n): a caller that hashed the word
+ * already (hash_lower of a word is hash_bytes of its lower-cased copy). */
+void *strmap_getnh(const strmap *map, const char *key, size_t n, uint64_t h);
 /* Insert or replace; returns the previous value or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
 
