@@ -72,8 +72,14 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
         /* copy the run up to the next mention or private-use byte at once */
         size_t stop = next < x->nmentions ? x->mentions[next].start : n;
         size_t run = i;
-        while (run < stop && (unsigned char)t[run] != 0xEE && (unsigned char)t[run] != 0xEF)
-            run++;
+        for (;;) {
+            if (stop - run >= 8 && plain_ascii8(t + run)) /* no 0xEE or 0xEF in them */
+                run += 8;
+            else if (run < stop && (unsigned char)t[run] != 0xEE && (unsigned char)t[run] != 0xEF)
+                run++;
+            else
+                break;
+        }
         if (run > i) {
             sb_add(sb, t + i, run - i);
             i = run;
@@ -321,7 +327,8 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     find_mentions(x, folded, n);
     if (x->trace)
         x->trace->sentence(x->trace_context, x, sentence, folded, n);
-    sentence_edges edges = {0};
+    sentence_edges edges;
+    edges.count = 0; /* the items are written before they are read */
     run_state st = {d->err, 0, d->document, sentence->line};
     /* A rule with a {TGT} needs two mentions, a target=actor rule one, and a
      * reciprocal rule two parties named so far; and any rule needs one of

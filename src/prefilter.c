@@ -434,15 +434,6 @@ struct trigger_set {
     size_t nrules;
 };
 
-struct trigger_hits {
-    unsigned scan;     /* the number of the current scan */
-    unsigned *literal; /* per literal: the last scan that found it */
-    unsigned *clause;  /* per clause: the last scan that met it */
-    unsigned *rule;    /* per rule: the last scan that met one of its clauses */
-    unsigned *met;     /* per rule: how many of its clauses that scan met */
-    int *found;        /* the literals of this scan */
-    size_t nfound;
-};
 
 static int new_state(trigger_set *t, size_t *cap)
 {
@@ -599,6 +590,7 @@ size_t prefilter_literal_count(const trigger_set *t)
 trigger_hits *prefilter_hits_new(const trigger_set *t)
 {
     trigger_hits *h = xcalloc(1, sizeof *h);
+    h->need = t->rule_nclauses;
     h->literal = xcalloc(t->nliterals + 1, sizeof *h->literal);
     h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
     h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);
@@ -658,12 +650,6 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
             h->met[r]++;
         }
     }
-}
-
-int prefilter_rule_admits(const trigger_set *t, size_t rule, const trigger_hits *h)
-{
-    size_t need = t->rule_nclauses[rule];
-    return need == 0 || (h->rule[rule] == h->scan && h->met[rule] == need);
 }
 
 void prefilter_free_set(trigger_set *t)

@@ -35,8 +35,19 @@ size_t prefilter_literal_count(const trigger_set *set);
 void prefilter_free_set(trigger_set *set);
 
 /* What one scan found, reused from sentence to sentence: marks carry the
- * number of the scan, so nothing is cleared between sentences. */
-typedef struct trigger_hits trigger_hits;
+ * number of the scan, so nothing is cleared between sentences. Its fields
+ * are the scanner's; they are here so that the question asked of every rule
+ * of every sentence, prefilter_rule_admits, is answered inline. */
+typedef struct trigger_hits {
+    unsigned scan;       /* the number of the current scan */
+    unsigned *literal;   /* per literal: the last scan that found it */
+    unsigned *clause;    /* per clause: the last scan that met it */
+    unsigned *rule;      /* per rule: the last scan that met one of its clauses */
+    unsigned *met;       /* per rule: how many of its clauses that scan met */
+    const size_t *need;  /* per rule: its clauses (the set's); 0: it always runs */
+    int *found;          /* the literals of this scan */
+    size_t nfound;
+} trigger_hits;
 trigger_hits *prefilter_hits_new(const trigger_set *set);
 void prefilter_hits_free(trigger_hits *hits);
 
@@ -44,6 +55,12 @@ void prefilter_hits_free(trigger_hits *hits);
  * and note which rules have a literal of each of their clauses. */
 void prefilter_scan(const trigger_set *set, const char *text, size_t n, trigger_hits *hits);
 /* After a scan: may `rule` match the text? (Always, for a rule without literals.) */
-int prefilter_rule_admits(const trigger_set *set, size_t rule, const trigger_hits *hits);
+static inline int prefilter_rule_admits(const trigger_set *set, size_t rule,
+                                        const trigger_hits *hits)
+{
+    (void)set; /* hits knows its set's clause counts */
+    size_t need = hits->need[rule];
+    return need == 0 || (hits->rule[rule] == hits->scan && hits->met[rule] == need);
+}
 
 #endif
