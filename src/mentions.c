@@ -146,6 +146,14 @@ static int alias_matches(const char *t, size_t n, const alias *a)
     size_t len = a->length;
     if (len == 0 || len > n)
         return 0;
+    /* The candidates of a word share its first word ("the Pentagon", "the
+     * White House"): what follows it tells most apart at once. The byte
+     * after the head is no word byte, so it matches exactly in either case
+     * rule below; the one after that begins a word, so matches in any case. */
+    size_t h = a->head;
+    if (h < len && (t[h] != a->text[h]
+                    || (h + 1 < len && lower_ascii(t[h + 1]) != lower_ascii(a->text[h + 1]))))
+        return 0;
     int ok = 1;
     for (size_t j = 0; j < len && ok; j++) {
         char ac = a->text[j], tc = t[j];

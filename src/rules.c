@@ -424,7 +424,10 @@ static void add_alias(parser *p, int entity_index, const char *text, int kind)
     size_t n;
     char *folded = fold_text(text, strlen(text), &n);
     XGROW(r->aliases, r->aliases_cap, r->naliases + 1);
-    r->aliases[r->naliases++] = (alias){folded, n, entity_index, kind};
+    size_t head = 0;
+    while (head < n && is_word_byte((unsigned char)folded[head]))
+        head++;
+    r->aliases[r->naliases++] = (alias){folded, n, entity_index, kind, head};
 }
 
 static int check_alias_owner(parser *p, const logical_line *ll, const token *t, int entity_index)

@@ -35,6 +35,7 @@ typedef struct alias {
     size_t length;
     int entity;
     int kind;
+    size_t head;  /* the length of its first word, the alias index's key */
 } alias;
 
 typedef struct relation {
