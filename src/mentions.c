@@ -98,6 +98,19 @@ static size_t word_end(const char *t, size_t n, size_t i)
     return i;
 }
 
+/* word_end, and the word's hash_lower in the same pass. */
+static size_t word_end_hash(const char *t, size_t n, size_t i, uint64_t *hash)
+{
+    uint64_t h = 1469598103934665603ULL;
+    while (i < n && is_word_byte((unsigned char)t[i])) {
+        h ^= (unsigned char)lower_ascii((unsigned char)t[i]);
+        h *= 1099511628211ULL;
+        i++;
+    }
+    *hash = h;
+    return i;
+}
+
 /* End of a name word: letters with inner hyphens or apostrophes
  * ("Jean-Marc", "O'Brien"), but not a possessive "'s". */
 static size_t name_word_end(const char *t, size_t n, size_t i)
@@ -396,8 +409,10 @@ static void absorb_title(relmap_extractor *x, const char *t, size_t title_start,
 /* "the spokesman", "the five hackers": what the document named before. */
 static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i, int *ref)
 {
+    if (lower_ascii(t[i]) != 't') /* most words, before their end is sought */
+        return 0;
     size_t e = word_end(t, n, i);
-    if (e - i != 3 || lower_ascii(t[i]) != 't' || t[i + 1] != 'h' || t[i + 2] != 'e')
+    if (e - i != 3 || t[i + 1] != 'h' || t[i + 2] != 'e')
         return 0;
     size_t w = skip_spaces(t, n, e);
     if (w == e || w >= n)
@@ -446,8 +461,8 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         size_t best_end = 0;
         int best_ref = 0, weak = 0, from_country = 0;
         /* the word, hashed once for the alias and title indexes */
-        size_t we = word_end(t, n, i);
-        uint64_t word_hash = hash_lower(t + i, we - i);
+        uint64_t word_hash;
+        size_t we = word_end_hash(t, n, i, &word_hash);
         size_t count;
         const int *cands = we - i < ALIAS_KEY_MAX
                                ? rules_alias_candidates_word(r, t + i, we - i, word_hash, &count)
