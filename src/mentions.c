@@ -50,7 +50,8 @@ int ent_root(const relmap_extractor *x, int ref)
 
 static int is_person(const relmap_extractor *x, int ref)
 {
-    return strcmp(ent_type(x, ref), "person") == 0;
+    const char *type = ent_type(x, ref);
+    return type[0] == 'p' && strcmp(type, "person") == 0;
 }
 
 static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const char *type,
@@ -280,12 +281,10 @@ static int is_number_word(const char *t, size_t n)
     if (digits)
         return 1;
     for (const char *const *w = number_words; *w; w++) {
-        if (strlen(*w) != n)
-            continue;
         size_t j = 0;
-        while (j < n && lower_ascii((*w)[j]) == lower_ascii(t[j]))
+        while (j < n && (*w)[j] && (*w)[j] == lower_ascii(t[j]))
             j++;
-        if (j == n)
+        if (j == n && (*w)[j] == '\0')
             return 1;
     }
     return 0;
@@ -646,12 +645,16 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
      * "the Foreign Ministry spokesman said": later "the spokesperson" */
     size_t mi = 0;
     for (size_t w = 0; w < n;) {
-        if (!at_word_start(t, w)) {
+        /* w is at the start of the text or after a word, so a word byte
+         * here starts a word */
+        if (!is_word_byte((unsigned char)t[w])) {
             w++;
             continue;
         }
         size_t i = w, e = word_end(t, n, i);
         w = e; /* the next word starts after this one */
+        if (!r->roles.first[(unsigned char)lower_ascii(t[i])])
+            continue; /* most words: no role word begins so */
         while (mi < x->nmentions && x->mentions[mi].end <= i)
             mi++;
         if (mi < x->nmentions && x->mentions[mi].start <= i)
