@@ -83,7 +83,7 @@ void reset_document(relmap_extractor *x)
 
 /* ------------------------------------------------------------ text helpers */
 
-static int lower_ascii(int c) { return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c; }
+static int lower_ascii(int c) { return (unsigned)(c - 'A') < 26 ? c - 'A' + 'a' : c; }
 static int upper_ascii(int c) { return (c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c; }
 
 static int at_word_start(const char *t, size_t i)
@@ -462,10 +462,12 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         /* the word, hashed once for the alias and title indexes */
         uint64_t word_hash;
         size_t we = word_end_hash(t, n, i, &word_hash);
-        size_t count;
-        const int *cands = we - i < ALIAS_KEY_MAX
-                               ? rules_alias_candidates_word(r, t + i, we - i, word_hash, &count)
-                               : rules_alias_candidates(r, t + i, n - i, &count);
+        size_t count = 0;
+        const int *cands = NULL;
+        if (we - i >= ALIAS_KEY_MAX)
+            cands = rules_alias_candidates(r, t + i, n - i, &count);
+        else if (bloom_maybe(&r->alias_bloom, word_hash)) /* most words are no alias's */
+            cands = rules_alias_candidates_word(r, t + i, we - i, word_hash, &count);
         for (size_t k = 0; k < count; k++) {
             const alias *a = &r->aliases[cands[k]];
             if (alias_matches(t + i, n - i, a)) {
@@ -502,7 +504,9 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             i = best_end;
             continue;
         }
-        size_t te = title_at_word(r, t, n, i, word_hash);
+        size_t te = bloom_maybe(&r->titles.heads_bloom, word_hash)
+                        ? title_at_word(r, t, n, i, word_hash)
+                        : 0;
         if (te) {
             /* the title phrase starts at the capitalised words before it
              * ("Assistant Foreign Minister") */
