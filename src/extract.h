@@ -63,6 +63,9 @@ struct relmap_extractor {
     /* per sentence, reused */
     mention *mentions;
     size_t nmentions, mentions_cap;
+    /* set by find_mentions when a word outside the mentions may be a role
+     * word ("spokesman"): learn_from_sentence looks for them only then */
+    int role_words_maybe;
     strbuf folded, masked, evidence;
     trigger_hits *hits; /* which rules' trigger words the sentence holds */
     /* the rules of each target mode, in rule order */

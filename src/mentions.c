@@ -451,6 +451,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
 {
     const relmap_rules *r = x->rules;
     x->nmentions = 0;
+    x->role_words_maybe = 0;
     size_t title_start = 0, title_next = (size_t)-1;
     for (size_t i = 0; i < n;) {
         if (!at_word_start(t, i)) {
@@ -462,6 +463,10 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         /* the word, hashed once for the alias and title indexes */
         uint64_t word_hash;
         size_t we = word_end_hash(t, n, i, &word_hash);
+        /* the role test of learn_from_sentence, first letter and filter */
+        if (r->roles.first[(unsigned char)lower_ascii(t[i])]
+            && bloom_maybe(&r->roles.items_bloom, word_hash))
+            x->role_words_maybe = 1;
         size_t count = 0;
         const int *cands = NULL;
         if (we - i >= ALIAS_KEY_MAX)
@@ -567,6 +572,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                 i = name_end;
                 continue;
             }
+            x->role_words_maybe = 1; /* the title's words are passed over unseen */
             i = te;
             continue;
         }
@@ -578,8 +584,10 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
     size_t k = 0;
     for (size_t j = 0; j < x->nmentions; j++) {
         mention m = x->mentions[j];
-        if (m.weak)
+        if (m.weak) {
+            x->role_words_maybe = 1; /* its words were passed over unseen */
             continue;
+        }
         if (k > 0) {
             mention *prev = &x->mentions[k - 1];
             size_t gap = prev->end;
@@ -648,7 +656,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
     /* "a spokesperson for China's State Internet Information Office",
      * "the Foreign Ministry spokesman said": later "the spokesperson" */
     size_t mi = 0;
-    for (size_t w = 0; w < n;) {
+    for (size_t w = 0; x->role_words_maybe && w < n;) {
         /* w is at the start of the text or after a word, so a word byte
          * here starts a word */
         if (!is_word_byte((unsigned char)t[w])) {
