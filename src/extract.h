@@ -54,6 +54,7 @@ struct relmap_extractor {
     size_t ndyn, dyn_cap;
     strmap dyn_index;   /* name -> k + 1 */
     strmap short_forms; /* "Qin" -> ref + offset, see REF_TO_PTR */
+    word_bloom short_forms_bloom; /* hash_lower of its keys; cleared with it */
     strmap numbered;    /* "five" -> ref */
     strmap role_refs;   /* "spokesperson" -> ref */
     past_edge *history;

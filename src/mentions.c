@@ -74,6 +74,8 @@ void reset_document(relmap_extractor *x)
         free(x->dyn[i].name);
     x->ndyn = 0;
     strmap_free(&x->dyn_index, NULL);
+    if (x->short_forms.count)
+        memset(&x->short_forms_bloom, 0, sizeof x->short_forms_bloom);
     strmap_free(&x->short_forms, NULL);
     strmap_free(&x->numbered, NULL);
     strmap_free(&x->role_refs, NULL);
@@ -103,8 +105,9 @@ static size_t word_end(const char *t, size_t n, size_t i)
 static size_t word_end_hash(const char *t, size_t n, size_t i, uint64_t *hash)
 {
     uint64_t h = 1469598103934665603ULL;
-    while (i < n && is_word_byte((unsigned char)t[i])) {
-        h ^= (unsigned char)lower_ascii((unsigned char)t[i]);
+    unsigned char c;
+    while (i < n && (c = word_lower_table[(unsigned char)t[i]]) != 0) {
+        h ^= c;
         h *= 1099511628211ULL;
         i++;
     }
@@ -484,7 +487,8 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             }
         }
         /* short forms are capitalised names */
-        void *sf = x->short_forms.count && starts_upper(t, n, i)
+        void *sf = x->short_forms.count && bloom_maybe(&x->short_forms_bloom, word_hash)
+                           && starts_upper(t, n, i)
                        ? strmap_getn(&x->short_forms, t + i, we - i)
                        : NULL;
         if (sf && we > best_end) {
@@ -619,8 +623,10 @@ static void learn_short_forms(relmap_extractor *x, int ref)
             || strmap_getn(&x->short_forms, words[k][0], len) == REF_TO_PTR(ref))
             continue; /* known already: the common case, a person named again */
         /* a title cut at the word's end: "Gen." stays a title */
-        if (!title_at(x->rules, words[k][0], len, 0))
+        if (!title_at(x->rules, words[k][0], len, 0)) {
             strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref));
+            bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
+        }
     }
 }
 

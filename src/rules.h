@@ -150,6 +150,8 @@ void fold_into(strbuf *out, const char *s, size_t n);
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap);
 /* ASCII letters and digits, and every byte of a UTF-8 sequence. */
 extern const unsigned char word_byte_table[256];
+/* A word byte with A-Z lower-cased; 0 for a byte that is no word byte. */
+extern const unsigned char word_lower_table[256];
 static inline int is_word_byte(unsigned char c)
 {
     return word_byte_table[c];
