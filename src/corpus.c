@@ -31,7 +31,8 @@ struct relmap_corpus {
     char *glob;
     visited *dirs;
     size_t ndirs, dirs_cap;
-    char *text;
+    char *text;      /* the current document, in a buffer kept for the next */
+    size_t text_cap; /* its size */
     char *name;
 };
 
@@ -172,13 +173,15 @@ static int read_stream(FILE *f, char **out, size_t *length)
 
 int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err)
 {
-    free(c->text);
     free(c->name);
-    c->text = c->name = NULL;
+    c->name = NULL;
     while (c->depth > 0) {
         pending p = c->stack[--c->depth];
         size_t length = 0;
         if (p.named && strcmp(p.path, "-") == 0) {
+            free(c->text);
+            c->text = NULL;
+            c->text_cap = 0;
             if (read_stream(stdin, &c->text, &length) != 0) {
                 free(p.path);
                 return seterr(err, RELMAP_EIO, "-", 0, 0, "cannot read standard input");
@@ -212,7 +215,7 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
                     continue;
                 }
             }
-            int rc = read_file(p.path, &c->text, &length, err);
+            int rc = read_file_into(p.path, &c->text, &c->text_cap, &length, err);
             if (rc < 0) {
                 free(p.path);
                 return rc;
@@ -222,11 +225,11 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
             int rc = seterr(err, RELMAP_EINPUT, p.path, 0, 0,
                             "skipped: a binary file (it holds NUL bytes)");
             free(p.path);
-            free(c->text);
-            c->text = NULL;
             return rc;
         }
         doc->invalid_bytes = repair_utf8(&c->text, &length, &doc->first_invalid);
+        if (doc->invalid_bytes || !c->text_cap) /* a new buffer: its size is at least this */
+            c->text_cap = length + 1;
         if (!doc->invalid_bytes)
             doc->first_invalid = 0;
         /* a byte-order mark is no text */

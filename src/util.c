@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void out_of_memory(size_t size)
 {
@@ -301,23 +304,48 @@ void seterr_source_from_file(relmap_error *err)
 int read_file(const char *path, char **out, size_t *length, relmap_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    size_t cap = 0;
+    return read_file_into(path, out, &cap, length, err);
+}
+
+int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *length,
+                   relmap_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    strbuf sb = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sb_add(&sb, chunk, n);
-    int failed = ferror(f);
-    int saved = errno;
-    fclose(f);
-    if (failed) {
-        sb_free(&sb);
-        return seterr(err, RELMAP_EIO, path, 0, 0, "cannot read: %s", strerror(saved));
+    /* a regular file's size, so that one read fills a buffer of the right
+     * size: room for a byte more shows the end at the next read */
+    struct stat st;
+    size_t expect = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+                        ? (size_t)st.st_size
+                        : 0;
+    size_t n = 0;
+    for (;;) {
+        if (n + 2 > *capacity) {
+            size_t cap = *capacity ? *capacity * 2 : 65536;
+            if (cap < expect + 2)
+                cap = expect + 2;
+            if (cap < n + 2)
+                cap = n + 2;
+            *buffer = xrealloc(*buffer, cap);
+            *capacity = cap;
+        }
+        ssize_t got = read(fd, *buffer + n, *capacity - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int saved = errno;
+            close(fd);
+            return seterr(err, RELMAP_EIO, path, 0, 0, "cannot read: %s", strerror(saved));
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
     }
-    *length = sb.length;
-    *out = sb_detach(&sb);
+    close(fd);
+    (*buffer)[n] = '\0';
+    *length = n;
     return 0;
 }
 

@@ -173,6 +173,11 @@ void seterr_source_from_file(relmap_error *err);
 
 /* Read a whole file; returns 0 and a NUL-terminated buffer, or RELMAP_EIO. */
 int read_file(const char *path, char **out, size_t *length, relmap_error *err);
+/* The same into a buffer that is reused from file to file (*buffer of
+ * *capacity bytes, both updated when it must grow; NULL and 0 at first):
+ * a corpus of many documents reads them with no new pages each time. */
+int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *length,
+                   relmap_error *err);
 
 /* Escape for TSV: \t \n \r \\ become backslash escapes. */
 void sb_add_tsv(strbuf *sb, const char *s);
