@@ -69,6 +69,7 @@ struct relmap_extractor {
     int role_words_maybe;
     strbuf folded, masked, evidence;
     trigger_hits *hits; /* which rules' trigger words the sentence holds */
+    trigger_hits *reciprocal_hits; /* the same of the reciprocal rules alone */
     /* the rules of each target mode, in rule order */
     size_t *by_mode[TARGET_RECIPROCAL + 1], nby_mode[TARGET_RECIPROCAL + 1];
 };

@@ -30,6 +30,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     }
     pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
     x->hits = prefilter_hits_new(rules->triggers);
+    x->reciprocal_hits = prefilter_hits_new(rules->reciprocal_triggers);
     pcre2_set_depth_limit(x->match_context, 100000);
     x->parties[0] = x->parties[1] = NO_ENTITY;
     for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
@@ -53,6 +54,7 @@ void relmap_extractor_free(relmap_extractor *x)
     sb_free(&x->masked);
     sb_free(&x->evidence);
     prefilter_hits_free(x->hits);
+    prefilter_hits_free(x->reciprocal_hits);
     for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++)
         free(x->by_mode[mode]);
     pcre2_match_data_free(x->match_data);
@@ -337,7 +339,12 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
     if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
         mask(x, folded, n);
-        prefilter_scan(r->triggers, x->masked.data, x->masked.length, x->hits);
+        /* with no mention only the reciprocal rules may fire: their own
+         * automaton, a fraction of the size, tells which */
+        int reciprocal_only = x->nmentions == 0;
+        const trigger_set *set = reciprocal_only ? r->reciprocal_triggers : r->triggers;
+        trigger_hits *hits = reciprocal_only ? x->reciprocal_hits : x->hits;
+        prefilter_scan(set, x->masked.data, x->masked.length, hits);
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
             if ((mode == TARGET_SLOT && x->nmentions < 2)
                 || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
@@ -346,7 +353,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
             for (size_t k = 0; k < x->nby_mode[mode]; k++) {
                 size_t i = x->by_mode[mode][k];
                 const rule *ru = &r->rules[i];
-                if (!prefilter_rule_admits(r->triggers, i, x->hits))
+                if (!prefilter_rule_admits(set, reciprocal_only ? k : i, hits))
                     continue;
                 if (mode == TARGET_RECIPROCAL)
                     run_reciprocal(x, ru, &edges);

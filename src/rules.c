@@ -1475,6 +1475,11 @@ static void finish(parser *p)
     for (size_t i = 0; i < r->nrules; i++)
         per_rule[i] = r->rules[i].triggers;
     r->triggers = prefilter_build(per_rule, r->nrules);
+    size_t nreciprocal = 0;
+    for (size_t i = 0; i < r->nrules; i++)
+        if (r->rules[i].target_mode == TARGET_RECIPROCAL)
+            per_rule[nreciprocal++] = r->rules[i].triggers;
+    r->reciprocal_triggers = prefilter_build(per_rule, nreciprocal);
     free(per_rule);
     if (p->ndiags > 1)
         qsort(p->diags, p->ndiags, sizeof *p->diags, diagnostic_cmp);
@@ -1581,6 +1586,7 @@ void relmap_rules_free(relmap_rules *r)
     wordlist_free(&r->group_nouns);
     wordlist_free(&r->roles);
     prefilter_free_set(r->triggers);
+    prefilter_free_set(r->reciprocal_triggers);
     for (size_t i = 0; i < r->nexamples; i++) {
         example *ex = &r->examples[i];
         for (size_t k = 0; k < ex->nedges; k++) {

@@ -122,6 +122,10 @@ struct relmap_rules {
     size_t nexamples, examples_cap;
 
     trigger_set *triggers; /* every rule's trigger words, one automaton */
+    /* The reciprocal rules' alone, the k-th of them in rule order as rule
+     * k: all that a sentence naming nobody can fire, in an automaton small
+     * enough to stay in the nearest cache. */
+    trigger_set *reciprocal_triggers;
 
     wordlist files; /* names of every file read, owned here */
 };

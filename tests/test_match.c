@@ -1,6 +1,7 @@
 /* Extraction: which edges each kind of sentence gives, with small rules and
  * with the bundled ones. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +191,40 @@ START_TEST(reciprocal_joins_the_last_two_parties)
 }
 END_TEST
 
+/* A sentence that names nobody is scanned for the reciprocal rules' trigger
+ * words alone: each such rule must still be told by its own words, wherever
+ * it stands among the other rules, and a rule set without any works too. */
+START_TEST(reciprocal_rules_among_others_each_fire_on_their_own_words)
+{
+    relmap_rules *r = load("relation accuses\nrelation denies\nrelation urges\n"
+                           "entity country \"China\" alias \"Beijing\"\n"
+                           "entity country \"United States\" alias \"Washington\"\n"
+                           "rule urges: {SRC} urged {TGT}\n"
+                           "rule denies reciprocal: both sides denied\n"
+                           "rule accuses: {SRC} accused {TGT}\n"
+                           "rule accuses reciprocal: each side accusing the other\n");
+    const char *before = "Washington met Beijing. ";
+    char text[256];
+    snprintf(text, sizeof text, "%sBoth sides denied it.", before);
+    EXPECT(r, text,
+           "United States -denies-> China [country|]\n"
+           "China -denies-> United States [country|]\n");
+    snprintf(text, sizeof text, "%sEach side accusing the other.", before);
+    EXPECT(r, text,
+           "United States -accuses-> China [country|]\n"
+           "China -accuses-> United States [country|]\n");
+    snprintf(text, sizeof text, "%sBoth sides accusing the other.", before);
+    EXPECT(r, text, "");
+    relmap_rules_free(r);
+
+    r = load("relation accuses\nentity country \"China\"\nentity country \"Japan\"\n"
+             "rule accuses: {SRC} accused {TGT}\n");
+    EXPECT(r, "China met Japan. Nobody accused anyone. China accused Japan.",
+           "China -accuses-> Japan [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(no_self_edges_and_one_row_per_sentence_edge)
 {
     relmap_rules *r = load(small_rules);
@@ -281,6 +316,7 @@ int main(void)
               role_and_numbered_references,
               denial_without_target_answers_the_last_accuser,
               reciprocal_joins_the_last_two_parties,
+              reciprocal_rules_among_others_each_fire_on_their_own_words,
               no_self_edges_and_one_row_per_sentence_edge,
               curly_quotes_and_odd_spaces_are_folded,
               invalid_utf8_does_not_match_nor_crash,
