@@ -450,6 +450,26 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
     return 0;
 }
 
+/* May a word in t[from, to) be a role word? The test of learn_from_sentence,
+ * first letter and Bloom filter, for words the mention finder passed over. */
+static int span_may_hold_role(const relmap_rules *r, const char *t, size_t n, size_t from,
+                              size_t to)
+{
+    for (size_t i = from; i < to;) {
+        if (!is_word_byte((unsigned char)t[i])) {
+            i++;
+            continue;
+        }
+        uint64_t h;
+        size_t e = word_end_hash(t, n, i, &h); /* the whole word, as learning sees it */
+        if (r->roles.first[(unsigned char)lower_ascii(t[i])]
+            && bloom_maybe(&r->roles.items_bloom, h))
+            return 1;
+        i = e;
+    }
+    return 0;
+}
+
 void find_mentions(relmap_extractor *x, const char *t, size_t n)
 {
     const relmap_rules *r = x->rules;
@@ -576,7 +596,8 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                 i = name_end;
                 continue;
             }
-            x->role_words_maybe = 1; /* the title's words are passed over unseen */
+            if (span_may_hold_role(r, t, n, i, te)) /* words passed over unseen */
+                x->role_words_maybe = 1;
             i = te;
             continue;
         }
@@ -589,7 +610,8 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
     for (size_t j = 0; j < x->nmentions; j++) {
         mention m = x->mentions[j];
         if (m.weak) {
-            x->role_words_maybe = 1; /* its words were passed over unseen */
+            if (span_may_hold_role(r, t, n, m.start, m.end)) /* words passed over unseen */
+                x->role_words_maybe = 1;
             continue;
         }
         if (k > 0) {
