@@ -6,6 +6,7 @@
  * backslashes inside a field are written as \t, \n and \\.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,23 +22,59 @@ const char *relmap_tsv_header(void)
     return header;
 }
 
+/* A row put together on the stack and written with one fwrite (a longer
+ * one in pieces): extract writes a row for every edge of every sentence. */
+typedef struct row_writer {
+    FILE *stream;
+    size_t length;
+    char buffer[2048];
+} row_writer;
+
+static void row_add(row_writer *w, const char *s, size_t n)
+{
+    if (w->length + n > sizeof w->buffer) {
+        fwrite(w->buffer, 1, w->length, w->stream);
+        w->length = 0;
+        if (n > sizeof w->buffer) {
+            fwrite(s, 1, n, w->stream);
+            return;
+        }
+    }
+    memcpy(w->buffer + w->length, s, n);
+    w->length += n;
+}
+
+/* A field with \t \n \r and \\ escaped (as sb_add_tsv), then `end`. */
+static void row_add_field(row_writer *w, const char *s, char end)
+{
+    for (;;) {
+        size_t run = strcspn(s, "\t\n\r\\");
+        row_add(w, s, run);
+        s += run;
+        if (!*s)
+            break;
+        row_add(w, *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : "\\\\", 2);
+        s++;
+    }
+    row_add(w, &end, 1);
+}
+
 void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
 {
-    strbuf sb = {0};
+    row_writer w;
+    w.stream = stream;
+    w.length = 0;
     const char *fields[] = {m->source, m->relation, m->target, m->document};
-    for (int i = 0; i < 4; i++) {
-        sb_add_tsv(&sb, fields[i] ? fields[i] : "");
-        sb_addc(&sb, '\t');
-    }
-    sb_addf(&sb, "%u\t", m->line);
+    for (int i = 0; i < 4; i++)
+        row_add_field(&w, fields[i] ? fields[i] : "", '\t');
+    char number[16];
+    int len = snprintf(number, sizeof number, "%u\t", m->line);
+    row_add(&w, number, (size_t)len);
     const char *rest[] = {m->rule, m->source_type, m->source_country, m->target_type,
                           m->target_country, m->evidence};
-    for (int i = 0; i < 6; i++) {
-        sb_add_tsv(&sb, rest[i] ? rest[i] : "");
-        sb_addc(&sb, i == 5 ? '\n' : '\t');
-    }
-    fwrite(sb.data, 1, sb.length, stream);
-    sb_free(&sb);
+    for (int i = 0; i < 6; i++)
+        row_add_field(&w, rest[i] ? rest[i] : "", i == 5 ? '\n' : '\t');
+    fwrite(w.buffer, 1, w.length, stream);
 }
 
 /* Split a row in place at tabs and undo the escapes; returns the count. */

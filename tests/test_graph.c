@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "relmap.h"
+#include "util.h"
 #include "check_main.h"
 
 static relmap_match row(const char *s, const char *r, const char *t, const char *doc,
@@ -139,6 +140,32 @@ START_TEST(tsv_round_trip_keeps_awkward_text)
 }
 END_TEST
 
+/* A row longer than the writer's buffer (a long evidence sentence, escapes
+ * on both sides of the cut) comes out whole and in order. */
+START_TEST(tsv_row_longer_than_a_buffer_is_written_whole)
+{
+    strbuf evidence = {0}, expected = {0};
+    for (int i = 0; i < 900; i++)
+        sb_adds(&evidence, i % 7 ? "word " : "a\tb\\ ");
+    relmap_match a = row("Qin Gang", "accuses", "United States", "d.txt", 12, evidence.data);
+    sb_adds(&expected, "Qin Gang\taccuses\tUnited States\td.txt\t12\tt.rules:1\tperson\t"
+                       "China\tcountry\t\t");
+    sb_add_tsv(&expected, evidence.data);
+    sb_addc(&expected, '\n');
+    char *text = NULL;
+    size_t length = 0;
+    FILE *f = open_memstream(&text, &length);
+    relmap_tsv_write_match(f, &a);
+    fclose(f);
+    ck_assert_uint_gt(length, 2 * 2048);
+    ck_assert_uint_eq(length, expected.length);
+    ck_assert(memcmp(text, expected.data, length) == 0);
+    free(text);
+    sb_free(&evidence);
+    sb_free(&expected);
+}
+END_TEST
+
 START_TEST(malformed_tsv_is_an_error_at_its_line)
 {
     char path[] = "/tmp/relmap-tsv-XXXXXX";
@@ -168,5 +195,6 @@ int main(void)
               roll_up_goes_to_countries_and_drops_self_loops,
               merge_order_does_not_change_the_graph,
               tsv_round_trip_keeps_awkward_text,
+              tsv_row_longer_than_a_buffer_is_written_whole,
               malformed_tsv_is_an_error_at_its_line);
 }
