@@ -226,6 +226,18 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
                             void (*on_error)(const relmap_error *err, void *context),
                             void *error_context);
 
+/**
+ * relmap_extract_parallel for extract's output: the worker threads write
+ * each document's rows as relmap_tsv_write_match() does, and this thread
+ * writes them to `stream` in document order, so that formatting the rows
+ * is shared out too. The same bytes as one thread.
+ */
+int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
+                                int (*next)(relmap_document *doc, void *context),
+                                void *next_context, FILE *stream,
+                                void (*on_error)(const relmap_error *err, void *context),
+                                void *error_context);
+
 /* --------------------------------------------------------------- explain */
 
 /** Flags of relmap_explain(). */

@@ -392,8 +392,12 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size
     int status = EXIT_OK;
     relmap_document doc;
     if (o->jobs > 1 && !s->coverage) {
-        relmap_extract_parallel(rules, o->jobs, next_document, &rd, on_match, s,
-                                on_document_error, &status);
+        if (s->graph)
+            relmap_extract_parallel(rules, o->jobs, next_document, &rd, on_match, s,
+                                    on_document_error, &status);
+        else
+            relmap_extract_parallel_tsv(rules, o->jobs, next_document, &rd, s->stream,
+                                        on_document_error, &status);
     } else {
         s->extractor = relmap_extractor_new(rules);
         while (next_document(&doc, &rd) > 0)

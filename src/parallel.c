@@ -10,9 +10,11 @@
  * window (in documents and in bytes).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsv.h"
 #include "util.h"
 
 /* the window: at most 64 documents a thread, and about 8 MiB of text a
@@ -24,14 +26,22 @@
 
 typedef struct job {
     char *name;
-    char *text;
+    char *text;       /* a buffer of the pool's spares */
+    size_t capacity;  /* its size */
     size_t length;
-    strbuf matches; /* fields NUL-separated, 11 per match */
+    strbuf matches;   /* fields NUL-separated, 11 per match; or the TSV rows */
     size_t count;
+    int as_tsv;       /* matches holds the rows relmap_tsv_write_match writes */
     relmap_error err;
     int rc;
     int done;
 } job;
+
+/* A text buffer with its size, kept for the next document. */
+typedef struct spare {
+    char *text;
+    size_t capacity;
+} spare;
 
 typedef struct pool {
     const relmap_rules *rules;
@@ -44,6 +54,11 @@ typedef struct pool {
     pthread_mutex_t lock;
     pthread_cond_t work; /* a document to extract, or the end */
     pthread_cond_t done; /* a document extracted */
+    /* text buffers of delivered documents, for the next ones: this thread
+     * alone takes and returns them, and no new pages are faulted in for
+     * every document; at most as many as the window held at once */
+    spare *spares;
+    size_t nspares, spares_cap;
 } pool;
 
 static void keep_match(const relmap_match *m, void *context)
@@ -56,6 +71,18 @@ static void keep_match(const relmap_match *m, void *context)
         sb_add(&j->matches, fields[i] ? fields[i] : "", strlen(fields[i] ? fields[i] : "") + 1);
     sb_add(&j->matches, (const char *)&m->line, sizeof m->line);
     j->count++;
+}
+
+static void keep_row(const relmap_match *m, void *context)
+{
+    job *j = context;
+    tsv_add_match(&j->matches, m);
+    j->count++;
+}
+
+static relmap_match_fn job_fn(const job *j)
+{
+    return j->as_tsv ? keep_row : keep_match;
 }
 
 static void *worker(void *arg)
@@ -72,7 +99,7 @@ static void *worker(void *arg)
         }
         job *j = &p->slots[p->take++ % p->nslots];
         pthread_mutex_unlock(&p->lock);
-        j->rc = relmap_extract_document(x, j->name, j->text, j->length, keep_match, j, &j->err);
+        j->rc = relmap_extract_document(x, j->name, j->text, j->length, job_fn(j), j, &j->err);
         pthread_mutex_lock(&p->lock);
         j->done = 1;
         pthread_cond_signal(&p->done);
@@ -82,9 +109,16 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static void deliver(job *j, relmap_match_fn fn, void *context,
+static void deliver(job *j, relmap_match_fn fn, void *context, FILE *stream,
                     void (*on_error)(const relmap_error *, void *), void *error_context)
 {
+    if (j->as_tsv) {
+        if (j->matches.length)
+            fwrite(j->matches.data, 1, j->matches.length, stream);
+        if (j->rc < 0 && on_error)
+            on_error(&j->err, error_context);
+        return;
+    }
     const char *at = j->matches.data;
     for (size_t i = 0; i < j->count; i++) {
         const char *f[10];
@@ -102,16 +136,43 @@ static void deliver(job *j, relmap_match_fn fn, void *context,
         on_error(&j->err, error_context);
 }
 
-int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
-                            int (*next)(relmap_document *doc, void *context), void *next_context,
-                            relmap_match_fn fn, void *context,
-                            void (*on_error)(const relmap_error *err, void *context),
-                            void *error_context)
+/* The text of `doc` into job j, in a spare buffer when there is one. */
+static void take_text(pool *p, job *j, const relmap_document *doc)
+{
+    if (p->nspares) {
+        spare sp = p->spares[--p->nspares];
+        j->text = sp.text;
+        j->capacity = sp.capacity;
+    }
+    if (j->capacity < doc->length + 1) {
+        j->capacity = doc->length + 1;
+        j->text = xrealloc(j->text, j->capacity);
+    }
+    memcpy(j->text, doc->text, doc->length);
+    j->text[doc->length] = '\0';
+}
+
+static void give_back_text(pool *p, job *j)
+{
+    XGROW(p->spares, p->spares_cap, p->nspares + 1);
+    p->spares[p->nspares++] = (spare){j->text, j->capacity};
+    j->text = NULL;
+    j->capacity = 0;
+}
+
+/* The matches to `fn`, or with `stream` the TSV rows to it, written by the
+ * workers. */
+static int run_pool(const relmap_rules *rules, unsigned jobs,
+                    int (*next)(relmap_document *doc, void *context), void *next_context,
+                    relmap_match_fn fn, void *context, FILE *stream,
+                    void (*on_error)(const relmap_error *err, void *context),
+                    void *error_context)
 {
     if (jobs < 1)
         jobs = 1;
     pool p = {rules, NULL, (size_t)jobs * WINDOW_DOCS_PER_JOB, 0, 0, 0, 0,
-              PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
+              PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+              NULL, 0, 0};
     p.slots = xcalloc(p.nslots, sizeof *p.slots);
     pthread_t *threads = xcalloc(jobs, sizeof *threads);
     unsigned started = 0;
@@ -135,8 +196,9 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
             job *j = &p.slots[p.tail % p.nslots];
             memset(j, 0, sizeof *j);
             j->name = xstrdup(doc.name);
-            j->text = xstrndup(doc.text, doc.length);
+            take_text(&p, j, &doc);
             j->length = doc.length;
+            j->as_tsv = stream != NULL;
             bytes += doc.length;
             pthread_mutex_lock(&p.lock);
             p.tail++;
@@ -148,7 +210,7 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
         job *j = &p.slots[p.head % p.nslots];
         if (!started) { /* no thread could start: extract here */
             relmap_extractor *x = relmap_extractor_new(rules);
-            j->rc = relmap_extract_document(x, j->name, j->text, j->length, keep_match, j,
+            j->rc = relmap_extract_document(x, j->name, j->text, j->length, job_fn(j), j,
                                             &j->err);
             relmap_extractor_free(x);
             p.take++;
@@ -158,12 +220,12 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
         while (!j->done)
             pthread_cond_wait(&p.done, &p.lock);
         pthread_mutex_unlock(&p.lock);
-        deliver(j, fn, context, on_error, error_context);
+        deliver(j, fn, context, stream, on_error, error_context);
         if (j->rc < 0)
             status = j->rc;
         bytes -= j->length;
         free(j->name);
-        free(j->text);
+        give_back_text(&p, j);
         sb_free(&j->matches);
         p.head++;
     }
@@ -171,8 +233,30 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
         pthread_join(threads[t], NULL);
     free(threads);
     free(p.slots);
+    for (size_t k = 0; k < p.nspares; k++)
+        free(p.spares[k].text);
+    free(p.spares);
     pthread_mutex_destroy(&p.lock);
     pthread_cond_destroy(&p.work);
     pthread_cond_destroy(&p.done);
     return status;
+}
+
+int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
+                            int (*next)(relmap_document *doc, void *context), void *next_context,
+                            relmap_match_fn fn, void *context,
+                            void (*on_error)(const relmap_error *err, void *context),
+                            void *error_context)
+{
+    return run_pool(rules, jobs, next, next_context, fn, context, NULL, on_error, error_context);
+}
+
+int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
+                                int (*next)(relmap_document *doc, void *context),
+                                void *next_context, FILE *stream,
+                                void (*on_error)(const relmap_error *err, void *context),
+                                void *error_context)
+{
+    return run_pool(rules, jobs, next, next_context, NULL, NULL, stream, on_error,
+                    error_context);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "tsv.h"
 
 #define TSV_COLUMNS 11
 
@@ -23,15 +24,21 @@ const char *relmap_tsv_header(void)
 }
 
 /* A row put together on the stack and written with one fwrite (a longer
- * one in pieces): extract writes a row for every edge of every sentence. */
+ * one in pieces), or added to a strbuf: extract writes a row for every edge
+ * of every sentence. */
 typedef struct row_writer {
-    FILE *stream;
+    FILE *stream;  /* or NULL: into `rows` */
+    strbuf *rows;
     size_t length;
     char buffer[2048];
 } row_writer;
 
 static void row_add(row_writer *w, const char *s, size_t n)
 {
+    if (w->rows) {
+        sb_add(w->rows, s, n);
+        return;
+    }
     if (w->length + n > sizeof w->buffer) {
         fwrite(w->buffer, 1, w->length, w->stream);
         w->length = 0;
@@ -59,22 +66,37 @@ static void row_add_field(row_writer *w, const char *s, char end)
     row_add(w, &end, 1);
 }
 
+static void row_add_match(row_writer *w, const relmap_match *m)
+{
+    const char *fields[] = {m->source, m->relation, m->target, m->document};
+    for (int i = 0; i < 4; i++)
+        row_add_field(w, fields[i] ? fields[i] : "", '\t');
+    char number[16];
+    int len = snprintf(number, sizeof number, "%u\t", m->line);
+    row_add(w, number, (size_t)len);
+    const char *rest[] = {m->rule, m->source_type, m->source_country, m->target_type,
+                          m->target_country, m->evidence};
+    for (int i = 0; i < 6; i++)
+        row_add_field(w, rest[i] ? rest[i] : "", i == 5 ? '\n' : '\t');
+}
+
 void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
 {
     row_writer w;
     w.stream = stream;
+    w.rows = NULL;
     w.length = 0;
-    const char *fields[] = {m->source, m->relation, m->target, m->document};
-    for (int i = 0; i < 4; i++)
-        row_add_field(&w, fields[i] ? fields[i] : "", '\t');
-    char number[16];
-    int len = snprintf(number, sizeof number, "%u\t", m->line);
-    row_add(&w, number, (size_t)len);
-    const char *rest[] = {m->rule, m->source_type, m->source_country, m->target_type,
-                          m->target_country, m->evidence};
-    for (int i = 0; i < 6; i++)
-        row_add_field(&w, rest[i] ? rest[i] : "", i == 5 ? '\n' : '\t');
+    row_add_match(&w, m);
     fwrite(w.buffer, 1, w.length, stream);
+}
+
+void tsv_add_match(strbuf *rows, const relmap_match *m)
+{
+    row_writer w;
+    w.stream = NULL;
+    w.rows = rows;
+    w.length = 0;
+    row_add_match(&w, m);
 }
 
 /* Split a row in place at tabs and undo the escapes; returns the count. */
