@@ -23,6 +23,8 @@
  * document ahead of it does not wait */
 #define WINDOW_DOCS_PER_JOB 64
 #define WINDOW_BYTES_PER_JOB (8u << 20)
+/* the most documents a worker takes at once */
+#define BATCH_DOCS 16
 
 typedef struct job {
     char *name;
@@ -51,6 +53,9 @@ typedef struct pool {
     size_t take;  /* the next to extract */
     size_t tail;  /* the next to read; slots [head, tail) are in use */
     int eof;      /* no document is left to read */
+    unsigned jobs;
+    unsigned idle;    /* workers waiting for work */
+    int waiting;      /* the calling thread waits for a document to be done */
     pthread_mutex_t lock;
     pthread_cond_t work; /* a document to extract, or the end */
     pthread_cond_t done; /* a document extracted */
@@ -91,18 +96,32 @@ static void *worker(void *arg)
     relmap_extractor *x = relmap_extractor_new(p->rules);
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        while (p->take == p->tail && !p->eof)
+        while (p->take == p->tail && !p->eof) {
+            p->idle++;
             pthread_cond_wait(&p->work, &p->lock);
+            p->idle--;
+        }
         if (p->take == p->tail) { /* and the end */
             pthread_mutex_unlock(&p->lock);
             break;
         }
-        job *j = &p->slots[p->take++ % p->nslots];
+        /* a run of documents, this thread's share of those waiting: small
+         * documents (one a file) would otherwise cost more in taking the
+         * lock and waking threads than in extraction */
+        size_t first = p->take, count = (p->tail - p->take) / p->jobs;
+        count = count < 1 ? 1 : count > BATCH_DOCS ? BATCH_DOCS : count;
+        p->take += count;
         pthread_mutex_unlock(&p->lock);
-        j->rc = relmap_extract_document(x, j->name, j->text, j->length, job_fn(j), j, &j->err);
+        for (size_t k = first; k < first + count; k++) {
+            job *j = &p->slots[k % p->nslots];
+            j->rc = relmap_extract_document(x, j->name, j->text, j->length, job_fn(j), j,
+                                            &j->err);
+        }
         pthread_mutex_lock(&p->lock);
-        j->done = 1;
-        pthread_cond_signal(&p->done);
+        for (size_t k = first; k < first + count; k++)
+            p->slots[k % p->nslots].done = 1;
+        if (p->waiting)
+            pthread_cond_signal(&p->done);
         pthread_mutex_unlock(&p->lock);
     }
     relmap_extractor_free(x);
@@ -170,9 +189,12 @@ static int run_pool(const relmap_rules *rules, unsigned jobs,
 {
     if (jobs < 1)
         jobs = 1;
-    pool p = {rules, NULL, (size_t)jobs * WINDOW_DOCS_PER_JOB, 0, 0, 0, 0,
-              PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-              NULL, 0, 0};
+    pool p = {.rules = rules,
+              .nslots = (size_t)jobs * WINDOW_DOCS_PER_JOB,
+              .jobs = jobs,
+              .lock = PTHREAD_MUTEX_INITIALIZER,
+              .work = PTHREAD_COND_INITIALIZER,
+              .done = PTHREAD_COND_INITIALIZER};
     p.slots = xcalloc(p.nslots, sizeof *p.slots);
     pthread_t *threads = xcalloc(jobs, sizeof *threads);
     unsigned started = 0;
@@ -202,7 +224,8 @@ static int run_pool(const relmap_rules *rules, unsigned jobs,
             bytes += doc.length;
             pthread_mutex_lock(&p.lock);
             p.tail++;
-            pthread_cond_signal(&p.work);
+            if (p.idle)
+                pthread_cond_signal(&p.work);
             pthread_mutex_unlock(&p.lock);
         }
         if (p.head == p.tail)
@@ -217,8 +240,11 @@ static int run_pool(const relmap_rules *rules, unsigned jobs,
             j->done = 1;
         }
         pthread_mutex_lock(&p.lock);
-        while (!j->done)
+        while (!j->done) {
+            p.waiting = 1;
             pthread_cond_wait(&p.done, &p.lock);
+            p.waiting = 0;
+        }
         pthread_mutex_unlock(&p.lock);
         deliver(j, fn, context, stream, on_error, error_context);
         if (j->rc < 0)
