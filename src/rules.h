@@ -152,13 +152,13 @@ void fold_into(strbuf *out, const char *s, size_t n);
 /* The first word of `s` for the alias index: ASCII letters and digits,
  * and any byte >= 0x80, lower-cased into `buf`. Returns its length. */
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap);
-/* ASCII letters and digits, and every byte of a UTF-8 sequence. */
-extern const unsigned char word_byte_table[256];
-/* A word byte with A-Z lower-cased; 0 for a byte that is no word byte. */
+/* A word byte with A-Z lower-cased; 0 for a byte that is no word byte.
+ * Word bytes are ASCII letters and digits, and every byte of a UTF-8
+ * sequence. */
 extern const unsigned char word_lower_table[256];
 static inline int is_word_byte(unsigned char c)
 {
-    return word_byte_table[c];
+    return word_lower_table[c] != 0;
 }
 
 #endif

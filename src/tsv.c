@@ -80,23 +80,26 @@ static void row_add_match(row_writer *w, const relmap_match *m)
         row_add_field(w, rest[i] ? rest[i] : "", i == 5 ? '\n' : '\t');
 }
 
-void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
+/* The row of `m` to `stream`, or added to `rows` when stream is NULL. */
+static void write_row(FILE *stream, strbuf *rows, const relmap_match *m)
 {
     row_writer w;
     w.stream = stream;
-    w.rows = NULL;
+    w.rows = rows;
     w.length = 0;
     row_add_match(&w, m);
-    fwrite(w.buffer, 1, w.length, stream);
+    if (stream)
+        fwrite(w.buffer, 1, w.length, stream);
+}
+
+void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
+{
+    write_row(stream, NULL, m);
 }
 
 void tsv_add_match(strbuf *rows, const relmap_match *m)
 {
-    row_writer w;
-    w.stream = NULL;
-    w.rows = rows;
-    w.length = 0;
-    row_add_match(&w, m);
+    write_row(NULL, rows, m);
 }
 
 /* Split a row in place at tabs and undo the escapes; returns the count. */
