@@ -1,0 +1,110 @@
+/* The corpus reader: the order of documents, and each document's text exact
+ * while one buffer serves them all (long, then short, then repaired). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "relmap.h"
+#include "check_main.h"
+
+static char folder[] = "/tmp/relmap-corpus-XXXXXX";
+
+static void write_file(const char *name, const char *text, size_t length)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, length, f), length);
+    fclose(f);
+}
+
+static void remove_folder(void)
+{
+    const char *names[] = {"a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "skip.md"};
+    char path[512];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/%s", folder, names[i]);
+        unlink(path);
+    }
+    rmdir(folder);
+}
+
+/* The next document, which must be `name` (the base name) with `text`. */
+static void expect_document(relmap_corpus *c, const char *name, const char *text, size_t length,
+                            size_t invalid)
+{
+    relmap_document doc;
+    relmap_error err;
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 1);
+    const char *base = strrchr(doc.name, '/');
+    ck_assert_str_eq(base ? base + 1 : doc.name, name);
+    ck_assert_uint_eq(doc.length, length);
+    ck_assert(memcmp(doc.text, text, length) == 0);
+    ck_assert_int_eq(doc.text[length], '\0');
+    ck_assert_uint_eq(doc.invalid_bytes, invalid);
+}
+
+START_TEST(documents_in_name_order_each_exact_in_a_reused_buffer)
+{
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    /* a long document, then shorter ones: nothing of an earlier one shows */
+    size_t long_length = 300000;
+    char *long_text = malloc(long_length);
+    for (size_t i = 0; i < long_length; i++)
+        long_text[i] = "China accused the U.S. of hacking. "[i % 35];
+    write_file("a.txt", long_text, long_length);
+    write_file("b.txt", "Short.", 6);
+    write_file("c.txt", "Bad \xff byte.", 11);
+    write_file("d.txt", "has\0nul", 7);
+    write_file("e.txt", "\xEF\xBB\xBFLast one.", 12);
+    write_file("skip.md", "not text", 8);
+
+    relmap_corpus *c;
+    relmap_error err;
+    const char *paths[] = {folder};
+    ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+    expect_document(c, "a.txt", long_text, long_length, 0);
+    expect_document(c, "b.txt", "Short.", 6, 0);
+    expect_document(c, "c.txt", "Bad \xEF\xBF\xBD byte.", 13, 1);
+    /* a file with a NUL byte is an error of its own; the stream goes on */
+    relmap_document doc;
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), RELMAP_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "NUL"));
+    expect_document(c, "e.txt", "Last one.", 9, 0);
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
+    relmap_corpus_free(c);
+    free(long_text);
+    remove_folder();
+}
+END_TEST
+
+START_TEST(a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on)
+{
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    write_file("a.txt", "One.", 4);
+    char missing[600], present[600];
+    snprintf(missing, sizeof missing, "%s/none.txt", folder);
+    snprintf(present, sizeof present, "%s/a.txt", folder);
+    const char *paths[] = {missing, present};
+    relmap_corpus *c;
+    relmap_error err;
+    ck_assert_int_eq(relmap_corpus_open(&c, paths, 2, NULL, &err), 0);
+    relmap_document doc;
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), RELMAP_EIO);
+    ck_assert_str_eq(err.file, missing);
+    expect_document(c, "a.txt", "One.", 4, 0);
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
+    relmap_corpus_free(c);
+    remove_folder();
+}
+END_TEST
+
+int main(void)
+{
+    RUN_TESTS("corpus", documents_in_name_order_each_exact_in_a_reused_buffer,
+              a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on);
+}
