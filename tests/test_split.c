@@ -1,5 +1,6 @@
 /* Sentence splitting of news text. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,34 @@ START_TEST(abbreviations_do_not_end_sentences)
                                 "in court.");
     ck_assert_str_eq(c.text[1], "No. 2 was next.");
     release(&c);
+}
+END_TEST
+
+/* Every abbreviation of the splitter's list, each found by its binary
+ * search: one out of byte order would be missed and end the sentence. */
+START_TEST(every_listed_abbreviation_holds_the_sentence_together)
+{
+    static const char *const abbreviations[] = {
+        "Adm", "Amb", "Apr", "Aug", "Capt", "Cmdr", "Col", "Dec", "Dr", "Feb", "Fig", "Ft",
+        "Gen", "Gens", "Gov", "Hon", "Jan", "Jul", "Jun", "Lt", "Maj", "Mar", "Mr", "Mrs",
+        "Ms", "Mt", "No", "Nos", "Nov", "Oct", "Pres", "Prof", "Rep", "Reps", "Rev", "Sen",
+        "Sens", "Sep", "Sept", "Sgt", "St", "Vol", "approx", "cf", "e.g", "i.e", "vs"};
+    for (size_t i = 0; i < sizeof abbreviations / sizeof *abbreviations; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "They met %s. Wang there.", abbreviations[i]);
+        collected c = split(text);
+        ck_assert_msg(c.count == 1, "\"%s\" split in %zu", text, c.count);
+        release(&c);
+    }
+    /* and words that merely look alike end it */
+    const char *others[] = {"Mrx", "Nosy", "vsx", "Ad", "approxi", "Zz"};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "They met %s. Wang there.", others[i]);
+        collected c = split(text);
+        ck_assert_msg(c.count == 2, "\"%s\" split in %zu", text, c.count);
+        release(&c);
+    }
 }
 END_TEST
 
@@ -144,6 +173,7 @@ int main(void)
 {
     RUN_TESTS("split",
               abbreviations_do_not_end_sentences,
+              every_listed_abbreviation_holds_the_sentence_together,
               dotted_acronym_before_an_opener_ends_a_sentence,
               decimals_and_initials_stay_whole,
               closing_quotes_belong_to_the_sentence,
