@@ -423,8 +423,16 @@ struct trigger_set {
     uint16_t *delta16;
     uint32_t *delta32;
     size_t out_from;
-    int **out_by_row;   /* per state in scan order: the literals ending there */
-    int **out;          /* per state: literal ids ending here, -1 terminated */
+    int **out_by_row;   /* per state in scan order: the prefixes ending there */
+    int **out;          /* per state: prefix ids ending here, -1 terminated */
+    /* The automaton holds the first PREFIX_MAX bytes of each literal only:
+     * where a prefix ends, the literals that begin with it are compared on.
+     * Few places in a text begin a prefix, and a prefix's end is near
+     * enough that a sentence can be cut for two walks (prefilter_scan). */
+    int **prefix_literals; /* per prefix: literal ids, -1 terminated */
+    size_t nprefixes;
+    char **literal_text;   /* per literal, lower case */
+    size_t *literal_length;
     size_t nstates;
     size_t nliterals;
     int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
@@ -461,12 +469,17 @@ static void add_out(int **list, int id)
     (*list)[n + 1] = -1;
 }
 
+/* Long enough that few places begin a prefix, short enough to cut a
+ * sentence for two walks with little overlap. */
+#define PREFIX_MAX 4
+
 trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
 {
     trigger_set *t = xcalloc(1, sizeof *t);
     size_t cap = 0;
     new_state(t, &cap);
-    strmap ids = {0};
+    strmap ids = {0}, prefix_ids = {0};
+    size_t prefix_cap = 0;
     t->nrules = nrules;
     t->rule_nclauses = xcalloc(nrules + 1, sizeof *t->rule_nclauses);
     size_t lit_cap = 0, clause_cap = 0;
@@ -489,22 +502,42 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
             } else {
                 id = (int)t->nliterals++;
                 strmap_put(&ids, l->items[k], (void *)(intptr_t)(id + 1));
-                int s = 0;
-                for (const unsigned char *c = (const unsigned char *)l->items[k]; *c; c++) {
-                    if (t->next[s][*c] < 0) {
-                        int ns = new_state(t, &cap);
-                        t->next[s][*c] = ns;
-                    }
-                    s = t->next[s][*c];
-                }
-                add_out(&t->out[s], id);
                 XGROW(t->literal_clauses, lit_cap, t->nliterals);
+                t->literal_text = xrealloc(t->literal_text, lit_cap * sizeof *t->literal_text);
+                t->literal_length =
+                    xrealloc(t->literal_length, lit_cap * sizeof *t->literal_length);
                 t->literal_clauses[id] = NULL;
+                t->literal_text[id] = xstrdup(l->items[k]);
+                t->literal_length[id] = strlen(l->items[k]);
+                size_t plen = t->literal_length[id] < PREFIX_MAX ? t->literal_length[id]
+                                                                 : PREFIX_MAX;
+                void *pv = strmap_getn(&prefix_ids, l->items[k], plen);
+                int pid;
+                if (pv) {
+                    pid = (int)(intptr_t)pv - 1;
+                } else {
+                    pid = (int)t->nprefixes++;
+                    strmap_putn(&prefix_ids, l->items[k], plen, (void *)(intptr_t)(pid + 1));
+                    XGROW(t->prefix_literals, prefix_cap, t->nprefixes);
+                    t->prefix_literals[pid] = NULL;
+                    int s = 0;
+                    for (size_t c = 0; c < plen; c++) {
+                        unsigned char b = (unsigned char)l->items[k][c];
+                        if (t->next[s][b] < 0) {
+                            int ns = new_state(t, &cap);
+                            t->next[s][b] = ns;
+                        }
+                        s = t->next[s][b];
+                    }
+                    add_out(&t->out[s], pid);
+                }
+                add_out(&t->prefix_literals[pid], id);
             }
             add_out(&t->literal_clauses[id], (int)t->nclauses - 1);
         }
     }
     strmap_free(&ids, NULL);
+    strmap_free(&prefix_ids, NULL);
     /* breadth first: failure links, folded into complete transitions */
     int *fail = xcalloc(t->nstates, sizeof *fail);
     int *queue = xmalloc(t->nstates * sizeof *queue);
@@ -611,6 +644,41 @@ void prefilter_hits_free(trigger_hits *h)
     free(h);
 }
 
+static char lower_byte(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Prefixes end at text[i], the automaton being at `row`: mark the literals
+ * that begin with them and go on in the text (A-Z read as a-z, as the
+ * automaton reads them). */
+static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const char *text,
+                        size_t n, size_t i)
+{
+    unsigned scan = h->scan;
+    for (const int *p = t->out_by_row[row / t->nclasses]; *p >= 0; p++) {
+        for (const int *o = t->prefix_literals[*p]; *o >= 0; o++) {
+            if (h->literal[*o] == scan)
+                continue;
+            size_t len = t->literal_length[*o];
+            if (len > PREFIX_MAX) {
+                size_t rest = len - PREFIX_MAX;
+                if (n - i - 1 < rest)
+                    continue;
+                const char *lit = t->literal_text[*o] + PREFIX_MAX;
+                const char *from = text + i + 1;
+                size_t j = 0;
+                while (j < rest && lower_byte(from[j]) == lit[j])
+                    j++;
+                if (j < rest)
+                    continue;
+            }
+            h->literal[*o] = scan;
+            h->found[h->nfound++] = *o;
+        }
+    }
+}
+
 void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hits *h)
 {
     if (++h->scan == 0) { /* wrapped: forget every old mark */
@@ -621,20 +689,45 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     }
     unsigned scan = h->scan;
     h->nfound = 0;
-    size_t row = 0, out_from = t->out_from;
+    size_t out_from = t->out_from;
     const unsigned char *class_of = t->class_of;
     const uint16_t *d16 = t->delta16;
     const uint32_t *d32 = t->delta32;
-    for (size_t i = 0; i < n; i++) {
-        size_t at = row + class_of[(unsigned char)text[i]];
-        row = d16 ? d16[at] : d32[at];
-        if (row < out_from)
-            continue;
-        for (const int *o = t->out_by_row[row / t->nclasses]; *o >= 0; o++)
-            if (h->literal[*o] != scan) {
-                h->literal[*o] = scan;
-                h->found[h->nfound++] = *o;
-            }
+    /* Each byte's step waits on the one before (a load from the table), so
+     * one walk over a sentence is bound by that latency: two walks, over
+     * each half, go on side by side. The first runs PREFIX_MAX - 1 bytes
+     * into the second half, so that every prefix lies whole in one walk; a
+     * literal found by both is marked once. (Four walks did worse.) */
+    size_t mid = n >= 32 && d16 ? (n - (PREFIX_MAX - 1)) / 2 : 0;
+    size_t end_a = mid ? mid + PREFIX_MAX - 1 : 0, i = 0;
+    if (mid) {
+        size_t a = 0, b = 0;
+        for (; i < end_a && mid + i < n; i++) {
+            a = d16[a + class_of[(unsigned char)text[i]]];
+            b = d16[b + class_of[(unsigned char)text[mid + i]]];
+            if (a >= out_from)
+                literals_at(t, h, a, text, n, i);
+            if (b >= out_from)
+                literals_at(t, h, b, text, n, mid + i);
+        }
+        for (; i < end_a; i++) {
+            a = d16[a + class_of[(unsigned char)text[i]]];
+            if (a >= out_from)
+                literals_at(t, h, a, text, n, i);
+        }
+        for (; mid + i < n; i++) {
+            b = d16[b + class_of[(unsigned char)text[mid + i]]];
+            if (b >= out_from)
+                literals_at(t, h, b, text, n, mid + i);
+        }
+    } else {
+        size_t row = 0;
+        for (; i < n; i++) {
+            size_t at = row + class_of[(unsigned char)text[i]];
+            row = d16 ? d16[at] : d32[at];
+            if (row >= out_from)
+                literals_at(t, h, row, text, n, i);
+        }
     }
     /* count, per rule, the clauses that a literal found meets */
     for (size_t k = 0; k < h->nfound; k++) {
@@ -659,6 +752,13 @@ void prefilter_free_set(trigger_set *t)
     for (size_t s = 0; s < t->nstates; s++)
         free(t->out[s]);
     free(t->out);
+    for (size_t k = 0; k < t->nprefixes; k++)
+        free(t->prefix_literals[k]);
+    free(t->prefix_literals);
+    for (size_t k = 0; k < t->nliterals; k++)
+        free(t->literal_text[k]);
+    free(t->literal_text);
+    free(t->literal_length);
     free(t->next);
     free(t->delta16);
     free(t->delta32);

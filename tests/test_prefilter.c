@@ -104,6 +104,59 @@ START_TEST(classes_escapes_and_lookarounds)
 }
 END_TEST
 
+/* Every place in a sentence, in either case: a literal is found wherever it
+ * stands (at either end, across the middle where the scan cuts a sentence
+ * in two, sharing its first bytes with another), and one byte short of it
+ * is not. */
+START_TEST(a_literal_is_found_at_every_place_and_a_near_miss_nowhere)
+{
+    literals *lits[] = {prefilter_derive("pulled out of", 13),
+                        prefilter_derive("accused", 7), prefilter_derive("acc", 3),
+                        prefilter_derive("accusing", 8), prefilter_derive("sanctions", 9)};
+    const char *words[] = {"pulled out of", "accused", "acc", "accusing", "sanctions"};
+    const literals *rules[5];
+    for (int r = 0; r < 5; r++) {
+        ck_assert_ptr_nonnull(lits[r]);
+        rules[r] = lits[r];
+    }
+    trigger_set *set = prefilter_build(rules, 5);
+    trigger_hits *hits = prefilter_hits_new(set);
+    const char filler[] = "the two sides held talks in geneva on monday and tuesday. ";
+    for (int r = 0; r < 5; r++) {
+        size_t wl = strlen(words[r]);
+        for (size_t total = 20; total <= 90; total += 7) {
+            for (size_t at = 0; at + wl <= total; at++) {
+                for (int upper = 0; upper < 2; upper++) {
+                    char text[128];
+                    for (size_t k = 0; k < total; k++)
+                        text[k] = filler[k % (sizeof filler - 1)];
+                    memcpy(text + at, words[r], wl);
+                    if (upper)
+                        for (size_t k = at; k < at + wl; k++)
+                            text[k] = (char)(text[k] >= 'a' && text[k] <= 'z' ? text[k] - 32
+                                                                              : text[k]);
+                    prefilter_scan(set, text, total, hits);
+                    ck_assert_msg(prefilter_rule_admits(set, (size_t)r, hits),
+                                  "\"%s\" at %zu of %zu not found", words[r], at, total);
+                    /* the last byte changed: no longer that literal (but "acc"
+                     * stays inside "accused" and "accusing") */
+                    text[at + wl - 1] = '#';
+                    prefilter_scan(set, text, total, hits);
+                    if (r != 2)
+                        ck_assert_msg(!prefilter_rule_admits(set, (size_t)r, hits),
+                                      "\"%s\" at %zu of %zu found though cut", words[r], at,
+                                      total);
+                }
+            }
+        }
+    }
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    for (int r = 0; r < 5; r++)
+        prefilter_free(lits[r]);
+}
+END_TEST
+
 START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
 {
     literals *a = prefilter_derive("(?:accus\\w+|blam\\w+)", 21);
@@ -192,6 +245,7 @@ int main(void)
               what_it_does_not_understand_makes_it_give_up,
               classes_escapes_and_lookarounds,
               one_pass_tells_each_rule_whether_its_words_occur,
+              a_literal_is_found_at_every_place_and_a_near_miss_nowhere,
               a_rule_of_two_clauses_needs_both,
               rules_sharing_a_word_are_each_told);
 }
