@@ -486,15 +486,15 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         /* the word, hashed once for the alias and title indexes */
         uint64_t word_hash;
         size_t we = word_end_hash(t, n, i, &word_hash);
+        unsigned sets = word_sets_of(&r->words, word_hash);
         /* the role test of learn_from_sentence, first letter and filter */
-        if (r->roles.first[(unsigned char)lower_ascii(t[i])]
-            && bloom_maybe(&r->roles.items_bloom, word_hash))
+        if ((sets & WORD_ROLE) && r->roles.first[(unsigned char)lower_ascii(t[i])])
             x->role_words_maybe = 1;
         size_t count = 0;
         const int *cands = NULL;
         if (we - i >= ALIAS_KEY_MAX)
             cands = rules_alias_candidates(r, t + i, n - i, &count);
-        else if (bloom_maybe(&r->alias_bloom, word_hash)) /* most words are no alias's */
+        else if (sets & WORD_ALIAS_HEAD) /* most words are no alias's */
             cands = rules_alias_candidates_word(r, t + i, we - i, word_hash, &count);
         for (size_t k = 0; k < count; k++) {
             const alias *a = &r->aliases[cands[k]];
@@ -533,7 +533,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             i = best_end;
             continue;
         }
-        size_t te = bloom_maybe(&r->titles.heads_bloom, word_hash)
+        size_t te = (sets & WORD_TITLE_HEAD)
                         ? title_at_word(r, t, n, i, word_hash)
                         : 0;
         if (te) {

@@ -110,6 +110,23 @@ static void wordlist_add(wordlist *list, const char *word)
     list->items[list->count++] = xstrdup(word);
 }
 
+/* Each item of `list` into `set` of the word sets: its hash_lower whole, or
+ * of its leading letters and digits (`heads`), as the blooms of the list. */
+static void word_sets_add_list(word_sets *w, const wordlist *list, unsigned set, int heads)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        const char *item = list->items[i];
+        size_t n = list->lengths[i];
+        if (heads) {
+            size_t lead = 0;
+            while (lead < n && is_word_byte((unsigned char)item[lead]))
+                lead++;
+            n = lead;
+        }
+        word_sets_add(w, hash_lower(item, n), set);
+    }
+}
+
 static void wordlist_free(wordlist *list)
 {
     for (size_t i = 0; i < list->count; i++)
@@ -1340,6 +1357,7 @@ static void build_alias_index(relmap_rules *r)
         memcpy(packed + 1, l->items, l->n * sizeof *packed);
         strmap_put(&r->alias_index, e->key, packed);
         bloom_add(&r->alias_bloom, hash_lower(e->key, strlen(e->key)));
+        word_sets_add(&r->words, hash_lower(e->key, strlen(e->key)), WORD_ALIAS_HEAD);
         free(l->items);
         free(l);
     }
@@ -1451,6 +1469,8 @@ static void finish(parser *p)
     wordlist_index(&r->government_nouns);
     wordlist_index(&r->group_nouns);
     wordlist_index(&r->roles);
+    word_sets_add_list(&r->words, &r->titles, WORD_TITLE_HEAD, 1);
+    word_sets_add_list(&r->words, &r->roles, WORD_ROLE, 0);
     const literals **per_rule = xmalloc((r->nrules + 1) * sizeof *per_rule);
     for (size_t i = 0; i < r->nrules; i++)
         per_rule[i] = r->rules[i].triggers;

@@ -105,6 +105,9 @@ struct relmap_rules {
      * longest alias first */
     strmap alias_index;
     word_bloom alias_bloom; /* hash_lower of each key of alias_index */
+    /* the mention finder's question about every word, in one pair of loads:
+     * may it begin an alias, begin a title, be a role word (hash_lower) */
+    word_sets words;
 
     relation *relations;
     size_t nrelations, relations_cap;
@@ -141,6 +144,7 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
  * ALIAS_KEY_MAX) whose hash_lower is `hash`: the mention finder hashes each
  * word once for every index it looks in. */
 #define ALIAS_KEY_MAX 128
+enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
                                        size_t length, uint64_t hash, size_t *count);
 int wordlist_has(const wordlist *list, const char *word, size_t n);

@@ -129,6 +129,27 @@ static inline int bloom_maybe(const word_bloom *b, uint64_t h)
     unsigned a = (unsigned)(h & 0x7FFF), c = (unsigned)((h >> 32) & 0x7FFF);
     return (b->bits[a >> 6] >> (a & 63)) & (b->bits[c >> 6] >> (c & 63)) & 1;
 }
+/* A few Bloom filters in one table of bytes, a bit a set: a word may be in
+ * set s when both its probes have bit s. One pair of loads tells every set
+ * of the table about a word. */
+#define WORD_SETS_BITS 14
+typedef struct word_sets {
+    unsigned char slots[1u << WORD_SETS_BITS];
+} word_sets;
+
+static inline void word_sets_add(word_sets *w, uint64_t h, unsigned set)
+{
+    const uint64_t mask = (1u << WORD_SETS_BITS) - 1;
+    w->slots[h & mask] |= (unsigned char)set;
+    w->slots[(h >> 32) & mask] |= (unsigned char)set;
+}
+
+static inline unsigned word_sets_of(const word_sets *w, uint64_t h)
+{
+    const uint64_t mask = (1u << WORD_SETS_BITS) - 1;
+    return w->slots[h & mask] & w->slots[(h >> 32) & mask];
+}
+
 void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* The same, given h = hash_bytes(key, n): a caller that hashed the word
