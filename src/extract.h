@@ -70,8 +70,10 @@ struct relmap_extractor {
     strbuf folded, masked, evidence;
     trigger_hits *hits; /* which rules' trigger words the sentence holds */
     trigger_hits *reciprocal_hits; /* the same of the reciprocal rules alone */
-    /* the rules of each target mode, in rule order */
+    /* the rules of each target mode, in rule order, and as bits of rule
+     * numbers (64 a word), to be met with the trigger scan's */
     size_t *by_mode[TARGET_RECIPROCAL + 1], nby_mode[TARGET_RECIPROCAL + 1];
+    uint64_t *mode_bits[TARGET_RECIPROCAL + 1];
 };
 
 #define REF_TO_PTR(ref) ((void *)(intptr_t)((int64_t)(ref) + 0x80000001LL))

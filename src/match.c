@@ -35,9 +35,13 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     x->parties[0] = x->parties[1] = NO_ENTITY;
     for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
         x->by_mode[mode] = xmalloc((rules->nrules + 1) * sizeof *x->by_mode[mode]);
-        for (size_t i = 0; i < rules->nrules; i++)
-            if (rules->rules[i].target_mode == mode)
+        x->mode_bits[mode] = xcalloc(x->hits->words, sizeof *x->mode_bits[mode]);
+        for (size_t i = 0; i < rules->nrules; i++) {
+            if (rules->rules[i].target_mode == mode) {
                 x->by_mode[mode][x->nby_mode[mode]++] = i;
+                x->mode_bits[mode][i / 64] |= 1ULL << (i % 64);
+            }
+        }
     }
     return x;
 }
@@ -55,8 +59,10 @@ void relmap_extractor_free(relmap_extractor *x)
     sb_free(&x->evidence);
     prefilter_hits_free(x->hits);
     prefilter_hits_free(x->reciprocal_hits);
-    for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++)
+    for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
         free(x->by_mode[mode]);
+        free(x->mode_bits[mode]);
+    }
     pcre2_match_data_free(x->match_data);
     pcre2_match_context_free(x->match_context);
     free(x);
@@ -345,20 +351,25 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
         const trigger_set *set = reciprocal_only ? r->reciprocal_triggers : r->triggers;
         trigger_hits *hits = reciprocal_only ? x->reciprocal_hits : x->hits;
         prefilter_scan(set, x->masked.data, x->masked.length, hits);
+        /* the admitted rules of each mode, in rule order: bits of the scan's
+         * (for the reciprocal set, the k-th reciprocal rule is bit k) */
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
             if ((mode == TARGET_SLOT && x->nmentions < 2)
                 || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
                 || (mode == TARGET_RECIPROCAL && !parties))
                 continue;
-            for (size_t k = 0; k < x->nby_mode[mode]; k++) {
-                size_t i = x->by_mode[mode][k];
-                const rule *ru = &r->rules[i];
-                if (!prefilter_rule_admits(set, reciprocal_only ? k : i, hits))
-                    continue;
-                if (mode == TARGET_RECIPROCAL)
-                    run_reciprocal(x, ru, &edges);
-                else
-                    run_rule(x, ru, &edges, mode, &st);
+            for (size_t w = 0; w < hits->words; w++) {
+                uint64_t bits = hits->admitted[w];
+                if (!reciprocal_only)
+                    bits &= x->mode_bits[mode][w];
+                for (; bits; bits &= bits - 1) {
+                    size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
+                    const rule *ru = &r->rules[reciprocal_only ? x->by_mode[mode][k] : k];
+                    if (mode == TARGET_RECIPROCAL)
+                        run_reciprocal(x, ru, &edges);
+                    else
+                        run_rule(x, ru, &edges, mode, &st);
+                }
             }
         }
     }

@@ -629,6 +629,13 @@ trigger_hits *prefilter_hits_new(const trigger_set *t)
     h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);
     h->rule = xcalloc(t->nrules + 1, sizeof *h->rule);
     h->met = xcalloc(t->nrules + 1, sizeof *h->met);
+    h->words = t->nrules / 64 + 1;
+    h->admitted = xcalloc(h->words, sizeof *h->admitted);
+    h->always = xcalloc(h->words, sizeof *h->always);
+    for (size_t r = 0; r < t->nrules; r++)
+        if (t->rule_nclauses[r] == 0)
+            h->always[r / 64] |= 1ULL << (r % 64);
+    memcpy(h->admitted, h->always, h->words * sizeof *h->admitted);
     return h;
 }
 
@@ -641,6 +648,8 @@ void prefilter_hits_free(trigger_hits *h)
     free(h->clause);
     free(h->rule);
     free(h->met);
+    free(h->admitted);
+    free(h->always);
     free(h);
 }
 
@@ -689,6 +698,7 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     }
     unsigned scan = h->scan;
     h->nfound = 0;
+    memcpy(h->admitted, h->always, h->words * sizeof *h->admitted);
     size_t out_from = t->out_from;
     const unsigned char *class_of = t->class_of;
     const uint16_t *d16 = t->delta16;
@@ -740,7 +750,8 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
                 h->rule[r] = scan;
                 h->met[r] = 0;
             }
-            h->met[r]++;
+            if (++h->met[r] == t->rule_nclauses[r])
+                h->admitted[r / 64] |= 1ULL << (r % 64);
         }
     }
 }

@@ -6,6 +6,7 @@
 #define RELMAP_PREFILTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Lower-case literals in clauses: any match of the pattern contains one
  * literal of each clause. Clause k is items[clause_end[k - 1]] up to
@@ -47,6 +48,10 @@ typedef struct trigger_hits {
     const size_t *need;  /* per rule: its clauses (the set's); 0: it always runs */
     int *found;          /* the literals of this scan */
     size_t nfound;
+    /* a bit a rule, 64 a word: those the last scan admits, and those
+     * without literals, which every scan admits */
+    uint64_t *admitted, *always;
+    size_t words;
 } trigger_hits;
 trigger_hits *prefilter_hits_new(const trigger_set *set);
 void prefilter_hits_free(trigger_hits *hits);
@@ -58,9 +63,8 @@ void prefilter_scan(const trigger_set *set, const char *text, size_t n, trigger_
 static inline int prefilter_rule_admits(const trigger_set *set, size_t rule,
                                         const trigger_hits *hits)
 {
-    (void)set; /* hits knows its set's clause counts */
-    size_t need = hits->need[rule];
-    return need == 0 || (hits->rule[rule] == hits->scan && hits->met[rule] == need);
+    (void)set; /* hits knows its set's rules */
+    return (hits->admitted[rule / 64] >> (rule % 64)) & 1;
 }
 
 #endif
