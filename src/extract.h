@@ -57,6 +57,7 @@ struct relmap_extractor {
     word_bloom short_forms_bloom; /* hash_lower of its keys; cleared with it */
     strmap numbered;    /* "five" -> ref */
     strmap role_refs;   /* "spokesperson" -> ref */
+    word_bloom refs_bloom; /* hash_lower of the keys of both; cleared with them */
     past_edge *history;
     size_t nhistory, history_cap;
     int parties[2];     /* the last two distinct roots named, most recent first */

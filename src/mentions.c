@@ -77,6 +77,8 @@ void reset_document(relmap_extractor *x)
     if (x->short_forms.count)
         memset(&x->short_forms_bloom, 0, sizeof x->short_forms_bloom);
     strmap_free(&x->short_forms, NULL);
+    if (x->numbered.count || x->role_refs.count)
+        memset(&x->refs_bloom, 0, sizeof x->refs_bloom);
     strmap_free(&x->numbered, NULL);
     strmap_free(&x->role_refs, NULL);
     x->nhistory = 0;
@@ -419,14 +421,16 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
     size_t w = skip_spaces(t, n, e);
     if (w == e || w >= n)
         return 0;
-    size_t we = word_end(t, n, w);
+    uint64_t h;
+    size_t we = word_end_hash(t, n, w, &h);
     char key[64];
-    if (we - w >= sizeof key || we == w)
-        return 0;
+    if (we - w >= sizeof key || we == w || !bloom_maybe(&x->refs_bloom, h))
+        return 0; /* most "the X": no role or number the document named */
     for (size_t k = 0; k < we - w; k++)
         key[k] = (char)lower_ascii(t[w + k]);
     key[we - w] = '\0';
-    void *v = strmap_get(&x->role_refs, key);
+    /* the maps hash the lower-cased key as hash_lower hashed the word */
+    void *v = strmap_getnh(&x->role_refs, key, we - w, h);
     if (v) {
         /* not "the spokesman for X" nor "the spokesman Qin Gang" */
         size_t after = skip_spaces(t, n, we);
@@ -436,7 +440,7 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
         *ref = PTR_TO_REF(v);
         return we;
     }
-    v = strmap_get(&x->numbered, key);
+    v = strmap_getnh(&x->numbered, key, we - w, h);
     if (v) {
         size_t p = skip_spaces(t, n, we);
         if (p == we || !starts_lower(t, n, p))
@@ -672,6 +676,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
                         key[k] = (char)lower_ascii(t[ws + k]);
                     key[len] = '\0';
                     strmap_put(&x->numbered, key, REF_TO_PTR(m->ref));
+                    bloom_add(&x->refs_bloom, hash_lower(key, len));
                 }
             }
         }
@@ -727,7 +732,9 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
         } else if (mi > 0 && skip_spaces(t, n, x->mentions[mi - 1].end) == i) {
             ref = x->mentions[mi - 1].ref;
         }
-        if (ref != NO_ENTITY)
+        if (ref != NO_ENTITY) {
             strmap_put(&x->role_refs, key, REF_TO_PTR(ref));
+            bloom_add(&x->refs_bloom, hash_lower(key, e - i));
+        }
     }
 }
