@@ -327,15 +327,17 @@ static int is_headline(const char *t, size_t n)
     return words >= 3 && capitals * 3 >= words * 2;
 }
 
+/* In byte order, for a binary search (test_match checks each). */
 static const char *const function_words[] = {
-    "the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "by", "at", "from",
-    "that", "this", "these", "those", "its", "their", "his", "her", "as", "is", "are", "was",
-    "were", "has", "have", "had", "be", "been", "will", "would", "not", "also", "who", "which",
-    NULL};
+    "a", "also", "an", "and", "are", "as", "at", "be", "been", "by", "for", "from", "had",
+    "has", "have", "her", "his", "in", "is", "its", "not", "of", "on", "or", "that", "the",
+    "their", "these", "this", "those", "to", "was", "were", "which", "who", "will", "with",
+    "would",
+};
 
 static int is_function_word(const char *t, size_t n)
 {
-    return word_in_list(function_words, t, n);
+    return word_in_sorted(function_words, sizeof function_words / sizeof *function_words, t, n);
 }
 
 /* After a demonym or a country ending at `end`: a group noun, after up to
@@ -350,14 +352,20 @@ static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t 
     const relmap_rules *r = x->rules;
     size_t at = *end, group_end = 0, gov_end = 0;
     int max_words = *weak ? 4 : 2;
-    int headline = is_headline(t, n);
+    int headline = -1; /* not known yet: it takes a look at the whole sentence */
     for (int k = 0; k < max_words; k++) {
         if (at >= n || t[at] != ' ')
             break;
         size_t w = at + 1;
         /* lower case, or a headline's capitals ("Two British Diplomats") */
-        if (!starts_lower(t, n, w) && !(starts_upper(t, n, w) && headline))
-            break;
+        if (!starts_lower(t, n, w)) {
+            if (!starts_upper(t, n, w))
+                break;
+            if (headline < 0)
+                headline = is_headline(t, n);
+            if (!headline)
+                break;
+        }
         size_t e = name_word_end(t, n, w);
         int group = word_in(&r->group_nouns, t + w, e - w);
         int gov = word_in(&r->government_nouns, t + w, e - w);

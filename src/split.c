@@ -43,36 +43,6 @@ static int in_list(const char *const *list, const char *word, size_t n)
     return word_in_list(list, word, n);
 }
 
-/* The n bytes at `word` against `entry`, as strcmp would order them. */
-static int entry_cmp(const char *entry, const char *word, size_t n)
-{
-    size_t k = 0;
-    while (k < n && entry[k] && entry[k] == word[k])
-        k++;
-    if (k == n)
-        return entry[k] ? 1 : 0;
-    if (!entry[k])
-        return -1;
-    return (unsigned char)entry[k] < (unsigned char)word[k] ? -1 : 1;
-}
-
-/* Is the word one of the `count` entries of a list in byte order? */
-static int in_sorted(const char *const *list, size_t count, const char *word, size_t n)
-{
-    size_t lo = 0, hi = count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = entry_cmp(list[mid], word, n);
-        if (c == 0)
-            return 1;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
-
 static int is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
@@ -159,7 +129,7 @@ static int period_ends(const char *start, const char *dot, const char *next, con
     word_before(start, dot, &w, &n);
     if (n == 0)
         return 1;
-    if (in_sorted(never_end, sizeof never_end / sizeof *never_end, w, n))
+    if (word_in_sorted(never_end, sizeof never_end / sizeof *never_end, w, n))
         return 0;
     /* a single initial ("F." in "John F. Kennedy"), a dotted acronym (U.S.
      * U.K. a.m. p.m.) or an abbreviation that may end a sentence does so

@@ -175,6 +175,30 @@ static inline int word_in_list(const char *const *list, const char *word, size_t
     }
     return 0;
 }
+/* Is the n bytes at `word` one of the `count` entries of `list`, which are
+ * in byte order (as strcmp sorts)? A binary search. */
+static inline int word_in_sorted(const char *const *list, size_t count, const char *word,
+                                 size_t n)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *entry = list[mid];
+        size_t k = 0;
+        while (k < n && entry[k] && entry[k] == word[k])
+            k++;
+        int c = k == n ? (entry[k] ? 1 : 0)
+                : !entry[k] ? -1
+                : (unsigned char)entry[k] < (unsigned char)word[k] ? -1 : 1;
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
 /* The same with the key's first n bytes. */
 void *strmap_putn(strmap *map, const char *key, size_t n, void *value);
 /* The map's own copy of `key`, added when missing: one copy of a string

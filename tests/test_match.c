@@ -237,6 +237,29 @@ START_TEST(reciprocal_rules_among_others_each_fire_on_their_own_words)
 }
 END_TEST
 
+/* A demonym and a group noun make a group over up to three words between,
+ * but a function word ends the search: each of the mention finder's
+ * function words (it finds them by a binary search: one out of order would
+ * be missed and make "Chinese <word> hackers" a group). */
+START_TEST(every_function_word_ends_a_group_search)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "The U.S. accused Chinese military hackers.",
+           "United States -accuses-> Chinese military hackers [group|China]\n");
+    static const char *const words[] = {
+        "a", "also", "an", "and", "are", "as", "at", "be", "been", "by", "for", "from", "had",
+        "has", "have", "her", "his", "in", "is", "its", "not", "of", "on", "or", "that", "the",
+        "their", "these", "this", "those", "to", "was", "were", "which", "who", "will", "with",
+        "would"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "The U.S. accused Chinese %s hackers.", words[i]);
+        EXPECT(r, text, "");
+    }
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(no_self_edges_and_one_row_per_sentence_edge)
 {
     relmap_rules *r = load(small_rules);
@@ -329,6 +352,7 @@ int main(void)
               denial_without_target_answers_the_last_accuser,
               reciprocal_joins_the_last_two_parties,
               reciprocal_rules_among_others_each_fire_on_their_own_words,
+              every_function_word_ends_a_group_search,
               no_self_edges_and_one_row_per_sentence_edge,
               curly_quotes_and_odd_spaces_are_folded,
               invalid_utf8_does_not_match_nor_crash,
