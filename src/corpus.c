@@ -5,6 +5,7 @@
  * its entries in byte order of their names, so that the same tree always
  * gives the same stream. Only one document is held in memory at a time.
  */
+#define _DEFAULT_SOURCE /* glibc: d_type and DT_REG in struct dirent */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -18,6 +19,7 @@
 typedef struct pending {
     char *path;
     int named; /* named on the command line: read whatever its name */
+    int file;  /* its folder listed it as a regular file that the glob takes */
 } pending;
 
 typedef struct visited {
@@ -36,10 +38,10 @@ struct relmap_corpus {
     char *name;
 };
 
-static void push(relmap_corpus *c, const char *path, int named)
+static void push(relmap_corpus *c, const char *path, int named, int file)
 {
     XGROW(c->stack, c->cap, c->depth + 1);
-    c->stack[c->depth++] = (pending){xstrdup(path), named};
+    c->stack[c->depth++] = (pending){xstrdup(path), named, file};
 }
 
 int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npaths,
@@ -48,15 +50,22 @@ int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npa
     relmap_corpus *c = xcalloc(1, sizeof *c);
     c->glob = xstrdup(glob ? glob : "*.txt");
     for (size_t i = npaths; i-- > 0;)
-        push(c, paths[i], 1);
+        push(c, paths[i], 1, 0);
     relmap_error_clear(err);
     *out = c;
     return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
+/* An entry of a folder: its name, and whether it is a regular file that
+ * the glob takes, as the folder's listing says (then no stat is needed). */
+typedef struct entry {
+    char *name;
+    int file;
+} entry;
+
+static int entry_cmp(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
 }
 
 /* Push a folder's entries so that they pop in byte order of their names. */
@@ -71,26 +80,36 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
     DIR *d = opendir(path);
     if (!d)
         return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open folder: %s", strerror(errno));
-    char **names = NULL;
+    entry *names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *ent;
     while ((ent = readdir(d)) != NULL) {
         if (ent->d_name[0] == '.')
             continue; /* ".", "..", hidden files and our own temporaries */
+        /* a regular file the glob does not take is no document; one it
+         * takes is read without a stat of its own (a corpus of one small
+         * document a file pays a system call or two a file) */
+#ifdef DT_REG
+        int file = ent->d_type == DT_REG;
+#else
+        int file = 0;
+#endif
+        if (file && fnmatch(c->glob, ent->d_name, 0) != 0)
+            continue;
         XGROW(names, cap, n + 1);
-        names[n++] = xstrdup(ent->d_name);
+        names[n++] = (entry){xstrdup(ent->d_name), file};
     }
     closedir(d);
     if (n)
-        qsort(names, n, sizeof *names, name_cmp);
+        qsort(names, n, sizeof *names, entry_cmp);
     size_t plen = strlen(path);
     int slash = plen > 0 && path[plen - 1] == '/';
     for (size_t i = n; i-- > 0;) {
         strbuf sb = {0};
-        sb_addf(&sb, "%s%s%s", path, slash ? "" : "/", names[i]);
-        push(c, sb.data, 0);
+        sb_addf(&sb, "%s%s%s", path, slash ? "" : "/", names[i].name);
+        push(c, sb.data, 0, names[i].file);
         sb_free(&sb);
-        free(names[i]);
+        free(names[i].name);
     }
     free(names);
     return 0;
@@ -178,7 +197,8 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
     while (c->depth > 0) {
         pending p = c->stack[--c->depth];
         size_t length = 0;
-        if (p.named && strcmp(p.path, "-") == 0) {
+        int from_stdin = p.named && strcmp(p.path, "-") == 0;
+        if (from_stdin) {
             free(c->text);
             c->text = NULL;
             c->text_cap = 0;
@@ -186,7 +206,7 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
                 free(p.path);
                 return seterr(err, RELMAP_EIO, "-", 0, 0, "cannot read standard input");
             }
-        } else {
+        } else if (!p.file) {
             struct stat st;
             if (stat(p.path, &st) != 0) {
                 int saved = errno;
@@ -215,6 +235,8 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
                     continue;
                 }
             }
+        }
+        if (!from_stdin) {
             int rc = read_file_into(p.path, &c->text, &c->text_cap, &length, err);
             if (rc < 0) {
                 free(p.path);

@@ -314,10 +314,11 @@ int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *le
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    /* a regular file's size, so that one read fills a buffer of the right
-     * size: room for a byte more shows the end at the next read */
+    /* a new buffer is made the size of a regular file, so that one read
+     * fills it (room for a byte more shows the end at the next read); a
+     * buffer kept from file to file grows when a file does not fit */
     struct stat st;
-    size_t expect = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+    size_t expect = !*capacity && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
                         ? (size_t)st.st_size
                         : 0;
     size_t n = 0;
