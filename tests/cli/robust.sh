@@ -95,7 +95,10 @@ for i in range(40000):
     sys.stdout.write('Strelsau formally accused Freedonia of spying on its ministries. Freedonia denied the claims.\n')" > "$work/big.txt"
 mkdir -p "$work/out"
 echo previous > "$work/out/g.svg"
-"$relmap" build -r "$mini" -o "$work/out/g.svg" "$work/big.txt" 2>/dev/null &
+# (the same file ten times: long enough that the signal comes mid-run)
+big10=$(for _ in 1 2 3 4 5 6 7 8 9 10; do printf '%s ' "$work/big.txt"; done)
+# shellcheck disable=SC2086
+"$relmap" build -r "$mini" -o "$work/out/g.svg" $big10 2>/dev/null &
 pid=$!
 sleep 0.3
 kill -TERM "$pid" 2>/dev/null
@@ -103,7 +106,10 @@ wait "$pid"
 killed=$?
 check "the run was killed or had finished" test "$killed" = 143 -o "$killed" = 0
 if [ "$killed" = 143 ]; then
-  check "previous output intact" has "$work/out/g.svg" "previous"
+  # killed while it ran: the previous output; killed between renaming the new
+  # output into place and exiting (a fast machine): the new output, whole
+  check "previous output intact, or the new one whole" \
+    sh -c "grep -qF previous '$work/out/g.svg' || tail -c 16 '$work/out/g.svg' | grep -qF '</svg>'"
 fi
 check "no temporary file left" test -z "$(ls -A "$work/out" | grep -v '^g.svg$')"
 
