@@ -81,7 +81,7 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
         size_t stop = next < x->nmentions ? x->mentions[next].start : n;
         size_t run = i;
         for (;;) {
-            if (stop - run >= 8 && plain_ascii8(t + run)) /* no 0xEE or 0xEF in them */
+            if (run + 8 <= stop && plain_ascii8(t + run)) /* no 0xEE or 0xEF in them */
                 run += 8;
             else if (run < stop && (unsigned char)t[run] != 0xEE && (unsigned char)t[run] != 0xEF)
                 run++;
