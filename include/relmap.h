@@ -216,8 +216,8 @@ int relmap_rules_run_examples(const relmap_rules *rules, relmap_diagnostic_fn fn
  * (called on this thread, in order) gives each document (1), or says there
  * is none left (0 or negative); `fn` gets every match, and `on_error` each
  * document's error (a rule's match limit), in document order, on this
- * thread. Memory is bounded by two batches of documents (each about 4 MiB
- * or 64 documents a thread).
+ * thread. Memory is bounded by a window of documents: about 8 MiB of text,
+ * or 256 documents, a thread (and always the one document each is on).
  * Returns 0, or the last document error's code.
  */
 int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,

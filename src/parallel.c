@@ -17,14 +17,14 @@
 #include "tsv.h"
 #include "util.h"
 
-/* the window: at most 64 documents a thread, and about 8 MiB of text a
+/* the window: at most 256 documents a thread, and about 8 MiB of text a
  * thread (one document always, however long): room for a document beyond
  * the one each thread is on, so that a thread that finishes before the
  * document ahead of it does not wait */
-#define WINDOW_DOCS_PER_JOB 64
+#define WINDOW_DOCS_PER_JOB 256
 #define WINDOW_BYTES_PER_JOB (8u << 20)
 /* the most documents a worker takes at once */
-#define BATCH_DOCS 16
+#define BATCH_DOCS 64
 
 typedef struct job {
     char *name;
