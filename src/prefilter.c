@@ -623,7 +623,6 @@ size_t prefilter_literal_count(const trigger_set *t)
 trigger_hits *prefilter_hits_new(const trigger_set *t)
 {
     trigger_hits *h = xcalloc(1, sizeof *h);
-    h->need = t->rule_nclauses;
     h->literal = xcalloc(t->nliterals + 1, sizeof *h->literal);
     h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
     h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);

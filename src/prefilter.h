@@ -45,7 +45,6 @@ typedef struct trigger_hits {
     unsigned *clause;    /* per clause: the last scan that met it */
     unsigned *rule;      /* per rule: the last scan that met one of its clauses */
     unsigned *met;       /* per rule: how many of its clauses that scan met */
-    const size_t *need;  /* per rule: its clauses (the set's); 0: it always runs */
     int *found;          /* the literals of this scan */
     size_t nfound;
     /* a bit a rule, 64 a word: those the last scan admits, and those
