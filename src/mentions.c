@@ -205,28 +205,36 @@ static int word_in(const wordlist *list, const char *t, size_t n)
     return strmap_getn(&list->lower, low, n) != NULL;
 }
 
-/* The longest title at t[i..]: returns its end, or 0. Titles may span words
- * ("Secretary of State"); the first letter is free in case. */
-static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i,
-                            uint64_t word_hash);
-
-static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
+/* The filters in front of the title and role lookups: the word's first
+ * letter, and the word sets of the rules (for the word's hash_lower). A word
+ * they turn away is no title's first word, or no role word. */
+static int may_begin_title(const relmap_rules *r, unsigned sets, char first)
 {
-    if (i >= n || !r->titles.first[(unsigned char)lower_ascii(t[i])])
-        return 0;
-    size_t lead = word_end(t, n, i);
-    return title_at_word(r, t, n, i, hash_lower(t + i, lead - i));
+    return (sets & WORD_TITLE_HEAD) && r->titles.first[(unsigned char)lower_ascii(first)];
 }
 
-/* title_at for a word whose hash_lower is known. */
-static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i,
-                            uint64_t word_hash)
+static int may_be_role(const relmap_rules *r, unsigned sets, char first)
+{
+    return (sets & WORD_ROLE) && r->roles.first[(unsigned char)lower_ascii(first)];
+}
+
+static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i);
+
+/* The longest title at t[i..]: returns its end, or 0. Titles may span words
+ * ("Secretary of State"); the first letter is free in case. */
+static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
+{
+    if (i >= n)
+        return 0;
+    size_t lead = word_end(t, n, i);
+    unsigned sets = word_sets_of(&r->words, hash_lower(t + i, lead - i));
+    return may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i) : 0;
+}
+
+/* title_at for a word (i < n) that passed may_begin_title. */
+static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i)
 {
     size_t best = 0;
-    if (i >= n || !r->titles.first[(unsigned char)lower_ascii(t[i])])
-        return 0;
-    if (!bloom_maybe(&r->titles.heads_bloom, word_hash))
-        return 0; /* no title starts with this word */
     /* the titles whose first word is this word ("Gen." included) */
     char low[32];
     size_t w0 = 0;
@@ -462,8 +470,8 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
     return 0;
 }
 
-/* May a word in t[from, to) be a role word? The test of learn_from_sentence,
- * first letter and Bloom filter, for words the mention finder passed over. */
+/* May a word in t[from, to) be a role word? The mention finder's test of the
+ * words it visits, for those it passed over. */
 static int span_may_hold_role(const relmap_rules *r, const char *t, size_t n, size_t from,
                               size_t to)
 {
@@ -474,8 +482,7 @@ static int span_may_hold_role(const relmap_rules *r, const char *t, size_t n, si
         }
         uint64_t h;
         size_t e = word_end_hash(t, n, i, &h); /* the whole word, as learning sees it */
-        if (r->roles.first[(unsigned char)lower_ascii(t[i])]
-            && bloom_maybe(&r->roles.items_bloom, h))
+        if (may_be_role(r, word_sets_of(&r->words, h), t[i]))
             return 1;
         i = e;
     }
@@ -499,8 +506,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         uint64_t word_hash;
         size_t we = word_end_hash(t, n, i, &word_hash);
         unsigned sets = word_sets_of(&r->words, word_hash);
-        /* the role test of learn_from_sentence, first letter and filter */
-        if ((sets & WORD_ROLE) && r->roles.first[(unsigned char)lower_ascii(t[i])])
+        if (may_be_role(r, sets, t[i])) /* for learn_from_sentence */
             x->role_words_maybe = 1;
         size_t count = 0;
         const int *cands = NULL;
@@ -545,9 +551,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             i = best_end;
             continue;
         }
-        size_t te = (sets & WORD_TITLE_HEAD)
-                        ? title_at_word(r, t, n, i, word_hash)
-                        : 0;
+        size_t te = may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i) : 0;
         if (te) {
             /* the title phrase starts at the capitalised words before it
              * ("Assistant Foreign Minister") */

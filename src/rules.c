@@ -111,7 +111,7 @@ static void wordlist_add(wordlist *list, const char *word)
 }
 
 /* Each item of `list` into `set` of the word sets: its hash_lower whole, or
- * of its leading letters and digits (`heads`), as the blooms of the list. */
+ * that of its leading letters and digits (`heads`, a title's first word). */
 static void word_sets_add_list(word_sets *w, const wordlist *list, unsigned set, int heads)
 {
     for (size_t i = 0; i < list->count; i++) {
@@ -150,10 +150,6 @@ static void wordlist_index(wordlist *list)
                 *c = (char)(*c - 'A' + 'a');
         strmap_put(&list->lower, low, (void *)1);
         bloom_add(&list->items_bloom, hash_lower(low, n));
-        size_t lead = 0;
-        while (lead < n && is_word_byte((unsigned char)low[lead]))
-            lead++;
-        bloom_add(&list->heads_bloom, hash_lower(low, lead));
         list->first[(unsigned char)low[0]] = 1;
         /* the first word, for multi-word items such as "Foreign Minister" */
         char *space = strchr(low, ' ');
@@ -215,20 +211,21 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
     size_t lead = 0;
     while (lead < n && lead + 1 < ALIAS_KEY_MAX && is_word_byte((unsigned char)word[lead]))
         lead++;
-    return rules_alias_candidates_word(rules, word, lead, hash_lower(word, lead), count);
+    uint64_t hash = hash_lower(word, lead);
+    if (!(word_sets_of(&rules->words, hash) & WORD_ALIAS_HEAD)) { /* most words */
+        *count = 0;
+        return NULL;
+    }
+    return rules_alias_candidates_word(rules, word, lead, hash, count);
 }
 
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
                                        size_t length, uint64_t hash, size_t *count)
 {
     *count = 0;
-    if (length == 0 || !bloom_maybe(&rules->alias_bloom, hash)) /* most words */
-        return NULL;
     char key[ALIAS_KEY_MAX];
-    for (size_t i = 0; i < length; i++) {
-        char c = word[i];
-        key[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-    }
+    if (length == 0 || alias_key(word, length, key, sizeof key) != length)
+        return NULL;
     int *list = strmap_getnh(&rules->alias_index, key, length, hash);
     if (!list)
         return NULL;
@@ -1356,7 +1353,6 @@ static void build_alias_index(relmap_rules *r)
         packed[0] = (int)l->n;
         memcpy(packed + 1, l->items, l->n * sizeof *packed);
         strmap_put(&r->alias_index, e->key, packed);
-        bloom_add(&r->alias_bloom, hash_lower(e->key, strlen(e->key)));
         word_sets_add(&r->words, hash_lower(e->key, strlen(e->key)), WORD_ALIAS_HEAD);
         free(l->items);
         free(l);

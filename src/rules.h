@@ -91,7 +91,6 @@ typedef struct wordlist {
     unsigned char first[256];
     strmap heads; /* lower-cased first word -> int array: count, then indices */
     word_bloom items_bloom; /* hash_lower of each item */
-    word_bloom heads_bloom; /* hash_lower of each item's leading letters and digits */
 } wordlist;
 
 struct relmap_rules {
@@ -104,9 +103,9 @@ struct relmap_rules {
     /* lower-cased first word of an alias -> int array (count, then indices),
      * longest alias first */
     strmap alias_index;
-    word_bloom alias_bloom; /* hash_lower of each key of alias_index */
     /* the mention finder's question about every word, in one pair of loads:
-     * may it begin an alias, begin a title, be a role word (hash_lower) */
+     * may it begin an alias (a key of alias_index), begin a title (the
+     * leading letters and digits of one), be a role word (hash_lower) */
     word_sets words;
 
     relation *relations;
@@ -141,8 +140,9 @@ int rules_find_relation(const relmap_rules *rules, const char *name);
 const int *rules_alias_candidates(const relmap_rules *rules, const char *word, size_t n,
                                   size_t *count);
 /* The same for a whole word of `length` bytes (all word bytes, fewer than
- * ALIAS_KEY_MAX) whose hash_lower is `hash`: the mention finder hashes each
- * word once for every index it looks in. */
+ * ALIAS_KEY_MAX) whose hash_lower is `hash` and whose word sets have
+ * WORD_ALIAS_HEAD: the mention finder hashes each word once and asks the
+ * word sets itself. */
 #define ALIAS_KEY_MAX 128
 enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
