@@ -652,11 +652,6 @@ void prefilter_hits_free(trigger_hits *h)
     free(h);
 }
 
-static char lower_byte(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Prefixes end at text[i], the automaton being at `row`: mark the literals
  * that begin with them and go on in the text (A-Z read as a-z, as the
  * automaton reads them). */
@@ -676,7 +671,7 @@ static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const
                 const char *lit = t->literal_text[*o] + PREFIX_MAX;
                 const char *from = text + i + 1;
                 size_t j = 0;
-                while (j < rest && lower_byte(from[j]) == lit[j])
+                while (j < rest && lower(from[j]) == lit[j])
                     j++;
                 if (j < rest)
                     continue;
