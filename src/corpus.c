@@ -206,6 +206,7 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
                 free(p.path);
                 return seterr(err, RELMAP_EIO, "-", 0, 0, "cannot read standard input");
             }
+            c->text_cap = length + 1; /* at least */
         } else if (!p.file) {
             struct stat st;
             if (stat(p.path, &st) != 0) {
@@ -250,7 +251,7 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
             return rc;
         }
         doc->invalid_bytes = repair_utf8(&c->text, &length, &doc->first_invalid);
-        if (doc->invalid_bytes || !c->text_cap) /* a new buffer: its size is at least this */
+        if (doc->invalid_bytes) /* repaired into a new buffer of at least this size */
             c->text_cap = length + 1;
         if (!doc->invalid_bytes)
             doc->first_invalid = 0;
