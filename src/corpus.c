@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "corpus.h"
 
 typedef struct pending {
     char *path;
@@ -190,24 +190,15 @@ static int read_stream(FILE *f, char **out, size_t *length)
     return 0;
 }
 
-int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err)
+int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
 {
-    free(c->name);
-    c->name = NULL;
     while (c->depth > 0) {
         pending p = c->stack[--c->depth];
-        size_t length = 0;
-        int from_stdin = p.named && strcmp(p.path, "-") == 0;
-        if (from_stdin) {
-            free(c->text);
-            c->text = NULL;
-            c->text_cap = 0;
-            if (read_stream(stdin, &c->text, &length) != 0) {
-                free(p.path);
-                return seterr(err, RELMAP_EIO, "-", 0, 0, "cannot read standard input");
-            }
-            c->text_cap = length + 1; /* at least */
-        } else if (!p.file) {
+        if (p.named && strcmp(p.path, "-") == 0) {
+            *found = (corpus_entry){p.path, 1};
+            return 1;
+        }
+        if (!p.file) {
             struct stat st;
             if (stat(p.path, &st) != 0) {
                 int saved = errno;
@@ -237,33 +228,65 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
                 }
             }
         }
-        if (!from_stdin) {
-            int rc = read_file_into(p.path, &c->text, &c->text_cap, &length, err);
-            if (rc < 0) {
-                free(p.path);
-                return rc;
-            }
-        }
-        if (memchr(c->text, '\0', length)) {
-            int rc = seterr(err, RELMAP_EINPUT, p.path, 0, 0,
-                            "skipped: a binary file (it holds NUL bytes)");
-            free(p.path);
-            return rc;
-        }
-        doc->invalid_bytes = repair_utf8(&c->text, &length, &doc->first_invalid);
-        if (doc->invalid_bytes) /* repaired into a new buffer of at least this size */
-            c->text_cap = length + 1;
-        if (!doc->invalid_bytes)
-            doc->first_invalid = 0;
-        /* a byte-order mark is no text */
-        size_t bom = length >= 3 && !memcmp(c->text, "\xEF\xBB\xBF", 3) ? 3 : 0;
-        c->name = p.path;
-        doc->name = c->name;
-        doc->text = c->text + bom;
-        doc->length = length - bom;
+        *found = (corpus_entry){p.path, 0};
         return 1;
     }
     return 0;
+}
+
+int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
+                      relmap_document *doc, relmap_error *err)
+{
+    size_t length = 0;
+    if (e->is_stdin) {
+        free(*buffer);
+        *buffer = NULL;
+        *capacity = 0;
+        if (read_stream(stdin, buffer, &length) != 0)
+            return seterr(err, RELMAP_EIO, "-", 0, 0, "cannot read standard input");
+        *capacity = length + 1; /* at least */
+    } else {
+        int rc = read_file_into(e->path, buffer, capacity, &length, err);
+        if (rc < 0)
+            return rc;
+    }
+    if (memchr(*buffer, '\0', length))
+        return seterr(err, RELMAP_EINPUT, e->path, 0, 0,
+                      "skipped: a binary file (it holds NUL bytes)");
+    doc->invalid_bytes = repair_utf8(buffer, &length, &doc->first_invalid);
+    if (doc->invalid_bytes) /* repaired into a new buffer of at least this size */
+        *capacity = length + 1;
+    else
+        doc->first_invalid = 0;
+    /* a byte-order mark is no text */
+    size_t bom = length >= 3 && !memcmp(*buffer, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    doc->name = e->path;
+    doc->text = *buffer + bom;
+    doc->length = length - bom;
+    return 1;
+}
+
+void corpus_entry_free(corpus_entry *e)
+{
+    free(e->path);
+    e->path = NULL;
+}
+
+int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err)
+{
+    free(c->name);
+    c->name = NULL;
+    corpus_entry e;
+    int rc = corpus_next_entry(c, &e, err);
+    if (rc <= 0)
+        return rc;
+    rc = corpus_read_entry(&e, &c->text, &c->text_cap, doc, err);
+    if (rc < 0) {
+        corpus_entry_free(&e);
+        return rc;
+    }
+    c->name = e.path; /* doc->name, until the next call */
+    return 1;
 }
 
 void relmap_corpus_free(relmap_corpus *c)

@@ -1,0 +1,32 @@
+/*
+ * corpus.h - a corpus in two steps, for readers on other threads: finding
+ * the next document (walking folders, in order, on one thread) and reading
+ * it (on any thread, into the reader's own buffer).
+ */
+#ifndef RELMAP_CORPUS_H
+#define RELMAP_CORPUS_H
+
+#include "util.h"
+
+/* A document found and not yet read. */
+typedef struct corpus_entry {
+    char *path;    /* owned by the entry: corpus_entry_free */
+    int is_stdin; /* "-": standard input */
+} corpus_entry;
+
+/* The next document of the corpus: 1 and *entry, 0 at the end, or a
+ * negative code for one path that cannot be a document (err says why; the
+ * stream goes on), as relmap_corpus_next. */
+int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err);
+
+/* Read an entry into *buffer (of *capacity bytes, grown or replaced as
+ * needed, kept by the caller for the next entry) and describe it in *doc,
+ * whose name is the entry's path: 1, or a negative code (a binary file,
+ * RELMAP_EINPUT, is skipped with a warning; others are errors). Touches no
+ * corpus, so that threads may read at once. */
+int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
+                      relmap_document *doc, relmap_error *err);
+
+void corpus_entry_free(corpus_entry *e);
+
+#endif
