@@ -238,6 +238,31 @@ int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
                                 void (*on_error)(const relmap_error *err, void *context),
                                 void *error_context);
 
+/** What relmap_extract_corpus_parallel() reports besides the matches: on
+ *  the calling thread, in document order. */
+typedef struct relmap_pool_report {
+    /** Each path of the corpus as relmap_corpus_next() would give it: rc 1
+     *  and doc (its name and the UTF-8 repairs; text NULL, length 0), or a
+     *  negative rc and err (a path that could not be read). May be NULL. */
+    void (*on_read)(int rc, const relmap_document *doc, const relmap_error *err,
+                    void *context);
+    /** A document's extraction error (a rule's match limit). May be NULL. */
+    void (*on_error)(const relmap_error *err, void *context);
+    void *context;
+} relmap_pool_report;
+
+/**
+ * relmap_extract_parallel over a corpus whose files the worker threads read
+ * themselves, so that reading is shared out too (a folder of small files
+ * costs as much in opening and reading as in extraction). With `stream`,
+ * the rows of relmap_extract_parallel_tsv go to it; else each match to
+ * `fn`. Everything reaches this thread in document order, as from one
+ * thread. Returns 0, or the last document error's code.
+ */
+int relmap_extract_corpus_parallel(const relmap_rules *rules, unsigned jobs,
+                                   relmap_corpus *corpus, relmap_match_fn fn, void *context,
+                                   FILE *stream, const relmap_pool_report *report);
+
 /* --------------------------------------------------------------- explain */
 
 /** Flags of relmap_explain(). */

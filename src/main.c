@@ -354,32 +354,47 @@ typedef struct reader {
     size_t documents;
 } reader;
 
+/* One step of the corpus: a path that could not be read, or a document. */
+static void report_read(int rc, const relmap_document *doc, const relmap_error *err,
+                        reader *r)
+{
+    if (rc < 0) {
+        print_error(err, rc == RELMAP_EINPUT ? "warning" : "error");
+        if (rc != RELMAP_EINPUT)
+            r->status = EXIT_INPUT;
+        return;
+    }
+    r->documents++;
+    if (doc->invalid_bytes)
+        fprintf(stderr,
+                "%s: warning: invalid UTF-8 at byte %zu (%zu bad byte%s in the file), "
+                "replaced by U+FFFD\n",
+                doc->name, doc->first_invalid, doc->invalid_bytes,
+                doc->invalid_bytes == 1 ? "" : "s");
+}
+
 static int next_document(relmap_document *doc, void *context)
 {
     reader *r = context;
     relmap_error err;
     int rc;
-    while ((rc = relmap_corpus_next(r->corpus, doc, &err)) < 0) {
-        print_error(&err, rc == RELMAP_EINPUT ? "warning" : "error");
-        if (rc != RELMAP_EINPUT)
-            r->status = EXIT_INPUT;
-    }
-    if (rc > 0) {
-        r->documents++;
-        if (doc->invalid_bytes)
-            fprintf(stderr,
-                    "%s: warning: invalid UTF-8 at byte %zu (%zu bad byte%s in the file), "
-                    "replaced by U+FFFD\n",
-                    doc->name, doc->first_invalid, doc->invalid_bytes,
-                    doc->invalid_bytes == 1 ? "" : "s");
-    }
+    while ((rc = relmap_corpus_next(r->corpus, doc, &err)) < 0)
+        report_read(rc, NULL, &err, r);
+    if (rc > 0)
+        report_read(rc, doc, NULL, r);
     return rc;
+}
+
+/* The worker threads' reports, in document order. */
+static void on_read(int rc, const relmap_document *doc, const relmap_error *err, void *context)
+{
+    report_read(rc, doc, err, context);
 }
 
 static void on_document_error(const relmap_error *err, void *context)
 {
     print_error(err, "error");
-    *(int *)context = EXIT_INPUT;
+    ((reader *)context)->status = EXIT_INPUT;
 }
 
 /* Hand every document of the corpus to the sink, on o->jobs threads when
@@ -392,12 +407,9 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size
     int status = EXIT_OK;
     relmap_document doc;
     if (o->jobs > 1 && !s->coverage) {
-        if (s->graph)
-            relmap_extract_parallel(rules, o->jobs, next_document, &rd, on_match, s,
-                                    on_document_error, &status);
-        else
-            relmap_extract_parallel_tsv(rules, o->jobs, next_document, &rd, s->stream,
-                                        on_document_error, &status);
+        relmap_pool_report report = {on_read, on_document_error, &rd};
+        relmap_extract_corpus_parallel(rules, o->jobs, rd.corpus, on_match, s,
+                                       s->graph ? NULL : s->stream, &report);
     } else {
         s->extractor = relmap_extractor_new(rules);
         while (next_document(&doc, &rd) > 0)

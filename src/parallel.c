@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corpus.h"
 #include "tsv.h"
 #include "util.h"
 
@@ -23,11 +24,17 @@
  * document ahead of it does not wait */
 #define WINDOW_DOCS_PER_JOB 256
 #define WINDOW_BYTES_PER_JOB (8u << 20)
-/* the most documents a worker takes at once */
+/* the most documents a worker takes at once; over a corpus, whose sizes
+ * are known only as they are read, also about this much text */
 #define BATCH_DOCS 64
+#define BATCH_BYTES (256u << 10)
 
 typedef struct job {
     char *name;
+    int is_stdin;     /* over a corpus: the document is standard input */
+    int read_rc;      /* over a corpus: 1 when read, or the code of why not */
+    relmap_error read_err;
+    size_t invalid_bytes, first_invalid; /* what the read repaired */
     char *text;       /* a buffer of the pool's spares */
     size_t capacity;  /* its size */
     size_t length;
@@ -53,6 +60,8 @@ typedef struct pool {
     size_t take;  /* the next to extract */
     size_t tail;  /* the next to read; slots [head, tail) are in use */
     int eof;      /* no document is left to read */
+    int reading;  /* the workers read the documents (a corpus) */
+    size_t read_docs, read_bytes; /* how much they read so far */
     unsigned jobs;
     unsigned idle;    /* workers waiting for work */
     int waiting;      /* the calling thread waits for a document to be done */
@@ -90,10 +99,50 @@ static relmap_match_fn job_fn(const job *j)
     return j->as_tsv ? keep_row : keep_match;
 }
 
+/* Extract one document, reading it first when the workers read (into
+ * *buffer, this thread's); returns the bytes read. */
+static size_t run_job(const pool *p, job *j, relmap_extractor *x, char **buffer,
+                      size_t *capacity)
+{
+    const char *text = j->text;
+    size_t length = j->length;
+    if (p->reading) {
+        if (j->read_rc < 0)
+            return 0; /* a path that is no document: its error is all */
+        relmap_document doc;
+        corpus_entry e = {j->name, j->is_stdin};
+        j->read_rc = corpus_read_entry(&e, buffer, capacity, &doc, &j->read_err);
+        if (j->read_rc < 0)
+            return 0;
+        j->invalid_bytes = doc.invalid_bytes;
+        j->first_invalid = doc.first_invalid;
+        text = doc.text;
+        length = doc.length;
+    }
+    j->rc = relmap_extract_document(x, j->name, text, length, job_fn(j), j, &j->err);
+    return p->reading ? length : 0;
+}
+
+/* How many of the waiting documents a worker takes: its share, few enough
+ * to keep the threads even, and, when the workers read them, about
+ * BATCH_BYTES of text by the sizes read so far (one at first). */
+static size_t batch_size(const pool *p)
+{
+    size_t count = (p->tail - p->take) / p->jobs;
+    if (p->reading) {
+        size_t fit = p->read_docs && p->read_bytes ? BATCH_BYTES / (p->read_bytes / p->read_docs + 1) : 1;
+        if (count > fit)
+            count = fit;
+    }
+    return count < 1 ? 1 : count > BATCH_DOCS ? BATCH_DOCS : count;
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
     relmap_extractor *x = relmap_extractor_new(p->rules);
+    char *buffer = NULL; /* the documents this thread reads */
+    size_t capacity = 0;
     for (;;) {
         pthread_mutex_lock(&p->lock);
         while (p->take == p->tail && !p->eof) {
@@ -108,29 +157,38 @@ static void *worker(void *arg)
         /* a run of documents, this thread's share of those waiting: small
          * documents (one a file) would otherwise cost more in taking the
          * lock and waking threads than in extraction */
-        size_t first = p->take, count = (p->tail - p->take) / p->jobs;
-        count = count < 1 ? 1 : count > BATCH_DOCS ? BATCH_DOCS : count;
+        size_t first = p->take, count = batch_size(p), bytes = 0;
         p->take += count;
         pthread_mutex_unlock(&p->lock);
-        for (size_t k = first; k < first + count; k++) {
-            job *j = &p->slots[k % p->nslots];
-            j->rc = relmap_extract_document(x, j->name, j->text, j->length, job_fn(j), j,
-                                            &j->err);
-        }
+        for (size_t k = first; k < first + count; k++)
+            bytes += run_job(p, &p->slots[k % p->nslots], x, &buffer, &capacity);
         pthread_mutex_lock(&p->lock);
         for (size_t k = first; k < first + count; k++)
             p->slots[k % p->nslots].done = 1;
+        p->read_docs += count;
+        p->read_bytes += bytes;
         if (p->waiting)
             pthread_cond_signal(&p->done);
         pthread_mutex_unlock(&p->lock);
     }
+    free(buffer);
     relmap_extractor_free(x);
     return NULL;
 }
 
-static void deliver(job *j, relmap_match_fn fn, void *context, FILE *stream,
-                    void (*on_error)(const relmap_error *, void *), void *error_context)
+static void deliver(const pool *p, job *j, relmap_match_fn fn, void *context, FILE *stream,
+                    const relmap_pool_report *report)
 {
+    void (*on_error)(const relmap_error *, void *) = report->on_error;
+    void *error_context = report->context;
+    if (p->reading) {
+        relmap_document doc = {j->name, NULL, 0, j->invalid_bytes, j->first_invalid};
+        if (report->on_read)
+            report->on_read(j->read_rc, j->read_rc > 0 ? &doc : NULL, &j->read_err,
+                            error_context);
+        if (j->read_rc < 0)
+            return;
+    }
     if (j->as_tsv) {
         if (j->matches.length)
             fwrite(j->matches.data, 1, j->matches.length, stream);
@@ -179,18 +237,47 @@ static void give_back_text(pool *p, job *j)
     j->capacity = 0;
 }
 
+/* The next document into the window's slot j: read by `next`, or over a
+ * corpus found (a path that is no document gives a job that holds its
+ * error); 0 at the end. */
+static int fill(pool *p, job *j, relmap_corpus *corpus,
+                int (*next)(relmap_document *doc, void *context), void *next_context)
+{
+    memset(j, 0, sizeof *j);
+    if (corpus) {
+        corpus_entry e;
+        int rc = corpus_next_entry(corpus, &e, &j->read_err);
+        if (rc == 0)
+            return 0;
+        j->read_rc = rc;
+        if (rc > 0) {
+            j->name = e.path;
+            j->is_stdin = e.is_stdin;
+        }
+        return 1;
+    }
+    relmap_document doc;
+    if (next(&doc, next_context) <= 0)
+        return 0;
+    j->name = xstrdup(doc.name);
+    take_text(p, j, &doc);
+    j->length = doc.length;
+    return 1;
+}
+
 /* The matches to `fn`, or with `stream` the TSV rows to it, written by the
- * workers. */
-static int run_pool(const relmap_rules *rules, unsigned jobs,
+ * workers; the documents from `corpus` (read by the workers), or else from
+ * `next`. */
+static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *corpus,
                     int (*next)(relmap_document *doc, void *context), void *next_context,
                     relmap_match_fn fn, void *context, FILE *stream,
-                    void (*on_error)(const relmap_error *err, void *context),
-                    void *error_context)
+                    const relmap_pool_report *report)
 {
     if (jobs < 1)
         jobs = 1;
     pool p = {.rules = rules,
               .nslots = (size_t)jobs * WINDOW_DOCS_PER_JOB,
+              .reading = corpus != NULL,
               .jobs = jobs,
               .lock = PTHREAD_MUTEX_INITIALIZER,
               .work = PTHREAD_COND_INITIALIZER,
@@ -201,27 +288,27 @@ static int run_pool(const relmap_rules *rules, unsigned jobs,
     for (unsigned t = 0; t < jobs; t++)
         if (pthread_create(&threads[started], NULL, worker, &p) == 0)
             started++;
+    /* the text held in the window (when this thread reads: workers that
+     * read hold one document each) */
     size_t max_bytes = (size_t)jobs * WINDOW_BYTES_PER_JOB, bytes = 0;
     int status = 0;
+    relmap_extractor *here = NULL; /* when no thread could start */
+    char *buffer = NULL;
+    size_t capacity = 0;
     for (;;) {
         /* fill the window; only this thread moves tail, and a slot past it
          * is no worker's */
         while (!p.eof && p.tail - p.head < p.nslots && (bytes < max_bytes || p.tail == p.head)) {
-            relmap_document doc;
-            if (next(&doc, next_context) <= 0) {
+            job *j = &p.slots[p.tail % p.nslots];
+            if (!fill(&p, j, corpus, next, next_context)) {
                 pthread_mutex_lock(&p.lock);
                 p.eof = 1;
                 pthread_cond_broadcast(&p.work);
                 pthread_mutex_unlock(&p.lock);
                 break;
             }
-            job *j = &p.slots[p.tail % p.nslots];
-            memset(j, 0, sizeof *j);
-            j->name = xstrdup(doc.name);
-            take_text(&p, j, &doc);
-            j->length = doc.length;
             j->as_tsv = stream != NULL;
-            bytes += doc.length;
+            bytes += j->length;
             pthread_mutex_lock(&p.lock);
             p.tail++;
             if (p.idle)
@@ -232,10 +319,9 @@ static int run_pool(const relmap_rules *rules, unsigned jobs,
             break; /* all read, all delivered */
         job *j = &p.slots[p.head % p.nslots];
         if (!started) { /* no thread could start: extract here */
-            relmap_extractor *x = relmap_extractor_new(rules);
-            j->rc = relmap_extract_document(x, j->name, j->text, j->length, job_fn(j), j,
-                                            &j->err);
-            relmap_extractor_free(x);
+            if (!here)
+                here = relmap_extractor_new(rules);
+            run_job(&p, j, here, &buffer, &capacity);
             p.take++;
             j->done = 1;
         }
@@ -246,17 +332,20 @@ static int run_pool(const relmap_rules *rules, unsigned jobs,
             p.waiting = 0;
         }
         pthread_mutex_unlock(&p.lock);
-        deliver(j, fn, context, stream, on_error, error_context);
+        deliver(&p, j, fn, context, stream, report);
         if (j->rc < 0)
             status = j->rc;
         bytes -= j->length;
         free(j->name);
-        give_back_text(&p, j);
+        if (j->text)
+            give_back_text(&p, j);
         sb_free(&j->matches);
         p.head++;
     }
     for (unsigned t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
+    relmap_extractor_free(here);
+    free(buffer);
     free(threads);
     free(p.slots);
     for (size_t k = 0; k < p.nspares; k++)
@@ -274,7 +363,8 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
                             void (*on_error)(const relmap_error *err, void *context),
                             void *error_context)
 {
-    return run_pool(rules, jobs, next, next_context, fn, context, NULL, on_error, error_context);
+    relmap_pool_report report = {NULL, on_error, error_context};
+    return run_pool(rules, jobs, NULL, next, next_context, fn, context, NULL, &report);
 }
 
 int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
@@ -283,6 +373,14 @@ int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
                                 void (*on_error)(const relmap_error *err, void *context),
                                 void *error_context)
 {
-    return run_pool(rules, jobs, next, next_context, NULL, NULL, stream, on_error,
-                    error_context);
+    relmap_pool_report report = {NULL, on_error, error_context};
+    return run_pool(rules, jobs, NULL, next, next_context, NULL, NULL, stream, &report);
+}
+
+int relmap_extract_corpus_parallel(const relmap_rules *rules, unsigned jobs,
+                                   relmap_corpus *corpus, relmap_match_fn fn, void *context,
+                                   FILE *stream, const relmap_pool_report *report)
+{
+    return run_pool(rules, jobs, corpus, NULL, NULL, stream ? NULL : fn, context, stream,
+                    report);
 }

@@ -35,6 +35,30 @@ printf 'Ruritania\0accused Freedonia.\n' > "$work/binary.txt"
 check "binary file skipped" status_is 0 "$relmap" extract -r "$mini" "$work/binary.txt" corpus/a.txt
 check "binary warning" has "$work/stderr" "binary.txt: warning: skipped: a binary file (it holds NUL bytes)"
 
+# on several threads, which read the files themselves, every warning and
+# error comes in document order with the rows, exactly as on one thread
+mkdir -p "$work/mixed/sub"
+for k in 1 2 3 4 5 6 7 8; do cp corpus/a.txt "$work/mixed/a$k.txt"; done
+cp "$work/bad-utf8.txt" "$work/mixed/b-bad.txt"
+cp "$work/binary.txt" "$work/mixed/c-binary.txt"
+ln -s nowhere.txt "$work/mixed/d-dangling.txt"
+printf 'Ruritania accused Freedonia.\n' > "$work/mixed/sub/e.txt"
+mixed=("$work/mixed" "$work/nowhere.txt" - corpus/a.txt)
+printf 'Strelsau accused Freedonia.\n' | "$relmap" extract -r "$mini" -j 1 "${mixed[@]}" >"$work/j1.out" 2>"$work/j1.err"
+j1=$?
+for j in 2 3; do
+  printf 'Strelsau accused Freedonia.\n' | "$relmap" extract -r "$mini" -j $j "${mixed[@]}" >"$work/jn.out" 2>"$work/jn.err"
+  check "-j $j: the exit status of one thread ($j1)" test $? = "$j1"
+  check "-j $j: the rows of one thread" cmp "$work/j1.out" "$work/jn.out"
+  check "-j $j: the messages of one thread, in order" cmp "$work/j1.err" "$work/jn.err"
+done
+check "the mixed folder gives each message" has "$work/j1.err" "c-binary.txt: warning: skipped: a binary file"
+check "the mixed folder: the dangling link" has "$work/j1.err" "d-dangling.txt: warning: skipped: a symbolic link that leads nowhere"
+check "the mixed folder: the missing path" has "$work/j1.err" "nowhere.txt: error: No such file or directory"
+check "the mixed folder: the repair" has "$work/j1.err" "b-bad.txt: warning: invalid UTF-8 at byte 17"
+check "the mixed folder: standard input read" has "$work/j1.out" "Freedonia	-	1"
+check "the mixed folder: exit 1 for the missing path" test "$j1" = 1
+
 # a long file with no newline and no space: cut into bounded sentences
 python3 -c "import sys; sys.stdout.write('Ruritania accused Freedonia. ' + 'x' * 5000000)" > "$work/long.txt"
 check "5 MB with no newline" status_is 0 "$relmap" extract -r "$mini" "$work/long.txt"
