@@ -31,10 +31,10 @@ size_t alias_key(const char *s, size_t n, char *buf, size_t cap)
 }
 
 /* Bytes that fold_text may change: the lead bytes of the sequences it folds,
- * and \n \r \t. */
+ * and the ASCII white space other than ' '. */
 static int may_fold(unsigned char c)
 {
-    return c == 0xE2 || c == 0xC2 || c == '\n' || c == '\r' || c == '\t';
+    return c == 0xE2 || c == 0xC2 || c == 0xE1 || c == 0xE3 || (c >= '\t' && c <= '\r');
 }
 
 char *fold_text(const char *s, size_t n, size_t *out_length)
@@ -86,12 +86,22 @@ void fold_into(strbuf *out, const char *s, size_t n)
                 continue;
             }
         }
-        if (left >= 2 && u[0] == 0xC2 && u[1] == 0xA0) {
+        /* the other white space of Unicode (what PCRE2's \s is with UCP): so
+         * that a space in a pattern is a run of ' ' */
+        if (left >= 3
+            && ((u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F)     /* U+205F */
+                || (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)  /* U+1680 */
+                || (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80))) { /* U+3000 */
+            sb_addc(&sb, ' ');
+            i += 3;
+            continue;
+        }
+        if (left >= 2 && u[0] == 0xC2 && (u[1] == 0xA0 || u[1] == 0x85)) { /* NBSP, NEL */
             sb_addc(&sb, ' ');
             i += 2;
             continue;
         }
-        if (u[0] == '\n' || u[0] == '\r' || u[0] == '\t') {
+        if (u[0] >= '\t' && u[0] <= '\r') { /* \t \n \v \f \r */
             sb_addc(&sb, ' ');
             i++;
             continue;
@@ -1170,7 +1180,8 @@ static int expand(parser *p, const source_text *st, const char *macro_name, expa
             size_t j = i;
             while (j < n && (s[j] == ' ' || s[j] == '\t'))
                 j++;
-            emit_bytes(x, "\\s+", 3, o);
+            /* the text is folded: all its white space is ' ' */
+            emit_bytes(x, " +", 2, o);
             i = j;
             continue;
         }

@@ -275,6 +275,19 @@ START_TEST(curly_quotes_and_odd_spaces_are_folded)
     relmap_rules *r = load(small_rules);
     EXPECT(r, "\xE2\x80\x9C" "China\xC2\xA0" "accused the U.S.\xE2\x80\x9D",
            "China -accuses-> United States [country|]\n");
+    /* every white space PCRE2's \s takes (with UCP) is a space to the
+     * patterns, whose spaces match runs of ' ' in the folded text */
+    static const char *const spaces[] = {"\t", "\n", "\v", "\f", "\r", "\xC2\x85",
+                                         "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\x80",
+                                         "\xE2\x80\x8A", "\xE2\x80\xA8", "\xE2\x80\xA9",
+                                         "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
+    for (size_t k = 0; k < sizeof spaces / sizeof *spaces; k++) {
+        char sentence[64];
+        snprintf(sentence, sizeof sentence, "China%saccused%sthe U.S.", spaces[k], spaces[k]);
+        EXPECT(r, sentence, "China -accuses-> United States [country|]\n");
+    }
+    /* what is no white space stays: no match across it */
+    EXPECT(r, "China\xE2\x80\x8B" "accused the U.S.", ""); /* a zero-width space */
     relmap_rules_free(r);
 }
 END_TEST
