@@ -166,6 +166,26 @@ START_TEST(tsv_row_longer_than_a_buffer_is_written_whole)
 }
 END_TEST
 
+/* The line column: every number of digits, up to the largest. */
+START_TEST(tsv_line_numbers_are_written_in_full)
+{
+    static const unsigned lines[] = {1, 9, 10, 99, 100, 4096, 65536, 1000000, 4294967295u};
+    for (size_t k = 0; k < sizeof lines / sizeof *lines; k++) {
+        relmap_match a = row("A", "accuses", "B", "d.txt", lines[k], "A accused B.");
+        char *text = NULL;
+        size_t length = 0;
+        FILE *f = open_memstream(&text, &length);
+        relmap_tsv_write_match(f, &a);
+        fclose(f);
+        char expected[128];
+        snprintf(expected, sizeof expected, "A\taccuses\tB\td.txt\t%u\tt.rules:1\t", lines[k]);
+        ck_assert_msg(strncmp(text, expected, strlen(expected)) == 0, "line %u: %s", lines[k],
+                      text);
+        free(text);
+    }
+}
+END_TEST
+
 START_TEST(malformed_tsv_is_an_error_at_its_line)
 {
     char path[] = "/tmp/relmap-tsv-XXXXXX";
@@ -196,5 +216,6 @@ int main(void)
               merge_order_does_not_change_the_graph,
               tsv_round_trip_keeps_awkward_text,
               tsv_row_longer_than_a_buffer_is_written_whole,
+              tsv_line_numbers_are_written_in_full,
               malformed_tsv_is_an_error_at_its_line);
 }
