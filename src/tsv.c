@@ -159,8 +159,11 @@ int relmap_graph_read_tsv(relmap_graph *g, const char *path, relmap_error *err)
             row[--len] = '\0';
         if (len == 0 || row[0] == '#')
             continue;
+        /* the row as read, for an error's source line (split_row cuts it) */
         char raw[1024];
-        snprintf(raw, sizeof raw, "%s", row);
+        size_t keep = (size_t)len < sizeof raw - 1 ? (size_t)len : sizeof raw - 1;
+        memcpy(raw, row, keep);
+        raw[keep] = '\0';
         char *fields[TSV_COLUMNS];
         size_t n = split_row(row, fields, TSV_COLUMNS);
         if (n >= 1 && strcmp(fields[0], "source") == 0)

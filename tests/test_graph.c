@@ -199,6 +199,7 @@ START_TEST(malformed_tsv_is_an_error_at_its_line)
     ck_assert_int_eq(relmap_graph_read_tsv(g, path, &err), RELMAP_ESYNTAX);
     ck_assert_uint_eq(err.line, 3);
     ck_assert_ptr_nonnull(strstr(err.message, "expected 11 tab-separated columns"));
+    ck_assert_str_eq(err.source_line, "A\taccuses\tB"); /* the row as it was read */
     relmap_graph_free(g);
     unlink(path);
     ck_assert_int_eq(relmap_graph_read_tsv(g = relmap_graph_new(), "/nonexistent/x.tsv", &err),
