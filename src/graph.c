@@ -175,7 +175,10 @@ void relmap_graph_add(relmap_graph *g, const relmap_match *m)
     graph_add_node(g, m->target, m->target_type, m->target_country);
     gedge *e = get_edge(g, m->source, m->relation, m->target);
     e->count++;
-    const char *doc = intern(g, m->document);
+    /* a document's matches come together: its name is interned once */
+    if (!g->last_document || strcmp(g->last_document, m->document) != 0)
+        g->last_document = intern(g, m->document);
+    const char *doc = g->last_document;
     add_document(e, doc);
     add_evidence(e, doc, m->line, m->evidence ? m->evidence : "");
 }

@@ -33,6 +33,7 @@ struct relmap_graph {
     strmap nodes; /* name -> gnode* */
     strmap edges; /* "source\x1frelation\x1ftarget" -> gedge* */
     strmap strings; /* interned names and document names (key and value alike) */
+    const char *last_document; /* the interned name of the last match's document */
 };
 
 /* Nodes and edges sorted by name and by (source, relation, target); the

@@ -63,43 +63,54 @@ int relmap_format_from_path(relmap_format *out, const char *path)
  * follows a trailing one. */
 static void add_esc(strbuf *sb, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '\\')
-            sb_add(sb, "\\\\", 2);
-        else
-            sb_addc(sb, *s);
+    for (;;) { /* the runs between backslashes copied whole */
+        size_t run = strcspn(s, "\\");
+        sb_add(sb, s, run);
+        s += run;
+        if (!*s)
+            break;
+        sb_add(sb, "\\\\", 2);
+        s++;
     }
     if (sb->length && sb->data[sb->length - 1] == '\\')
         sb_addc(sb, ' ');
 }
 
-/* For the relmap_* attributes that diff reads back: '%' and '\\' are
- * percent-encoded, so that the value survives DOT's quoting whatever it
- * holds (see docs/rules.md, "DOT output"). */
+/* The bytes add_xml and add_json change: control bytes and their own. */
+#define CONTROL_BYTES                                                                       \
+    "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17" \
+    "\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+
 static void add_xml(strbuf *sb, const char *s)
 {
-    for (; *s; s++) {
+    for (;;) {
+        size_t run = strcspn(s, "&<>\"'" CONTROL_BYTES);
+        sb_add(sb, s, run);
+        s += run;
         switch (*s) {
+        case '\0': return;
         case '&': sb_adds(sb, "&amp;"); break;
         case '<': sb_adds(sb, "&lt;"); break;
         case '>': sb_adds(sb, "&gt;"); break;
         case '"': sb_adds(sb, "&quot;"); break;
         case '\'': sb_adds(sb, "&#39;"); break;
         case '\n': sb_adds(sb, "&#10;"); break;
-        default:
-            if ((unsigned char)*s < 0x20)
-                sb_addc(sb, ' ');
-            else
-                sb_addc(sb, *s);
+        default: sb_addc(sb, ' '); break; /* another control byte */
         }
+        s++;
     }
 }
 
 static void add_json(strbuf *sb, const char *s)
 {
     sb_addc(sb, '"');
-    for (; *s; s++) {
+    for (;;) {
+        size_t run = strcspn(s, "\"\\" CONTROL_BYTES);
+        sb_add(sb, s, run);
+        s += run;
         unsigned char c = (unsigned char)*s;
+        if (!c)
+            break;
         if (c == '"' || c == '\\') {
             sb_addc(sb, '\\');
             sb_addc(sb, (char)c);
@@ -107,11 +118,10 @@ static void add_json(strbuf *sb, const char *s)
             sb_adds(sb, "\\n");
         } else if (c == '\t') {
             sb_adds(sb, "\\t");
-        } else if (c < 0x20) {
-            sb_addf(sb, "\\u%04x", c);
         } else {
-            sb_addc(sb, (char)c);
+            sb_addf(sb, "\\u%04x", c);
         }
+        s++;
     }
     sb_addc(sb, '"');
 }
@@ -157,18 +167,39 @@ static const char *fill_of(const char *type)
     return "#eeeeee";
 }
 
+/* "A accuses B: 3 sentences in 2 documents", the evidence, "(and N more)"
+ * and the documents, a line each (without printf: a graph has an edge
+ * tooltip for every edge, and a document list can be long). */
 static void edge_tooltip(strbuf *sb, const gedge *e)
 {
-    sb_addf(sb, "%s %s %s: %u sentence%s in %zu document%s", e->source, e->relation, e->target,
-            e->count, e->count == 1 ? "" : "s", e->ndocuments, e->ndocuments == 1 ? "" : "s");
-    for (size_t i = 0; i < e->nevidence; i++)
-        sb_addf(sb, "\n%s:%u: %s", e->evidence[i].document, e->evidence[i].line,
-                e->evidence[i].sentence);
-    if (e->count > e->nevidence)
-        sb_addf(sb, "\n(and %u more)", e->count - (unsigned)e->nevidence);
+    sb_adds(sb, e->source);
+    sb_addc(sb, ' ');
+    sb_adds(sb, e->relation);
+    sb_addc(sb, ' ');
+    sb_adds(sb, e->target);
+    sb_add(sb, ": ", 2);
+    sb_add_uint(sb, e->count);
+    sb_adds(sb, e->count == 1 ? " sentence in " : " sentences in ");
+    sb_add_uint(sb, e->ndocuments);
+    sb_adds(sb, e->ndocuments == 1 ? " document" : " documents");
+    for (size_t i = 0; i < e->nevidence; i++) {
+        sb_addc(sb, '\n');
+        sb_adds(sb, e->evidence[i].document);
+        sb_addc(sb, ':');
+        sb_add_uint(sb, e->evidence[i].line);
+        sb_add(sb, ": ", 2);
+        sb_adds(sb, e->evidence[i].sentence);
+    }
+    if (e->count > e->nevidence) {
+        sb_adds(sb, "\n(and ");
+        sb_add_uint(sb, e->count - (unsigned)e->nevidence);
+        sb_adds(sb, " more)");
+    }
     sb_adds(sb, "\ndocuments:");
-    for (size_t i = 0; i < e->ndocuments; i++)
-        sb_addf(sb, "%s%s", i ? ", " : " ", e->documents[i]);
+    for (size_t i = 0; i < e->ndocuments; i++) {
+        sb_adds(sb, i ? ", " : " ");
+        sb_adds(sb, e->documents[i]);
+    }
 }
 
 /* ------------------------------------------------------------ cgraph */
@@ -408,10 +439,14 @@ static void put(built *b, void *obj, const char *name, const char *value, int ht
     if (html) {
         sb_adds(sb, value);
     } else {
-        for (const char *v = value; *v; v++) {
-            if (*v == '"')
-                sb_addc(sb, '\\');
-            sb_addc(sb, *v);
+        for (const char *v = value;;) { /* the runs between quotes copied whole */
+            size_t run = strcspn(v, "\"");
+            sb_add(sb, v, run);
+            v += run;
+            if (!*v)
+                break;
+            sb_add(sb, "\\\"", 2);
+            v++;
         }
     }
     sb_addc(sb, html ? '>' : '"');
@@ -436,13 +471,14 @@ static void set_escaped(built *b, void *obj, const char *name, const char *value
 static void set_raw(built *b, void *obj, const char *name, const char *value)
 {
     strbuf sb = {0};
-    for (const char *s = value; *s; s++) {
-        if (*s == '%')
-            sb_adds(&sb, "%25");
-        else if (*s == '\\')
-            sb_adds(&sb, "%5C");
-        else
-            sb_addc(&sb, *s);
+    for (const char *s = value;;) {
+        size_t run = strcspn(s, "%\\");
+        sb_add(&sb, s, run);
+        s += run;
+        if (!*s)
+            break;
+        sb_adds(&sb, *s == '%' ? "%25" : "%5C");
+        s++;
     }
     set(b, obj, name, sb.data ? sb.data : "");
     sb_free(&sb);

@@ -69,6 +69,17 @@ void sb_adds(strbuf *sb, const char *s)
     sb_add(sb, s, strlen(s));
 }
 
+void sb_add_uint(strbuf *sb, unsigned long long n)
+{
+    char digits[24];
+    size_t k = sizeof digits;
+    do {
+        digits[--k] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    sb_add(sb, digits + k, sizeof digits - k);
+}
+
 void sb_addf(strbuf *sb, const char *fmt, ...)
 {
     va_list ap;

@@ -66,6 +66,8 @@ static inline void sb_addc(strbuf *sb, char c)
 }
 
 void sb_adds(strbuf *sb, const char *s);
+/* The decimal digits of n (what "%llu" prints, without printf). */
+void sb_add_uint(strbuf *sb, unsigned long long n);
 void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_clear(strbuf *sb);
 void sb_free(strbuf *sb);

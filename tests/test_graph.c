@@ -186,6 +186,22 @@ START_TEST(tsv_line_numbers_are_written_in_full)
 }
 END_TEST
 
+START_TEST(numbers_are_written_as_printf_writes_them)
+{
+    static const unsigned long long numbers[] = {0, 1, 9, 10, 99, 100, 65535, 4294967295ull,
+                                                 18446744073709551615ull};
+    for (size_t k = 0; k < sizeof numbers / sizeof *numbers; k++) {
+        strbuf sb = {0};
+        char expected[32];
+        sb_adds(&sb, "n=");
+        sb_add_uint(&sb, numbers[k]);
+        snprintf(expected, sizeof expected, "n=%llu", numbers[k]);
+        ck_assert_str_eq(sb.data, expected);
+        sb_free(&sb);
+    }
+}
+END_TEST
+
 START_TEST(malformed_tsv_is_an_error_at_its_line)
 {
     char path[] = "/tmp/relmap-tsv-XXXXXX";
@@ -218,5 +234,6 @@ int main(void)
               tsv_round_trip_keeps_awkward_text,
               tsv_row_longer_than_a_buffer_is_written_whole,
               tsv_line_numbers_are_written_in_full,
+              numbers_are_written_as_printf_writes_them,
               malformed_tsv_is_an_error_at_its_line);
 }
