@@ -202,6 +202,30 @@ static void edge_tooltip(strbuf *sb, const gedge *e)
     }
 }
 
+/* The decimal digits of n, as "%llu" prints them, at out (room for 21
+ * bytes); returns their count. */
+static size_t format_uint(char *out, unsigned long long n)
+{
+    char digits[20];
+    size_t k = sizeof digits;
+    do {
+        digits[--k] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    memcpy(out, digits + k, sizeof digits - k);
+    out[sizeof digits - k] = '\0';
+    return sizeof digits - k;
+}
+
+/* An element's id: the prefix ('n' node, 'e' edge) and the number, as
+ * "%c%zu" prints them (room for 22 bytes). A graph names every node and
+ * edge so. */
+static void element_id(char *out, char prefix, size_t number)
+{
+    out[0] = prefix;
+    format_uint(out + 1, number);
+}
+
 /* ------------------------------------------------------------ cgraph */
 
 /* cgraph's default ID discipline makes a named object's ID the address of
@@ -394,8 +418,10 @@ static void *new_node(built *b, void *parent, const char *id)
         abort();
     }
     strbuf *where = parent == TEXT_ROOT ? &b->loose : &b->clusters[CLUSTER_INDEX(parent)];
-    char statement[64];
-    snprintf(statement, sizeof statement, "%s%s", where == &b->loose ? "\t" : "\t\t", id);
+    char statement[64]; /* one or two tabs, and the id */
+    size_t tabs = where == &b->loose ? 1 : 2;
+    memcpy(statement, "\t\t", tabs);
+    snprintf(statement + tabs, sizeof statement - tabs, "%s", id);
     void *handle = (void *)strmap_intern(&b->node_ids, id);
     text_open(b, where, handle, statement);
     return handle;
@@ -409,8 +435,16 @@ static void *new_edge(built *b, void *tail, void *head, const char *id)
         text_flush(b);
     text_close(b);
     spill(b->out);
-    char statement[160];
-    snprintf(statement, sizeof statement, "\t%s -> %s", (const char *)tail, (const char *)head);
+    char statement[160]; /* "\t<tail> -> <head>" */
+    size_t nt = strlen(tail), nh = strlen(head);
+    if (nt + nh + 6 <= sizeof statement) {
+        statement[0] = '\t';
+        memcpy(statement + 1, tail, nt);
+        memcpy(statement + 1 + nt, " -> ", 4);
+        memcpy(statement + 5 + nt, head, nh + 1);
+    } else {
+        snprintf(statement, sizeof statement, "\t%s -> %s", (const char *)tail, (const char *)head);
+    }
     text_open(b, &b->out->sb, TEXT_EDGE, statement);
     return TEXT_EDGE;
 }
@@ -577,8 +611,8 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
             cluster_of(b, &clusters, nodes[i]->country, &ncluster);
     for (size_t i = 0; i < nn; i++) {
         const gnode *n = nodes[i];
-        char id[32];
-        snprintf(id, sizeof id, "n%zu", i);
+        char id[24];
+        element_id(id, 'n', i);
         void *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
         if (!home)
             home = strmap_get(&clusters, n->name); /* a country sits in its own cluster */
@@ -603,15 +637,18 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
     size_t nrel = 0;
     for (size_t i = 0; i < ne; i++) {
         const gedge *e = edges[i];
-        char id[32];
-        snprintf(id, sizeof id, "e%zu", i);
+        char id[24];
+        element_id(id, 'e', i);
         void *edge = new_edge(b, strmap_get(&ids, e->source), strmap_get(&ids, e->target), id);
         look lk = relation_look(rules, e->relation);
         strbuf sb = {0};
         /* labels placed beside edges are what makes dot slow on big graphs and
          * what sfdp cannot place: there the count is the pen width and the title */
         if (b->layout == RELMAP_LAYOUT_DOT) {
-            sb_addf(&sb, "%s (%u)", lk.label, e->count);
+            sb_adds(&sb, lk.label);
+            sb_add(&sb, " (", 2);
+            sb_add_uint(&sb, e->count);
+            sb_addc(&sb, ')');
             set_escaped(b, edge, "xlabel", sb.data);
             sb_clear(&sb);
         }
@@ -628,7 +665,7 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         set(b, edge, "penwidth", width);
         set(b, edge, "id", id);
         set_raw(b, edge, "relmap_relation", e->relation);
-        snprintf(width, sizeof width, "%u", e->count);
+        format_uint(width, e->count);
         set(b, edge, "relmap_count", width);
         for (size_t k = 0; k < e->ndocuments; k++) {
             if (k)
@@ -946,8 +983,8 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
         const node_change *n = &d->nodes[i];
         if (changed_only && n->kind == CHANGE_SAME && !strmap_get(&shown, n->name))
             continue;
-        char id[32];
-        snprintf(id, sizeof id, "n%zu", i);
+        char id[24];
+        element_id(id, 'n', i);
         void *home = n->country[0] ? strmap_get(&clusters, n->country) : NULL;
         if (!home)
             home = strmap_get(&clusters, n->name);
@@ -971,8 +1008,8 @@ int render_diff(char **out, size_t *length, const diff_result *d, const relmap_r
         const edge_change *c = &d->edges[i];
         if (changed_only && c->kind == CHANGE_SAME)
             continue;
-        char id[32];
-        snprintf(id, sizeof id, "e%zu", i);
+        char id[24];
+        element_id(id, 'e', i);
         void *edge = new_edge(&b, strmap_get(&ids, c->source), strmap_get(&ids, c->target), id);
         look lk = relation_look(rules, c->relation);
         strbuf sb = {0};
