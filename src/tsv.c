@@ -116,29 +116,37 @@ void tsv_add_match(strbuf *rows, const relmap_match *m)
     write_row(NULL, rows, m);
 }
 
-/* Split a row in place at tabs and undo the escapes; returns the count. */
+/* Split a row in place at tabs and undo the escapes; returns the count.
+ * The runs between tabs and backslashes are found by strcspn and moved
+ * whole (only once an escape has made the text shorter). */
 static size_t split_row(char *row, char **fields, size_t max)
 {
     size_t n = 0;
     char *w = row, *start = row;
-    for (char *r = row;; r++) {
-        if (*r == '\t' || *r == '\0') {
-            int end = *r == '\0';
-            *w = '\0';
-            if (n < max)
-                fields[n] = start;
-            n++;
-            if (end)
-                break;
-            w = start = r + 1;
-            continue;
-        }
+    for (char *r = row;;) {
+        size_t run = strcspn(r, "\t\\");
+        if (w != r)
+            memmove(w, r, run);
+        w += run;
+        r += run;
         if (*r == '\\' && r[1]) {
             r++;
             *w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
+            r++;
             continue;
         }
-        *w++ = *r;
+        if (*r == '\\') { /* a backslash that ends the row stays */
+            *w++ = *r++;
+            continue;
+        }
+        int end = *r == '\0';
+        *w = '\0';
+        if (n < max)
+            fields[n] = start;
+        n++;
+        if (end)
+            break;
+        w = start = ++r;
     }
     return n;
 }
