@@ -1,13 +1,16 @@
 /*
  * parallel.c - extraction on several threads, with the output of one.
  *
- * The calling thread reads documents in order into a window of slots; the
- * worker threads, one extractor each, take them in order, each document into
- * its own buffer of matches; the calling thread hands the buffers to the
- * caller in document order as they are done, and reads more in their place.
- * So the matches, their order and any errors are exactly those of a single
- * thread; no thread waits for a whole batch; and memory is bounded by the
- * window (in documents and in bytes).
+ * The calling thread takes documents in order into a window of slots: read
+ * by the caller's `next`, or, over a corpus, only found (the worker that
+ * takes a document reads it, so reading is shared out too). The worker
+ * threads, one extractor each, take them in order, each document into its
+ * own buffer of matches; the calling thread hands the buffers, with each
+ * document's read warnings and errors, to the caller in document order as
+ * they are done, and takes more in their place. So the matches, their order
+ * and any messages are exactly those of a single thread; no thread waits
+ * for a whole batch; and memory is bounded by the window (in documents, and
+ * in bytes of the text it holds).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -130,7 +133,9 @@ static size_t batch_size(const pool *p)
 {
     size_t count = (p->tail - p->take) / p->jobs;
     if (p->reading) {
-        size_t fit = p->read_docs && p->read_bytes ? BATCH_BYTES / (p->read_bytes / p->read_docs + 1) : 1;
+        size_t fit = 1; /* until a size is known */
+        if (p->read_docs && p->read_bytes)
+            fit = BATCH_BYTES / (p->read_bytes / p->read_docs + 1);
         if (count > fit)
             count = fit;
     }
