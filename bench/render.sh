@@ -71,10 +71,14 @@ row "relmap merge -o g.json (read and merge only)" "$json"
 row "relmap merge -o g.dot (no layout)" "$(measure "$relmap" merge "$work/g.tsv" -o "$work/g.dot")"
 svg=$(measure "$relmap" merge "$work/g.tsv" -o "$work/g.svg")
 row "relmap merge -o g.svg (layout auto)" "$svg"
-"$relmap" merge "$work/g.tsv" --layout sfdp -o "$work/s.dot" 2>/dev/null
-sed -i 's/xlabel="[^"]*",\{0,1\}//' "$work/s.dot" # what the SVG is drawn from: no labels
-row "sfdp -Goverlap=prism -Gquadtree=fast -Gsplines=false" \
-  "$(measure sfdp -Goverlap=prism -Gquadtree=fast -Gsplines=false -Tsvg "$work/s.dot" -o "$work/ref.svg")"
+if command -v sfdp >/dev/null; then
+  "$relmap" merge "$work/g.tsv" --layout sfdp -o "$work/s.dot" 2>/dev/null
+  sed -i 's/xlabel="[^"]*",\{0,1\}//' "$work/s.dot" # what the SVG is drawn from: no labels
+  row "sfdp -Goverlap=prism -Gquadtree=fast -Gsplines=false" \
+    "$(measure sfdp -Goverlap=prism -Gquadtree=fast -Gsplines=false -Tsvg "$work/s.dot" -o "$work/ref.svg")"
+else # the reference needs Graphviz's command line, which relmap itself does not
+  printf '%-52s %8s %9s\n' "sfdp (not installed: apt-get install graphviz)" - -
+fi
 if [ -n "$with_dot" ]; then
   row "relmap merge --layout dot -o g.svg" \
     "$(measure "$relmap" merge "$work/g.tsv" --layout dot -o "$work/d.svg")"
