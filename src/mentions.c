@@ -513,7 +513,9 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         if (we - i >= ALIAS_KEY_MAX)
             cands = rules_alias_candidates(r, t + i, n - i, &count);
         else if (sets & WORD_ALIAS_HEAD) /* most words are no alias's */
-            cands = rules_alias_candidates_word(r, t + i, we - i, word_hash, &count);
+            cands = rules_alias_candidates_word(
+                r, t + i, we - i, word_hash,
+                we + 1 < n ? lower_ascii(t[we + 1]) : ALIAS_FOLLOW_NONE, &count);
         for (size_t k = 0; k < count; k++) {
             const alias *a = &r->aliases[cands[k]];
             if (alias_matches(t + i, n - i, a)) {

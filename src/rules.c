@@ -226,11 +226,12 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
         *count = 0;
         return NULL;
     }
-    return rules_alias_candidates_word(rules, word, lead, hash, count);
+    return rules_alias_candidates_word(rules, word, lead, hash, -1, count);
 }
 
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
-                                       size_t length, uint64_t hash, size_t *count)
+                                       size_t length, uint64_t hash, int follow,
+                                       size_t *count)
 {
     *count = 0;
     char key[ALIAS_KEY_MAX];
@@ -239,8 +240,15 @@ const int *rules_alias_candidates_word(const relmap_rules *rules, const char *wo
     int *list = strmap_getnh(&rules->alias_index, key, length, hash);
     if (!list)
         return NULL;
-    *count = (size_t)list[0];
-    return list + 1;
+    size_t n = (size_t)list[0];
+    if (follow < 0 || follow > ALIAS_FOLLOW_NONE || !list[n + 1]) {
+        *count = n;
+        return list + 1;
+    }
+    /* the bucket of the byte after the next: see build_alias_index */
+    const int *offsets = list + n + 2, *items = offsets + ALIAS_FOLLOW_NONE + 2;
+    *count = (size_t)(offsets[follow + 1] - offsets[follow]);
+    return items + offsets[follow];
 }
 
 /* ------------------------------------------------------------ logical lines */
@@ -1336,6 +1344,56 @@ static int by_length_desc(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
+/* An alias's bucket: the byte after the one after its first word (the
+ * second word's first, A-Z as a-z), which alias_matches compares second;
+ * -1 for one that matches whatever follows its first word but a byte (no
+ * second word: "China", "Gen."). */
+static int alias_follow(const alias *a)
+{
+    if (a->head + 1 >= a->length)
+        return -1;
+    unsigned char c = (unsigned char)a->text[a->head + 1];
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* The candidates of one first word: [count, the aliases longest first,
+ * bucketed?] and, when there are enough of them that most would fail on
+ * their second word ("the": "the Pentagon", "the White House", ...), the
+ * same list per byte after the next (ALIAS_FOLLOW_NONE + 1 buckets, the
+ * last for a text that ends before it): offsets, then the buckets, each in
+ * the list's order and holding the aliases of that byte and those of any. */
+#define ALIAS_BUCKETED_FROM 4
+static int *pack_candidates(const relmap_rules *r, const int *items, size_t n)
+{
+    size_t nbuckets = ALIAS_FOLLOW_NONE + 1, total = 0;
+    int bucketed = n >= ALIAS_BUCKETED_FROM;
+    if (bucketed)
+        for (size_t b = 0; b < nbuckets; b++)
+            for (size_t k = 0; k < n; k++) {
+                int f = alias_follow(&r->aliases[items[k]]);
+                total += f < 0 || (size_t)f == b;
+            }
+    size_t size = 2 + n + (bucketed ? nbuckets + 1 + total : 0);
+    int *packed = xmalloc(size * sizeof *packed);
+    packed[0] = (int)n;
+    memcpy(packed + 1, items, n * sizeof *packed);
+    packed[n + 1] = bucketed;
+    if (bucketed) {
+        int *offsets = packed + n + 2, *bucket = offsets + nbuckets + 1;
+        int at = 0;
+        for (size_t b = 0; b < nbuckets; b++) {
+            offsets[b] = at;
+            for (size_t k = 0; k < n; k++) {
+                int f = alias_follow(&r->aliases[items[k]]);
+                if (f < 0 || (size_t)f == b)
+                    bucket[at++] = items[k];
+            }
+        }
+        offsets[nbuckets] = at;
+    }
+    return packed;
+}
+
 static void build_alias_index(relmap_rules *r)
 {
     /* group alias indices by their first word */
@@ -1360,10 +1418,7 @@ static void build_alias_index(relmap_rules *r)
             continue;
         ilist *l = e->value;
         qsort(l->items, l->n, sizeof *l->items, by_length_desc);
-        int *packed = xmalloc((l->n + 1) * sizeof *packed);
-        packed[0] = (int)l->n;
-        memcpy(packed + 1, l->items, l->n * sizeof *packed);
-        strmap_put(&r->alias_index, e->key, packed);
+        strmap_put(&r->alias_index, e->key, pack_candidates(r, l->items, l->n));
         word_sets_add(&r->words, hash_lower(e->key, strlen(e->key)), WORD_ALIAS_HEAD);
         free(l->items);
         free(l);

@@ -145,8 +145,13 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
  * word sets itself. */
 #define ALIAS_KEY_MAX 128
 enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
+/* `follow` narrows the list to the aliases that can match given the text's
+ * byte after the one after the word (A-Z as a-z), ALIAS_FOLLOW_NONE when the
+ * text ends before it, or -1 for the whole list. The order stays. */
+#define ALIAS_FOLLOW_NONE 256
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
-                                       size_t length, uint64_t hash, size_t *count);
+                                       size_t length, uint64_t hash, int follow,
+                                       size_t *count);
 int wordlist_has(const wordlist *list, const char *word, size_t n);
 /* Folds curly quotes and apostrophes to ASCII, no-break and other spaces to
  * ' ': the form that aliases and sentences are compared in. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "relmap.h"
+#include "rules.h"
 #include "util.h"
 #include "check_main.h"
 
@@ -352,10 +353,62 @@ START_TEST(bundled_rules_cover_every_relation_in_several_forms)
 }
 END_TEST
 
+/* The alias index narrows a first word's candidates by the byte after the
+ * next (the second word's first): for every first word of the bundled rules
+ * and every such byte, the narrowed list is the whole list, in its order,
+ * less the aliases whose second word starts with another letter. */
+START_TEST(alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_match)
+{
+    relmap_rules *r = load_bundled();
+    size_t heads = 0, narrowed = 0;
+    for (size_t i = 0; i < r->alias_index.capacity; i++) {
+        const strmap_entry *e = &r->alias_index.slots[i];
+        if (!e->key)
+            continue;
+        heads++;
+        size_t n;
+        uint64_t h = hash_lower(e->key, e->length);
+        const int *all = rules_alias_candidates_word(r, e->key, e->length, h, -1, &n);
+        ck_assert_ptr_nonnull(all);
+        for (int follow = 0; follow <= ALIAS_FOLLOW_NONE; follow++) {
+            size_t m;
+            const int *some = rules_alias_candidates_word(r, e->key, e->length, h, follow, &m);
+            /* `some` is `all` in order, less only aliases that cannot match */
+            size_t k = 0;
+            for (size_t j = 0; j < n; j++) {
+                if (k < m && some[k] == all[j]) {
+                    k++;
+                    continue;
+                }
+                const alias *a = &r->aliases[all[j]];
+                int second = a->head + 1 < a->length ? (unsigned char)a->text[a->head + 1] : -1;
+                if (second >= 'A' && second <= 'Z')
+                    second += 'a' - 'A';
+                ck_assert_msg(second >= 0 && second != follow,
+                              "'%s' before byte %d: alias '%s' left out", e->key, follow,
+                              a->text);
+            }
+            ck_assert_msg(k == m, "'%s' before byte %d: not the list's order", e->key, follow);
+            narrowed += m < n;
+        }
+    }
+    ck_assert_uint_gt(heads, 500); /* 667 first words on 2026-12-01 */
+    ck_assert_uint_gt(narrowed, 0); /* some lists are long enough to be cut */
+    /* and what the finder makes of them */
+    EXPECT(r, "The Kremlin accused the Netherlands.",
+           "Russia -accuses-> Netherlands [country|]\n");
+    EXPECT(r, "THE KREMLIN ACCUSED THE NETHERLANDS.",
+           "Russia -accuses-> Netherlands [country|]\n");
+    EXPECT(r, "The Hague accused the", ""); /* the text ends after "the" */
+    relmap_rules_free(r);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("match",
               active_and_passive_give_the_same_edge,
+              alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_match,
               aliases_match_longest_and_with_word_boundaries,
               demonym_groups_and_government_forms,
               titles_introduce_people_of_the_country_before_them,
