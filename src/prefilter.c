@@ -219,8 +219,17 @@ static set parse_sequence(parser *ps, clauses *out)
                     quantifier(ps);
                     continue;
                 }
+                /* (?-i: and the like: a group with options that leave its
+                 * syntax as it is (not x, whose spaces are no literals) */
+                const char *flags = q;
+                while (flags < ps->end && strchr("imns-", *flags) && *flags)
+                    flags++;
                 if (q < ps->end && *q == ':') {
                     ps->p = q + 1;
+                } else if (flags > q && flags < ps->end && *flags == ':') {
+                    /* its literals, caseless or not, are still needed: the scan
+                     * compares in either case, which lets more through, never less */
+                    ps->p = flags + 1;
                 } else if (q < ps->end && (*q == '<' || *q == 'P' || *q == '\'')) {
                     /* a named group */
                     const char *close = q;

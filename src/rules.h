@@ -15,8 +15,8 @@
  * use code point each: U+E000 + the mention's index in its sentence. */
 #define MENTION_BASE 0xE000u
 #define MENTION_MAX 6400u
-#define MENTION_CLASS "[\\x{E000}-\\x{F8FF}]"
-#define NOT_MENTION_CLASS "[^\\x{E000}-\\x{F8FF}]"
+#define MENTION_CLASS "(?-i:[\\x{E000}-\\x{F8FF}])"
+#define NOT_MENTION_CLASS "(?-i:[^\\x{E000}-\\x{F8FF}])"
 
 typedef struct entity {
     char *name;

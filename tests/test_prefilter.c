@@ -101,6 +101,16 @@ START_TEST(classes_escapes_and_lookarounds)
     DERIVES("(?=zzz)abcd(?<!q)", "abcd");
     DERIVES("\\x{E000}abcd\\p{L}", "abcd");
     DERIVES("ab[)]cd", "(always)");
+    /* a group with options is a group: its literals are needed (the scan
+     * reads either case, so a case-sensitive one lets through more) */
+    DERIVES("(?-i:[\\x{E000}-\\x{F8FF}])\\s+(?-i:Summoned)\\s+(?i:the)", "summoned & the");
+    DERIVES("(?-i:abc|xyz)defg", "defg & abc|xyz");
+    DERIVES("(?i-m:abcd)?efg", "efg");
+    /* options for the rest of the pattern, or that change its syntax, are
+     * not understood ("(?x: abc )" matches "abc") */
+    DERIVES("(?-i)abcdef", "(always)");
+    DERIVES("(?x: abc )def", "(always)");
+    DERIVES("(?ix: abc )def", "(always)");
 }
 END_TEST
 
