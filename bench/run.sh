@@ -86,8 +86,10 @@ PY
   }
   files=$(find "$dir" -type f -name '*.txt' | sort)
   run "wc -l" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | wc -l"
-  run "grep -c -F accused" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | grep -c -F accused"
-  run "grep -c -E <trigger words>" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | grep -c -E -f '$triggers'"
+  # grep's output goes through a pipe: GNU grep that writes to /dev/null stops
+  # at the first match, as if -q, and would time nothing but cat
+  run "grep -c -F accused" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | grep -c -F accused | cat"
+  run "grep -c -E <trigger words>" sh -c "find '$dir' -type f -name '*.txt' -print0 | xargs -0 cat | grep -c -E -f '$triggers' | cat"
   run "relmap extract -j 1" "$relmap" extract -j 1 "$dir"
   run "relmap extract -j 2" "$relmap" extract -j 2 "$dir"
   run "relmap build -j 2 -o x.dot" "$relmap" build -j 2 -o "$work/x.dot" "$dir"
