@@ -61,17 +61,15 @@ int relmap_format_from_path(relmap_format *out, const char *path)
 /* For label and tooltip, which read backslash escapes (\N, \G, \n ...).
  * DOT cannot end a quoted string with a backslash, so one more space
  * follows a trailing one. */
+static const char *backslash_doubled(unsigned char c)
+{
+    (void)c; /* the only special byte */
+    return "\\\\";
+}
+
 static void add_esc(strbuf *sb, const char *s)
 {
-    for (;;) { /* the runs between backslashes copied whole */
-        size_t run = strcspn(s, "\\");
-        sb_add(sb, s, run);
-        s += run;
-        if (!*s)
-            break;
-        sb_add(sb, "\\\\", 2);
-        s++;
-    }
+    sb_add_escaped(sb, s, "\\", backslash_doubled);
     if (sb->length && sb->data[sb->length - 1] == '\\')
         sb_addc(sb, ' ');
 }
@@ -81,48 +79,38 @@ static void add_esc(strbuf *sb, const char *s)
     "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17" \
     "\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
 
+static const char *xml_escape(unsigned char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    case '\n': return "&#10;";
+    default: return " "; /* another control byte */
+    }
+}
+
 static void add_xml(strbuf *sb, const char *s)
 {
-    for (;;) {
-        size_t run = strcspn(s, "&<>\"'" CONTROL_BYTES);
-        sb_add(sb, s, run);
-        s += run;
-        switch (*s) {
-        case '\0': return;
-        case '&': sb_adds(sb, "&amp;"); break;
-        case '<': sb_adds(sb, "&lt;"); break;
-        case '>': sb_adds(sb, "&gt;"); break;
-        case '"': sb_adds(sb, "&quot;"); break;
-        case '\'': sb_adds(sb, "&#39;"); break;
-        case '\n': sb_adds(sb, "&#10;"); break;
-        default: sb_addc(sb, ' '); break; /* another control byte */
-        }
-        s++;
-    }
+    sb_add_escaped(sb, s, "&<>\"'" CONTROL_BYTES, xml_escape);
+}
+
+static const char *json_escape(unsigned char c)
+{
+    static const char *const controls[32] = {
+        "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\u0008", "\\t",     "\\n",     "\\u000b", "\\u000c", "\\u000d", "\\u000e", "\\u000f",
+        "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
+        "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f"};
+    return c == '"' ? "\\\"" : c == '\\' ? "\\\\" : controls[c];
 }
 
 static void add_json(strbuf *sb, const char *s)
 {
     sb_addc(sb, '"');
-    for (;;) {
-        size_t run = strcspn(s, "\"\\" CONTROL_BYTES);
-        sb_add(sb, s, run);
-        s += run;
-        unsigned char c = (unsigned char)*s;
-        if (!c)
-            break;
-        if (c == '"' || c == '\\') {
-            sb_addc(sb, '\\');
-            sb_addc(sb, (char)c);
-        } else if (c == '\n') {
-            sb_adds(sb, "\\n");
-        } else if (c == '\t') {
-            sb_adds(sb, "\\t");
-        } else {
-            sb_addf(sb, "\\u%04x", c);
-        }
-        s++;
-    }
+    sb_add_escaped(sb, s, "\"\\" CONTROL_BYTES, json_escape);
     sb_addc(sb, '"');
 }
 
@@ -200,21 +188,6 @@ static void edge_tooltip(strbuf *sb, const gedge *e)
         sb_adds(sb, i ? ", " : " ");
         sb_adds(sb, e->documents[i]);
     }
-}
-
-/* The decimal digits of n, as "%llu" prints them, at out (room for 21
- * bytes); returns their count. */
-static size_t format_uint(char *out, unsigned long long n)
-{
-    char digits[20];
-    size_t k = sizeof digits;
-    do {
-        digits[--k] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    memcpy(out, digits + k, sizeof digits - k);
-    out[sizeof digits - k] = '\0';
-    return sizeof digits - k;
 }
 
 /* An element's id: the prefix ('n' node, 'e' edge) and the number, as
@@ -450,6 +423,12 @@ static void *new_edge(built *b, void *tail, void *head, const char *id)
 }
 
 /* name=value on obj (in text, on the open statement); html: an HTML-like label */
+static const char *quote_escaped(unsigned char c)
+{
+    (void)c; /* the only special byte */
+    return "\\\"";
+}
+
 static void put(built *b, void *obj, const char *name, const char *value, int html)
 {
     if (b->g) {
@@ -473,15 +452,7 @@ static void put(built *b, void *obj, const char *name, const char *value, int ht
     if (html) {
         sb_adds(sb, value);
     } else {
-        for (const char *v = value;;) { /* the runs between quotes copied whole */
-            size_t run = strcspn(v, "\"");
-            sb_add(sb, v, run);
-            v += run;
-            if (!*v)
-                break;
-            sb_add(sb, "\\\"", 2);
-            v++;
-        }
+        sb_add_escaped(sb, value, "\"", quote_escaped);
     }
     sb_addc(sb, html ? '>' : '"');
 }
@@ -502,18 +473,15 @@ static void set_escaped(built *b, void *obj, const char *name, const char *value
 /* For the relmap_* attributes that diff reads back: '%' and '\\' are
  * percent-encoded, so that the value survives DOT's quoting whatever it
  * holds (see docs/rules.md, "DOT output"). */
+static const char *percent_encoded(unsigned char c)
+{
+    return c == '%' ? "%25" : "%5C";
+}
+
 static void set_raw(built *b, void *obj, const char *name, const char *value)
 {
     strbuf sb = {0};
-    for (const char *s = value;;) {
-        size_t run = strcspn(s, "%\\");
-        sb_add(&sb, s, run);
-        s += run;
-        if (!*s)
-            break;
-        sb_adds(&sb, *s == '%' ? "%25" : "%5C");
-        s++;
-    }
+    sb_add_escaped(&sb, value, "%\\", percent_encoded);
     set(b, obj, name, sb.data ? sb.data : "");
     sb_free(&sb);
 }

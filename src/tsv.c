@@ -66,28 +66,15 @@ static void row_add_field(row_writer *w, const char *s, char end)
     row_add(w, &end, 1);
 }
 
-/* The decimal digits of n and a tab, at out; returns their count. */
-static size_t line_field(char *out, unsigned n)
-{
-    char digits[12];
-    size_t k = 0;
-    do {
-        digits[k++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    for (size_t i = 0; i < k; i++)
-        out[i] = digits[k - 1 - i];
-    out[k] = '\t';
-    return k + 1;
-}
-
 static void row_add_match(row_writer *w, const relmap_match *m)
 {
     const char *fields[] = {m->source, m->relation, m->target, m->document};
     for (int i = 0; i < 4; i++)
         row_add_field(w, fields[i] ? fields[i] : "", '\t');
-    char number[16];
-    row_add(w, number, line_field(number, m->line));
+    char number[24];
+    size_t digits = format_uint(number, m->line);
+    number[digits] = '\t';
+    row_add(w, number, digits + 1);
     const char *rest[] = {m->rule, m->source_type, m->source_country, m->target_type,
                           m->target_country, m->evidence};
     for (int i = 0; i < 6; i++)

@@ -69,15 +69,37 @@ void sb_adds(strbuf *sb, const char *s)
     sb_add(sb, s, strlen(s));
 }
 
-void sb_add_uint(strbuf *sb, unsigned long long n)
+size_t format_uint(char *out, unsigned long long n)
 {
-    char digits[24];
+    char digits[20];
     size_t k = sizeof digits;
     do {
         digits[--k] = (char)('0' + n % 10);
         n /= 10;
     } while (n);
-    sb_add(sb, digits + k, sizeof digits - k);
+    memcpy(out, digits + k, sizeof digits - k);
+    out[sizeof digits - k] = '\0';
+    return sizeof digits - k;
+}
+
+void sb_add_uint(strbuf *sb, unsigned long long n)
+{
+    char digits[21];
+    sb_add(sb, digits, format_uint(digits, n));
+}
+
+void sb_add_escaped(strbuf *sb, const char *s, const char *special,
+                    const char *(*escape)(unsigned char c))
+{
+    for (;;) {
+        size_t run = strcspn(s, special);
+        sb_add(sb, s, run);
+        s += run;
+        if (!*s)
+            return;
+        sb_adds(sb, escape((unsigned char)*s));
+        s++;
+    }
 }
 
 void sb_addf(strbuf *sb, const char *fmt, ...)
@@ -122,22 +144,14 @@ char *sb_detach(strbuf *sb)
     return p;
 }
 
+static const char *tsv_escape(unsigned char c)
+{
+    return c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\\\";
+}
+
 void sb_add_tsv(strbuf *sb, const char *s)
 {
-    for (;;) {
-        /* the run that needs no escape, copied at once */
-        size_t run = strcspn(s, "\t\n\r\\");
-        sb_add(sb, s, run);
-        s += run;
-        switch (*s) {
-        case '\0': return;
-        case '\t': sb_add(sb, "\\t", 2); break;
-        case '\n': sb_add(sb, "\\n", 2); break;
-        case '\r': sb_add(sb, "\\r", 2); break;
-        default: sb_add(sb, "\\\\", 2); break;
-        }
-        s++;
-    }
+    sb_add_escaped(sb, s, "\t\n\r\\", tsv_escape);
 }
 
 /* FNV-1a: small, good enough for names and short keys. */

@@ -66,8 +66,15 @@ static inline void sb_addc(strbuf *sb, char c)
 }
 
 void sb_adds(strbuf *sb, const char *s);
-/* The decimal digits of n (what "%llu" prints, without printf). */
+/* The decimal digits of n, as "%llu" prints them, at out (room for 21
+ * bytes, the NUL included); returns their count. */
+size_t format_uint(char *out, unsigned long long n);
+/* The same added to sb. */
 void sb_add_uint(strbuf *sb, unsigned long long n);
+/* s with each byte of `special` replaced by escape(byte) and the runs
+ * between copied whole: the shape of every escaper of relmap's formats. */
+void sb_add_escaped(strbuf *sb, const char *s, const char *special,
+                    const char *(*escape)(unsigned char c));
 void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_clear(strbuf *sb);
 void sb_free(strbuf *sb);
