@@ -5,6 +5,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "relmap.h"
+
 /* Run one test case of the given tests as suite `name`; the exit status. */
 static inline int run_tests(const char *name, const TTest *const *tests, size_t count)
 {
@@ -19,6 +21,16 @@ static inline int run_tests(const char *name, const TTest *const *tests, size_t 
     int failed = srunner_ntests_failed(r);
     srunner_free(r);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Rules from `text` (named t.rules in errors), which must load. */
+static inline relmap_rules *load_rules_text(const char *text)
+{
+    relmap_rules *rules;
+    relmap_error err;
+    int rc = relmap_rules_load_string(&rules, "t.rules", text, &err);
+    ck_assert_msg(rc == 0, "%s:%u:%u: %s", err.file, err.line, err.column, err.message);
+    return rules;
 }
 
 #define RUN_TESTS(name, ...)                                                      \

@@ -20,10 +20,7 @@ static const char rules_text[] =
 
 static relmap_rules *load(void)
 {
-    relmap_rules *rules;
-    relmap_error err;
-    ck_assert_int_eq(relmap_rules_load_string(&rules, "t.rules", rules_text, &err), 0);
-    return rules;
+    return load_rules_text(rules_text);
 }
 
 static char *explain(const relmap_rules *rules, const char *text, unsigned line, unsigned flags)

@@ -32,11 +32,7 @@ static const char small_rules[] =
 
 static relmap_rules *load(const char *text)
 {
-    relmap_rules *rules;
-    relmap_error err;
-    int rc = relmap_rules_load_string(&rules, "t.rules", text, &err);
-    ck_assert_msg(rc == 0, "%s:%u:%u: %s", err.file, err.line, err.column, err.message);
-    return rules;
+    return load_rules_text(text);
 }
 
 static relmap_rules *load_bundled(void)
