@@ -218,7 +218,8 @@ int relmap_rules_run_examples(const relmap_rules *rules, relmap_diagnostic_fn fn
  * document's error (a rule's match limit), in document order, on this
  * thread. Memory is bounded by a window of documents: about 8 MiB of text,
  * or 256 documents, a thread (and always the one document each is on).
- * Returns 0, or the last document error's code.
+ * Returns 0, the last document error's code, or RELMAP_EUSAGE without
+ * `next` or `fn`.
  */
 int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
                             int (*next)(relmap_document *doc, void *context), void *next_context,
@@ -230,7 +231,8 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
  * relmap_extract_parallel for extract's output: the worker threads write
  * each document's rows as relmap_tsv_write_match() does, and this thread
  * writes them to `stream` in document order, so that formatting the rows
- * is shared out too. The same bytes as one thread.
+ * is shared out too. The same bytes as one thread. RELMAP_EUSAGE without
+ * `next` or `stream`.
  */
 int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
                                 int (*next)(relmap_document *doc, void *context),
@@ -257,7 +259,8 @@ typedef struct relmap_pool_report {
  * costs as much in opening and reading as in extraction). With `stream`,
  * the rows of relmap_extract_parallel_tsv go to it; else each match to
  * `fn`. Everything reaches this thread in document order, as from one
- * thread. Returns 0, or the last document error's code.
+ * thread. `report` may be NULL. Returns 0, the last document error's code,
+ * or RELMAP_EUSAGE when there is no corpus or neither `fn` nor `stream`.
  */
 int relmap_extract_corpus_parallel(const relmap_rules *rules, unsigned jobs,
                                    relmap_corpus *corpus, relmap_match_fn fn, void *context,

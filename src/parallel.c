@@ -368,6 +368,8 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
                             void (*on_error)(const relmap_error *err, void *context),
                             void *error_context)
 {
+    if (!next || !fn)
+        return RELMAP_EUSAGE;
     relmap_pool_report report = {NULL, on_error, error_context};
     return run_pool(rules, jobs, NULL, next, next_context, fn, context, NULL, &report);
 }
@@ -378,6 +380,8 @@ int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
                                 void (*on_error)(const relmap_error *err, void *context),
                                 void *error_context)
 {
+    if (!next || !stream)
+        return RELMAP_EUSAGE;
     relmap_pool_report report = {NULL, on_error, error_context};
     return run_pool(rules, jobs, NULL, next, next_context, NULL, NULL, stream, &report);
 }
@@ -386,6 +390,9 @@ int relmap_extract_corpus_parallel(const relmap_rules *rules, unsigned jobs,
                                    relmap_corpus *corpus, relmap_match_fn fn, void *context,
                                    FILE *stream, const relmap_pool_report *report)
 {
+    if (!corpus || (!fn && !stream))
+        return RELMAP_EUSAGE; /* no documents, or nowhere for the matches to go */
+    relmap_pool_report none = {NULL, NULL, NULL};
     return run_pool(rules, jobs, corpus, NULL, NULL, stream ? NULL : fn, context, stream,
-                    report);
+                    report ? report : &none);
 }

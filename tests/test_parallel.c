@@ -121,6 +121,15 @@ START_TEST(matches_on_any_number_of_threads_are_one_threads)
         free(text);
         sb_free(&e.text);
     }
+    /* nowhere for the matches, or no documents: a usage error, no thread */
+    docs d = {{0}, "", 0};
+    ck_assert_int_eq(relmap_extract_parallel(rules, 2, next_doc, &d, NULL, NULL, NULL, NULL),
+                     RELMAP_EUSAGE);
+    ck_assert_int_eq(relmap_extract_parallel(rules, 2, NULL, NULL, keep, &want, NULL, NULL),
+                     RELMAP_EUSAGE);
+    ck_assert_int_eq(relmap_extract_parallel_tsv(rules, 2, next_doc, &d, NULL, NULL, NULL),
+                     RELMAP_EUSAGE);
+    ck_assert_int_eq(d.next, 0); /* not a document was asked for */
     sb_free(&want);
     sb_free(&want_tsv);
     relmap_rules_free(rules);
@@ -207,6 +216,19 @@ START_TEST(a_corpus_read_by_the_workers_reports_in_document_order)
                       "-j %u: matches differ", jobs);
         sb_free(&got);
         sb_free(&reads);
+    }
+    /* no report: the matches alone; nowhere for the matches: a usage error */
+    {
+        strbuf got = {0};
+        ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+        ck_assert_int_eq(relmap_extract_corpus_parallel(rules, 2, c, keep, &got, NULL, NULL), 0);
+        relmap_corpus_free(c);
+        ck_assert(got.length == one.length && !memcmp(got.data, one.data, got.length));
+        sb_free(&got);
+        ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+        ck_assert_int_eq(relmap_extract_corpus_parallel(rules, 2, c, NULL, NULL, NULL, NULL),
+                         RELMAP_EUSAGE);
+        relmap_corpus_free(c);
     }
     relmap_rules_free(rules);
     unlink(path.data);
