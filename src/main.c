@@ -74,7 +74,8 @@ static const char usage_build[] =
     "                       labelled with counts), sfdp (force-directed, for big graphs:\n"
     "                       counts as line width and in each edge's tooltip), or auto\n"
     "                       (default): dot up to 2000 edges, sfdp beyond\n"
-    "  -j, --jobs N         extract on N threads (same output as one)\n";
+    "  -j, --jobs N         extract on N threads, the same output as one (default: as\n"
+    "                       many as there are processors, up to 8)\n";
 
 static const char usage_extract[] =
     "usage: relmap extract [-r RULES]... [--glob PATTERN] CORPUS...\n"
@@ -85,7 +86,8 @@ static const char usage_extract[] =
     "\n"
     "  -r, --rules FILE     a rule file (repeatable); default: the bundled rules\n"
     "      --glob PATTERN   which files of a folder to read (default *.txt)\n"
-    "  -j, --jobs N         extract on N threads (same output as one)\n";
+    "  -j, --jobs N         extract on N threads, the same output as one (default: as\n"
+    "                       many as there are processors, up to 8)\n";
 
 static const char usage_merge[] =
     "usage: relmap merge [-r RULES]... [-o FILE]... [--level entity|country] [--layout LAYOUT]\n"
@@ -397,6 +399,15 @@ static void on_document_error(const relmap_error *err, void *context)
     ((reader *)context)->status = EXIT_INPUT;
 }
 
+/* Threads when -j is not given: one a processor, at most 8 (each holds a
+ * document and its matches; more than that seldom pays). */
+#define DEFAULT_JOBS_MAX 8
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > DEFAULT_JOBS_MAX ? DEFAULT_JOBS_MAX : (unsigned)n;
+}
+
 /* Hand every document of the corpus to the sink, on o->jobs threads when
  * extracting; returns EXIT_OK or EXIT_INPUT and sets *documents. */
 static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size_t *documents)
@@ -406,9 +417,10 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size
     relmap_corpus_open(&rd.corpus, o->inputs, o->ninputs, o->glob, &err);
     int status = EXIT_OK;
     relmap_document doc;
-    if (o->jobs > 1 && !s->coverage) {
+    unsigned jobs = o->jobs ? o->jobs : default_jobs();
+    if (jobs > 1 && !s->coverage) {
         relmap_pool_report report = {on_read, on_document_error, &rd};
-        relmap_extract_corpus_parallel(rules, o->jobs, rd.corpus, on_match, s,
+        relmap_extract_corpus_parallel(rules, jobs, rd.corpus, on_match, s,
                                        s->graph ? NULL : s->stream, &report);
     } else {
         s->extractor = relmap_extractor_new(rules);

@@ -80,6 +80,9 @@ check "extract on 3 threads" status_is 0 "$relmap" extract -r $mini -j 3 corpus 
 cp "$work/stdout" "$work/extract-j3.tsv"
 check "extract on 1 thread" status_is 0 "$relmap" extract -r $mini -j 1 corpus corpus/a.txt corpus/sub
 check "-j 3 output equals -j 1" cmp "$work/stdout" "$work/extract-j3.tsv"
+cp "$work/stdout" "$work/extract-j1.tsv"
+check "extract without -j (a thread a processor)" status_is 0 "$relmap" extract -r $mini corpus corpus/a.txt corpus/sub
+check "the default's output equals -j 1" cmp "$work/stdout" "$work/extract-j1.tsv"
 check "build on 2 threads" status_is 0 "$relmap" build -r $mini -j 2 -o "$work/j2.dot" corpus
 check "-j 2 graph equals one thread's" cmp "$work/g.dot" "$work/j2.dot"
 check "-j 0 is bad usage" status_is 2 "$relmap" extract -j 0 corpus
