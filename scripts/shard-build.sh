@@ -26,8 +26,9 @@ trap 'rm -rf "$work"' EXIT
 # the shards: the corpus's files in byte order, cut into SHARDS lists
 find "$1" -type f -name '*.txt' | LC_ALL=C sort > "$work/files"
 split -n "l/$shards" -d "$work/files" "$work/shard."
-# map: one extract per shard (add --sshlogin HOSTS and --transferfile to go wide)
+# map: one extract per shard, on one thread each: parallel runs -j of them at
+# once (add --sshlogin HOSTS and --transferfile to go wide)
 find "$work" -name "shard.*" -size +0 | LC_ALL=C sort | parallel --will-cite -j "$jobs" --halt now,fail=1 \
-  "xargs -d '\n' -a {} '$relmap' extract ${rules[*]:-} > {}.tsv"
+  "xargs -d '\n' -a {} '$relmap' extract -j 1 ${rules[*]:-} > {}.tsv"
 # reduce
 "$relmap" merge "${rules[@]}" "${outputs[@]}" "$work"/shard.*.tsv
