@@ -278,6 +278,11 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
                     relmap_match_fn fn, void *context, FILE *stream,
                     const relmap_pool_report *report)
 {
+    if ((!corpus && !next) || (!fn && !stream))
+        return RELMAP_EUSAGE; /* no documents, or nowhere for the matches to go */
+    relmap_pool_report none = {NULL, NULL, NULL};
+    if (!report)
+        report = &none;
     if (jobs < 1)
         jobs = 1;
     pool p = {.rules = rules,
@@ -368,8 +373,6 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
                             void (*on_error)(const relmap_error *err, void *context),
                             void *error_context)
 {
-    if (!next || !fn)
-        return RELMAP_EUSAGE;
     relmap_pool_report report = {NULL, on_error, error_context};
     return run_pool(rules, jobs, NULL, next, next_context, fn, context, NULL, &report);
 }
@@ -380,8 +383,6 @@ int relmap_extract_parallel_tsv(const relmap_rules *rules, unsigned jobs,
                                 void (*on_error)(const relmap_error *err, void *context),
                                 void *error_context)
 {
-    if (!next || !stream)
-        return RELMAP_EUSAGE;
     relmap_pool_report report = {NULL, on_error, error_context};
     return run_pool(rules, jobs, NULL, next, next_context, NULL, NULL, stream, &report);
 }
@@ -390,9 +391,6 @@ int relmap_extract_corpus_parallel(const relmap_rules *rules, unsigned jobs,
                                    relmap_corpus *corpus, relmap_match_fn fn, void *context,
                                    FILE *stream, const relmap_pool_report *report)
 {
-    if (!corpus || (!fn && !stream))
-        return RELMAP_EUSAGE; /* no documents, or nowhere for the matches to go */
-    relmap_pool_report none = {NULL, NULL, NULL};
     return run_pool(rules, jobs, corpus, NULL, NULL, stream ? NULL : fn, context, stream,
-                    report ? report : &none);
+                    report);
 }

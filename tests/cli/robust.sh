@@ -119,10 +119,11 @@ for i in range(40000):
     sys.stdout.write('Strelsau formally accused Freedonia of spying on its ministries. Freedonia denied the claims.\n')" > "$work/big.txt"
 mkdir -p "$work/out"
 echo previous > "$work/out/g.svg"
-# (the same file ten times: long enough that the signal comes mid-run)
-big10=$(for _ in 1 2 3 4 5 6 7 8 9 10; do printf '%s ' "$work/big.txt"; done)
+# (the same file twenty times on one thread: long enough that the signal
+# comes mid-run)
+big20=$(for _ in $(seq 20); do printf '%s ' "$work/big.txt"; done)
 # shellcheck disable=SC2086
-"$relmap" build -r "$mini" -o "$work/out/g.svg" $big10 2>/dev/null &
+"$relmap" build -j 1 -r "$mini" -o "$work/out/g.svg" $big20 2>/dev/null &
 pid=$!
 sleep 0.3
 kill -TERM "$pid" 2>/dev/null
