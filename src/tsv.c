@@ -51,16 +51,16 @@ static void row_add(row_writer *w, const char *s, size_t n)
     w->length += n;
 }
 
-/* A field with \t \n \r and \\ escaped (as sb_add_tsv), then `end`. */
+/* A field escaped as sb_add_tsv escapes it, then `end`. */
 static void row_add_field(row_writer *w, const char *s, char end)
 {
     for (;;) {
-        size_t run = strcspn(s, "\t\n\r\\");
+        size_t run = strcspn(s, TSV_SPECIAL);
         row_add(w, s, run);
         s += run;
         if (!*s)
             break;
-        row_add(w, *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : "\\\\", 2);
+        row_add(w, tsv_escape((unsigned char)*s), 2);
         s++;
     }
     row_add(w, &end, 1);

@@ -144,14 +144,14 @@ char *sb_detach(strbuf *sb)
     return p;
 }
 
-static const char *tsv_escape(unsigned char c)
+const char *tsv_escape(unsigned char c)
 {
     return c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\\\";
 }
 
 void sb_add_tsv(strbuf *sb, const char *s)
 {
-    sb_add_escaped(sb, s, "\t\n\r\\", tsv_escape);
+    sb_add_escaped(sb, s, TSV_SPECIAL, tsv_escape);
 }
 
 /* FNV-1a: small, good enough for names and short keys. */

@@ -233,7 +233,10 @@ int read_file(const char *path, char **out, size_t *length, relmap_error *err);
 int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *length,
                    relmap_error *err);
 
-/* Escape for TSV: \t \n \r \\ become backslash escapes. */
+/* Escape for TSV: \t \n \r \\ become backslash escapes. TSV_SPECIAL are
+ * those bytes, tsv_escape the two bytes that stand for each. */
+#define TSV_SPECIAL "\t\n\r\\"
+const char *tsv_escape(unsigned char c);
 void sb_add_tsv(strbuf *sb, const char *s);
 
 /* An output file written in pieces and replaced atomically (output.c):
