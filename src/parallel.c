@@ -43,7 +43,6 @@ typedef struct job {
     size_t length;
     strbuf matches;   /* fields NUL-separated, 11 per match; or the TSV rows */
     size_t count;
-    int as_tsv;       /* matches holds the rows relmap_tsv_write_match writes */
     relmap_error err;
     int rc;
     int done;
@@ -64,6 +63,7 @@ typedef struct pool {
     size_t tail;  /* the next to read; slots [head, tail) are in use */
     int eof;      /* no document is left to read */
     int reading;  /* the workers read the documents (a corpus) */
+    int as_tsv;   /* jobs keep the rows relmap_tsv_write_match writes, not matches */
     size_t read_docs, read_bytes; /* how much they read so far */
     unsigned jobs;
     unsigned idle;    /* workers waiting for work */
@@ -97,9 +97,9 @@ static void keep_row(const relmap_match *m, void *context)
     j->count++;
 }
 
-static relmap_match_fn job_fn(const job *j)
+static relmap_match_fn job_fn(const pool *p)
 {
-    return j->as_tsv ? keep_row : keep_match;
+    return p->as_tsv ? keep_row : keep_match;
 }
 
 /* Extract one document, reading it first when the workers read (into
@@ -122,7 +122,7 @@ static size_t run_job(const pool *p, job *j, relmap_extractor *x, char **buffer,
         text = doc.text;
         length = doc.length;
     }
-    j->rc = relmap_extract_document(x, j->name, text, length, job_fn(j), j, &j->err);
+    j->rc = relmap_extract_document(x, j->name, text, length, job_fn(p), j, &j->err);
     return p->reading ? length : 0;
 }
 
@@ -194,7 +194,7 @@ static void deliver(const pool *p, job *j, relmap_match_fn fn, void *context, FI
         if (j->read_rc < 0)
             return;
     }
-    if (j->as_tsv) {
+    if (p->as_tsv) {
         if (j->matches.length)
             fwrite(j->matches.data, 1, j->matches.length, stream);
         if (j->rc < 0 && on_error)
@@ -288,6 +288,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
     pool p = {.rules = rules,
               .nslots = (size_t)jobs * WINDOW_DOCS_PER_JOB,
               .reading = corpus != NULL,
+              .as_tsv = stream != NULL,
               .jobs = jobs,
               .lock = PTHREAD_MUTEX_INITIALIZER,
               .work = PTHREAD_COND_INITIALIZER,
@@ -317,7 +318,6 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
                 pthread_mutex_unlock(&p.lock);
                 break;
             }
-            j->as_tsv = stream != NULL;
             bytes += j->length;
             pthread_mutex_lock(&p.lock);
             p.tail++;
