@@ -303,6 +303,20 @@ typedef struct relmap_graph relmap_graph;
 relmap_graph *relmap_graph_new(void);
 void relmap_graph_free(relmap_graph *graph);
 
+/** Keep the graph's edges under about `bytes` of memory (0, the default: no
+ *  limit). Past it they are sorted and written to temporary files in
+ *  $TMPDIR (or /tmp), unlinked at once, and merged when the graph is
+ *  finished; the graph and its renderings are the same bytes as without a
+ *  limit. Nodes stay in memory. A graph with edges on disk cannot be
+ *  diffed (RELMAP_EUSAGE), and relmap_graph_edge_weight reads it through. */
+void relmap_graph_set_memory_limit(relmap_graph *graph, size_t bytes);
+
+/** Merge what went to disk, once every match is in: 0, or RELMAP_EIO when a
+ *  temporary file could not be written or read back (the graph is then not
+ *  to be rendered). Rendering finishes a graph itself; call this first to
+ *  tell a spill's error from a rendering's. */
+int relmap_graph_finish(relmap_graph *graph, relmap_error *err);
+
 /** Add one sentence-level match. */
 void relmap_graph_add(relmap_graph *graph, const relmap_match *match);
 

@@ -221,6 +221,9 @@ int relmap_diff(char **out, size_t *length, size_t *changes, const relmap_graph 
 {
     *out = NULL;
     *length = 0;
+    if (old_graph->runs || new_graph->runs)
+        return seterr(err, RELMAP_EUSAGE, NULL, 0, 0,
+                      "cannot diff a graph whose edges went to disk (give it no memory limit)");
     relmap_graph *old_up = NULL, *new_up = NULL;
     if (options && options->country_level) {
         old_graph = old_up = relmap_graph_rollup(old_graph);

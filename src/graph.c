@@ -9,6 +9,12 @@
 #include <string.h>
 
 #include "graph.h"
+#include "spill.h"
+
+/* What the graph's memory is reckoned in: an allocation of n bytes, with
+ * malloc's overhead, and a map's entry, with the free slots beside it. */
+#define ALLOC_COST(n) ((n) + 16)
+#define SLOT_COST (2 * sizeof(strmap_entry))
 
 relmap_graph *relmap_graph_new(void)
 {
@@ -43,7 +49,35 @@ void relmap_graph_free(relmap_graph *g)
     strmap_free(&g->nodes, free_node);
     strmap_free(&g->edges, free_edge);
     strmap_free(&g->strings, NULL);
+    runs_free(g->runs);
     free(g);
+}
+
+void graph_clear_edges(relmap_graph *g)
+{
+    strmap_free(&g->edges, free_edge);
+    strmap_free(&g->strings, NULL);
+    memset(&g->edges, 0, sizeof g->edges);
+    memset(&g->strings, 0, sizeof g->strings);
+    g->last_document = NULL;
+    g->memory_used = 0;
+}
+
+void relmap_graph_set_memory_limit(relmap_graph *g, size_t bytes)
+{
+    g->memory_limit = bytes;
+}
+
+int relmap_graph_finish(relmap_graph *g, relmap_error *err)
+{
+    return g->runs ? runs_finish(g, err) : 0;
+}
+
+/* Past the limit, the edges go to disk. */
+static void check_memory(relmap_graph *g)
+{
+    if (g->memory_limit && g->memory_used > g->memory_limit)
+        runs_spill(g);
 }
 
 /* Conflicting descriptions of one node resolve the same whatever the order:
@@ -78,7 +112,11 @@ void graph_add_node(relmap_graph *g, const char *name, const char *type, const c
  * edges or (edge, document) pairs. */
 static const char *intern(relmap_graph *g, const char *s)
 {
-    return strmap_intern(&g->strings, s);
+    size_t before = g->strings.count;
+    const char *copy = strmap_intern(&g->strings, s);
+    if (g->strings.count != before)
+        g->memory_used += ALLOC_COST(strlen(copy) + 1) + SLOT_COST;
+    return copy;
 }
 
 /* The key "source\x1frelation\x1ftarget" of *n bytes: in `local` when it
@@ -110,13 +148,14 @@ static gedge *get_edge(relmap_graph *g, const char *s, const char *r, const char
         e->relation = (char *)intern(g, r);
         e->target = (char *)intern(g, t);
         strmap_putn(&g->edges, key, n, e);
+        g->memory_used += ALLOC_COST(sizeof *e) + ALLOC_COST(n + 1) + SLOT_COST;
     }
     if (key != local)
         free(key);
     return e;
 }
 
-static void add_document(gedge *e, const char *doc)
+static void add_document(relmap_graph *g, gedge *e, const char *doc)
 {
     size_t lo = 0, hi = e->ndocuments;
     while (lo < hi) {
@@ -133,6 +172,7 @@ static void add_document(gedge *e, const char *doc)
     memmove(e->documents + lo + 1, e->documents + lo, (e->ndocuments - lo) * sizeof *e->documents);
     e->documents[lo] = (char *)doc;
     e->ndocuments++;
+    g->memory_used += 2 * sizeof *e->documents; /* the array doubles as it grows */
 }
 
 static int evidence_cmp(const char *d1, unsigned l1, const char *s1, const char *d2, unsigned l2,
@@ -146,7 +186,8 @@ static int evidence_cmp(const char *d1, unsigned l1, const char *s1, const char 
     return strcmp(s1, s2);
 }
 
-static void add_evidence(gedge *e, const char *doc, unsigned line, const char *sentence)
+static void add_evidence(relmap_graph *g, gedge *e, const char *doc, unsigned line,
+                         const char *sentence)
 {
     size_t at = e->nevidence;
     while (at > 0) {
@@ -161,12 +202,16 @@ static void add_evidence(gedge *e, const char *doc, unsigned line, const char *s
     if (at >= EVIDENCE_MAX)
         return;
     if (e->nevidence == EVIDENCE_MAX) {
-        free(e->evidence[EVIDENCE_MAX - 1].sentence);
+        char *dropped = e->evidence[EVIDENCE_MAX - 1].sentence;
+        g->memory_used -= ALLOC_COST(strlen(dropped) + 1);
+        free(dropped);
         e->nevidence--;
     }
     memmove(e->evidence + at + 1, e->evidence + at, (e->nevidence - at) * sizeof *e->evidence);
-    e->evidence[at] = (gevidence){(char *)doc, line, xstrdup(sentence)};
+    size_t n = strlen(sentence);
+    e->evidence[at] = (gevidence){(char *)doc, line, xstrndup(sentence, n)};
     e->nevidence++;
+    g->memory_used += ALLOC_COST(n + 1);
 }
 
 void relmap_graph_add(relmap_graph *g, const relmap_match *m)
@@ -179,8 +224,9 @@ void relmap_graph_add(relmap_graph *g, const relmap_match *m)
     if (!g->last_document || strcmp(g->last_document, m->document) != 0)
         g->last_document = intern(g, m->document);
     const char *doc = g->last_document;
-    add_document(e, doc);
-    add_evidence(e, doc, m->line, m->evidence ? m->evidence : "");
+    add_document(g, e, doc);
+    add_evidence(g, e, doc, m->line, m->evidence ? m->evidence : "");
+    check_memory(g);
 }
 
 void graph_merge_edge(relmap_graph *g, const char *source, const char *relation,
@@ -189,10 +235,11 @@ void graph_merge_edge(relmap_graph *g, const char *source, const char *relation,
     gedge *r = get_edge(g, source, relation, target);
     r->count += from->count;
     for (size_t k = 0; k < from->ndocuments; k++)
-        add_document(r, intern(g, from->documents[k]));
+        add_document(g, r, intern(g, from->documents[k]));
     for (size_t k = 0; k < from->nevidence; k++)
-        add_evidence(r, intern(g, from->evidence[k].document), from->evidence[k].line,
+        add_evidence(g, r, intern(g, from->evidence[k].document), from->evidence[k].line,
                      from->evidence[k].sentence);
+    check_memory(g);
 }
 
 static int node_cmp(const void *a, const void *b)
@@ -248,13 +295,45 @@ static const char *top_of(const relmap_graph *g, const char *name)
     return n && n->country[0] ? n->country : name;
 }
 
+int graph_edges_open(graph_edges *it, const relmap_graph *g, relmap_error *err)
+{
+    memset(it, 0, sizeof *it);
+    if (g->runs) {
+        /* finishing changes how the edges are kept, not the graph */
+        int rc = relmap_graph_finish((relmap_graph *)g, err);
+        if (rc < 0)
+            return rc;
+        it->reader = run_reader_open(g->runs);
+        return 0;
+    }
+    it->sorted = graph_sorted_edges(g, &it->count);
+    return 0;
+}
+
+const gedge *graph_edges_next(graph_edges *it)
+{
+    if (it->reader)
+        return run_reader_next(it->reader);
+    return it->next < it->count ? it->sorted[it->next++] : NULL;
+}
+
+int graph_edges_close(graph_edges *it, relmap_error *err)
+{
+    int rc = it->reader ? run_reader_close(it->reader, err) : 0;
+    free(it->sorted);
+    memset(it, 0, sizeof *it);
+    return rc;
+}
+
 relmap_graph *relmap_graph_rollup(const relmap_graph *g)
 {
     relmap_graph *out = relmap_graph_new();
-    size_t ne;
-    gedge **edges = graph_sorted_edges(g, &ne);
-    for (size_t i = 0; i < ne; i++) {
-        const gedge *e = edges[i];
+    graph_edges it;
+    if (graph_edges_open(&it, g, NULL) < 0) {
+        runs_set_failed(out);
+        return out;
+    }
+    for (const gedge *e; (e = graph_edges_next(&it));) {
         const char *s = top_of(g, e->source), *t = top_of(g, e->target);
         if (!strcmp(s, t))
             continue;
@@ -263,16 +342,36 @@ relmap_graph *relmap_graph_rollup(const relmap_graph *g)
         graph_add_node(out, t, tn ? tn->type : "country", "");
         graph_merge_edge(out, s, e->relation, t, e);
     }
-    free(edges);
+    if (graph_edges_close(&it, NULL) < 0)
+        runs_set_failed(out); /* rendering it says so */
     return out;
 }
 
 size_t relmap_graph_node_count(const relmap_graph *g) { return g->nodes.count; }
-size_t relmap_graph_edge_count(const relmap_graph *g) { return g->edges.count; }
+
+size_t relmap_graph_edge_count(const relmap_graph *g)
+{
+    if (!g->runs)
+        return g->edges.count;
+    relmap_graph_finish((relmap_graph *)g, NULL);
+    return runs_edge_count(g->runs);
+}
 
 unsigned relmap_graph_edge_weight(const relmap_graph *g, const char *s, const char *r,
                                   const char *t)
 {
+    if (g->runs) { /* read through the edges on disk */
+        graph_edges it;
+        unsigned count = 0;
+        if (graph_edges_open(&it, g, NULL) == 0)
+            for (const gedge *e; (e = graph_edges_next(&it));)
+                if (!triple_cmp(e->source, e->relation, e->target, s, r, t)) {
+                    count = e->count;
+                    break;
+                }
+        graph_edges_close(&it, NULL);
+        return count;
+    }
     char local[256];
     size_t n;
     char *key = edge_key(local, sizeof local, s, r, t, &n);

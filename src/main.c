@@ -15,6 +15,10 @@ enum exit_status { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
 #define MAX_ARGS 4096
 
+/* build's and merge's graph: over this many MiB its edges go to disk, so
+ * memory stays the same at any corpus size */
+#define DEFAULT_GRAPH_MEMORY ((size_t)32 << 20)
+
 typedef struct options {
     const char *rules[64];
     size_t nrules;
@@ -31,6 +35,7 @@ typedef struct options {
     int changed_only;
     int triggers;
     unsigned jobs;
+    size_t memory; /* the graph's memory limit in bytes; 0: none */
     const char *inputs[MAX_ARGS];
     size_t ninputs;
     const char *argv0;
@@ -60,7 +65,7 @@ static const char usage_main[] =
 
 static const char usage_build[] =
     "usage: relmap build [-r RULES]... [-o FILE]... [--glob PATTERN] [--level entity|country]\n"
-    "                    [--layout LAYOUT] [-j N] CORPUS...\n"
+    "                    [--layout LAYOUT] [-j N] [--memory SIZE] CORPUS...\n"
     "\n"
     "Extract the edges of every document and render the merged graph. The format of\n"
     "each -o FILE follows its extension: .svg, .dot (or .gv), .json, .tsv. Without -o,\n"
@@ -75,7 +80,11 @@ static const char usage_build[] =
     "                       counts as line width and in each edge's tooltip), or auto\n"
     "                       (default): dot up to 2000 edges, sfdp beyond\n"
     "  -j, --jobs N         extract on N threads, the same output as one (default: as\n"
-    "                       many as there are processors, up to 8)\n";
+    "                       many as there are processors, up to 8)\n"
+    "      --memory SIZE    hold at most about SIZE of the graph's edges in memory; the\n"
+    "                       rest wait, sorted, in temporary files in $TMPDIR. MiB, or\n"
+    "                       a number ending in K, M or G; 0: no limit; default 32.\n"
+    "                       The output is the same bytes whatever the size.\n";
 
 static const char usage_extract[] =
     "usage: relmap extract [-r RULES]... [--glob PATTERN] CORPUS...\n"
@@ -91,7 +100,7 @@ static const char usage_extract[] =
 
 static const char usage_merge[] =
     "usage: relmap merge [-r RULES]... [-o FILE]... [--level entity|country] [--layout LAYOUT]\n"
-    "                    EDGES.tsv...\n"
+    "                    [--memory SIZE] EDGES.tsv...\n"
     "\n"
     "Read TSV files written by relmap extract (- for stdin) and render the merged graph,\n"
     "the same graph relmap build makes from the same corpus. Rules give the relations'\n"
@@ -104,7 +113,10 @@ static const char usage_merge[] =
     "                       labelled with counts), sfdp (force-directed, for big graphs:\n"
     "                       counts as line width and in each edge's tooltip), or auto\n"
     "                       (default): dot up to 2000 edges, sfdp beyond\n"
-;
+    "      --memory SIZE    hold at most about SIZE of the graph's edges in memory; the\n"
+    "                       rest wait, sorted, in temporary files in $TMPDIR. MiB, or\n"
+    "                       a number ending in K, M or G; 0: no limit; default 32.\n"
+    "                       The output is the same bytes whatever the size.\n";
 
 /* Colour only on a terminal, and never when NO_COLOR is set. */
 static int use_colour(void)
@@ -219,11 +231,11 @@ static int parse_options(options *o, const char *command, const char *help, int 
         }
         const char *names[][2] = {{"-r", "--rules"}, {"-o", "--output"}, {NULL, "--glob"},
                                   {NULL, "--level"}, {"-j", "--jobs"}, {NULL, "--line"},
-                                  {NULL, "--layout"}};
+                                  {NULL, "--layout"}, {NULL, "--memory"}};
         int lays_out = takes_outputs && !diff;
         int which = -1;
-        for (int k = 0; k < 7 && which < 0; k++) {
-            if ((k == 5 && !explain) || (k == 6 && !lays_out))
+        for (int k = 0; k < 8 && which < 0; k++) {
+            if ((k == 5 && !explain) || (k >= 6 && !lays_out))
                 continue;
             size_t len = strlen(names[k][1]);
             if ((names[k][0] && !strcmp(a, names[k][0])) || !strcmp(a, names[k][1])) {
@@ -280,6 +292,21 @@ static int parse_options(options *o, const char *command, const char *help, int 
             if (relmap_layout_from_name(&o->layout, value) < 0)
                 return usage_error(command, "--layout takes auto, dot or sfdp, not '%s'", value);
             break;
+        case 7: {
+            char *end;
+            unsigned long long n = strtoull(value, &end, 10);
+            int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'G' || *end == 'g' ? 30 : 20;
+            if (*end == 'K' || *end == 'k' || *end == 'M' || *end == 'm' || *end == 'G'
+                || *end == 'g')
+                end++;
+            if (!*value || *end || *value < '0' || *value > '9' || n > (1ull << (50 - shift)))
+                return usage_error(command,
+                                   "--memory takes a size: MiB, or a number ending in K, M or G "
+                                   "(0: no limit), not '%s'",
+                                   value);
+            o->memory = (size_t)(n << shift);
+            break;
+        }
         default:
             return usage_error(command, "unknown option '%s'", a);
         }
@@ -441,8 +468,20 @@ static int run_corpus(const options *o, const relmap_rules *rules, sink *s, size
     return status;
 }
 
-static int write_outputs(const options *o, const relmap_graph *graph, const relmap_rules *rules)
+static relmap_graph *new_graph(const options *o)
 {
+    relmap_graph *graph = relmap_graph_new();
+    relmap_graph_set_memory_limit(graph, o->memory);
+    return graph;
+}
+
+static int write_outputs(const options *o, relmap_graph *graph, const relmap_rules *rules)
+{
+    relmap_error err;
+    if (relmap_graph_finish(graph, &err) < 0) {
+        print_error(&err, "error");
+        return EXIT_INPUT;
+    }
     static const char *const defaults[] = {"out/relations.svg", "out/relations.dot"};
     const char *const *outputs = o->noutputs ? o->outputs : defaults;
     size_t n = o->noutputs ? o->noutputs : 2;
@@ -451,7 +490,6 @@ static int write_outputs(const options *o, const relmap_graph *graph, const relm
     int status = EXIT_OK;
     for (size_t i = 0; i < n; i++) {
         relmap_format format;
-        relmap_error err;
         relmap_format_from_path(&format, outputs[i]);
         if (format == RELMAP_FORMAT_SVG && relmap_graph_edge_count(g) > 5000
             && relmap_layout_for(o->layout, g) == RELMAP_LAYOUT_DOT)
@@ -476,7 +514,7 @@ static int cmd_build(options *o)
     relmap_rules *rules = load_rules(o);
     if (!rules)
         return EXIT_INPUT;
-    relmap_graph *graph = relmap_graph_new();
+    relmap_graph *graph = new_graph(o);
     sink s = {NULL, graph, NULL, NULL};
     size_t documents;
     int status = run_corpus(o, rules, &s, &documents);
@@ -518,7 +556,7 @@ static int cmd_merge(options *o)
         }
     }
     free(bundled);
-    relmap_graph *graph = relmap_graph_new();
+    relmap_graph *graph = new_graph(o);
     int status = EXIT_OK;
     for (size_t i = 0; i < o->ninputs; i++) {
         relmap_error err;
@@ -802,6 +840,7 @@ int main(int argc, char **argv)
     }
     static options o;
     o.argv0 = argv[0];
+    o.memory = DEFAULT_GRAPH_MEMORY;
     int rc;
     if (!strcmp(command, "build")) {
         if ((rc = parse_options(&o, command, usage_build, argc - 2, argv + 2, 1, 1)) >= 0)

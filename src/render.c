@@ -549,7 +549,8 @@ static void *cluster_of(built *b, strmap *clusters, const char *country, int *co
     return sub;
 }
 
-static void build_graph(built *b, const relmap_graph *graph, const relmap_rules *rules)
+static int build_graph(built *b, const relmap_graph *graph, const relmap_rules *rules,
+                       relmap_error *err)
 {
     begin_graph(b, "relations", !b->svg);
     void *g = root_of(b);
@@ -566,9 +567,11 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         set(b, g, "quadtree", "fast"); /* a quarter faster than the default, no worse to see */
     }
 
-    size_t nn, ne;
+    graph_edges edges;
+    if (graph_edges_open(&edges, graph, err) < 0)
+        return RELMAP_EIO;
+    size_t nn;
     gnode **nodes = graph_sorted_nodes(graph, &nn);
-    gedge **edges = graph_sorted_edges(graph, &ne);
     strmap ids = {0}; /* node name -> Agnode_t* */
 
     /* clusters: one per country that has members */
@@ -600,11 +603,11 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         keep_title(b, id, &title);
     }
     /* relations shown, for the legend, in order of first appearance by name */
-    strmap shown = {0};
-    const char **relations = xmalloc((ne + 1) * sizeof *relations);
-    size_t nrel = 0;
-    for (size_t i = 0; i < ne; i++) {
-        const gedge *e = edges[i];
+    strmap shown = {0}; /* its keys: the relations' names */
+    const char **relations = NULL;
+    size_t nrel = 0, relations_cap = 0;
+    size_t i = 0;
+    for (const gedge *e; (e = graph_edges_next(&edges)); i++) {
         char id[24];
         element_id(id, 'e', i);
         void *edge = new_edge(b, strmap_get(&ids, e->source), strmap_get(&ids, e->target), id);
@@ -642,18 +645,20 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
         }
         set_raw(b, edge, "relmap_documents", sb.data ? sb.data : "");
         sb_free(&sb);
-        if (!strmap_get(&shown, e->relation)) {
-            strmap_put(&shown, e->relation, (void *)1);
-            relations[nrel++] = e->relation;
+        const char *name = strmap_intern(&shown, e->relation);
+        if (shown.count > nrel) {
+            XGROW(relations, relations_cap, nrel + 1);
+            relations[nrel++] = name;
         }
     }
+    int rc = graph_edges_close(&edges, err);
     if (nrel) {
         /* the legend: one row per relation shown, in its colour and style */
         qsort(relations, nrel, sizeof *relations, name_cmp);
         strbuf html = {0};
         sb_adds(&html, "<table border=\"0\" cellborder=\"0\" cellspacing=\"2\">");
-        for (size_t i = 0; i < nrel; i++) {
-            look lk = relation_look(rules, relations[i]);
+        for (size_t k = 0; k < nrel; k++) {
+            look lk = relation_look(rules, relations[k]);
             const char *line = !strcmp(lk.style, "dashed") ? "- - - -"
                                : !strcmp(lk.style, "dotted") ? ". . . . ."
                                                              : "&#9472;&#9472;&#9472;&#9472;";
@@ -672,7 +677,7 @@ static void build_graph(built *b, const relmap_graph *graph, const relmap_rules 
     strmap_free(&clusters, NULL);
     strmap_free(&ids, NULL);
     free(nodes);
-    free(edges);
+    return rc;
 }
 
 static void free_built(built *b)
@@ -742,12 +747,14 @@ static int render_svg(built *b, relmap_error *err)
     return 0;
 }
 
-static void render_json(outbuf *o, const relmap_graph *graph)
+static int render_json(outbuf *o, const relmap_graph *graph, relmap_error *err)
 {
     strbuf *sb = &o->sb;
-    size_t nn, ne;
+    graph_edges edges;
+    if (graph_edges_open(&edges, graph, err) < 0)
+        return RELMAP_EIO;
+    size_t nn;
     gnode **nodes = graph_sorted_nodes(graph, &nn);
-    gedge **edges = graph_sorted_edges(graph, &ne);
     sb_adds(sb, "{\n  \"nodes\": [");
     for (size_t i = 0; i < nn; i++) {
         sb_adds(sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
@@ -759,8 +766,8 @@ static void render_json(outbuf *o, const relmap_graph *graph)
         sb_adds(sb, "}");
     }
     sb_adds(sb, nn ? "\n  ],\n  \"edges\": [" : "],\n  \"edges\": [");
-    for (size_t i = 0; i < ne; i++) {
-        const gedge *e = edges[i];
+    size_t i = 0;
+    for (const gedge *e; (e = graph_edges_next(&edges)); i++) {
         sb_adds(sb, i ? ",\n    {\"source\": " : "\n    {\"source\": ");
         add_json(sb, e->source);
         sb_adds(sb, ", \"relation\": ");
@@ -784,21 +791,20 @@ static void render_json(outbuf *o, const relmap_graph *graph)
         sb_adds(sb, "]}");
         spill(o);
     }
-    sb_adds(sb, ne ? "\n  ]\n}\n" : "]\n}\n");
+    sb_adds(sb, i ? "\n  ]\n}\n" : "]\n}\n");
     free(nodes);
-    free(edges);
+    return graph_edges_close(&edges, err);
 }
 
-static void render_tsv(outbuf *o, const relmap_graph *graph)
+static int render_tsv(outbuf *o, const relmap_graph *graph, relmap_error *err)
 {
     strbuf *sb = &o->sb;
-    size_t nn, ne;
-    gnode **nodes = graph_sorted_nodes(graph, &nn);
-    gedge **edges = graph_sorted_edges(graph, &ne);
+    graph_edges edges;
+    if (graph_edges_open(&edges, graph, err) < 0)
+        return RELMAP_EIO;
     sb_adds(sb, "source\trelation\ttarget\tcount\tdocuments\tsource_type\tsource_country\t"
                 "target_type\ttarget_country\tevidence\n");
-    for (size_t i = 0; i < ne; i++) {
-        const gedge *e = edges[i];
+    for (const gedge *e; (e = graph_edges_next(&edges));) {
         const gnode *s = strmap_get(&graph->nodes, e->source);
         const gnode *t = strmap_get(&graph->nodes, e->target);
         sb_add_tsv(sb, e->source);
@@ -821,8 +827,7 @@ static void render_tsv(outbuf *o, const relmap_graph *graph)
         sb_addc(sb, '\n');
         spill(o);
     }
-    free(nodes);
-    free(edges);
+    return graph_edges_close(&edges, err);
 }
 
 int relmap_layout_from_name(relmap_layout *out, const char *name)
@@ -854,24 +859,19 @@ int relmap_render(char **out, size_t *length, const relmap_graph *graph,
 static int render_to(outbuf *o, const relmap_graph *graph, const relmap_rules *rules,
                      relmap_format format, relmap_layout layout, relmap_error *err)
 {
-    if (format == RELMAP_FORMAT_JSON) {
-        render_json(o, graph);
-        return 0;
-    }
-    if (format == RELMAP_FORMAT_TSV) {
-        render_tsv(o, graph);
-        return 0;
-    }
+    if (format == RELMAP_FORMAT_JSON)
+        return render_json(o, graph, err);
+    if (format == RELMAP_FORMAT_TSV)
+        return render_tsv(o, graph, err);
     built b = {.out = o};
     /* DOT describes the graph for any layout: it keeps the labels */
     b.layout = format == RELMAP_FORMAT_SVG ? relmap_layout_for(layout, graph) : RELMAP_LAYOUT_DOT;
     b.svg = format == RELMAP_FORMAT_SVG;
     context(); /* the plugins must be registered before any graph is made */
-    build_graph(&b, graph, rules);
-    int rc = 0;
-    if (format == RELMAP_FORMAT_DOT)
+    int rc = build_graph(&b, graph, rules, err);
+    if (rc == 0 && format == RELMAP_FORMAT_DOT)
         render_dot(&b);
-    else
+    else if (rc == 0)
         rc = render_svg(&b, err);
     free_built(&b);
     return rc;

@@ -1,0 +1,387 @@
+/*
+ * spill.c - the edges of a graph over its memory limit, on disk.
+ *
+ * When the graph's edges outgrow their limit they are sorted by (source,
+ * relation, target) and written to a temporary file, a run, and freed. When
+ * the graph is finished the runs are merged, edges of equal triple combined
+ * as graph_merge_edge combines them, into one run that the writers read in
+ * order. Merging is associative, so the graph is the same whatever the limit
+ * and wherever the runs were cut. The files are unlinked as soon as they are
+ * made: nothing is left behind, even when relmap is killed.
+ *
+ * A run is a sequence of records: a 4-byte length, then source, relation and
+ * target (NUL-terminated), the count, the documents and the evidence. Host
+ * byte order: a run never leaves the process that wrote it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spill.h"
+
+/* runs merged into one when there are this many: a bound on open files */
+#define RUNS_MAX 16
+#define RUN_BUFFER (256u << 10)
+
+typedef struct run {
+    FILE *file;
+} run;
+
+struct graph_runs {
+    run runs[RUNS_MAX];
+    size_t nruns;
+    int merged;       /* runs[0] is the merged run of every edge */
+    size_t edges;     /* in the merged run */
+    int failed;       /* an errno (or -1 for a short read); no more spills */
+    char where[4096]; /* the folder the runs go to, for errors */
+};
+
+struct run_reader {
+    FILE *file;
+    char *body;
+    size_t cap;
+    char **documents;
+    size_t documents_cap;
+    gedge edge;
+    int error; /* errno, or -1: the run ends inside a record */
+};
+
+static void fail(graph_runs *runs, int error)
+{
+    if (!runs->failed)
+        runs->failed = error ? error : -1;
+}
+
+/* A new empty file in $TMPDIR (or /tmp), already unlinked. */
+static FILE *new_run_file(graph_runs *runs)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    snprintf(runs->where, sizeof runs->where, "%s", dir);
+    size_t n = strlen(dir);
+    char *path = xmalloc(n + 32);
+    memcpy(path, dir, n);
+    strcpy(path + n, "/relmap-graph-XXXXXX");
+    int fd = mkstemp(path);
+    FILE *f = NULL;
+    if (fd < 0) {
+        fail(runs, errno);
+    } else {
+        unlink(path);
+        f = fdopen(fd, "w+b");
+        if (!f) {
+            fail(runs, errno);
+            close(fd);
+        } else {
+            setvbuf(f, NULL, _IOFBF, RUN_BUFFER);
+        }
+    }
+    free(path);
+    return f;
+}
+
+static void put_u32(strbuf *sb, uint32_t v)
+{
+    sb_add(sb, (const char *)&v, sizeof v);
+}
+
+static void put_str(strbuf *sb, const char *s)
+{
+    sb_add(sb, s, strlen(s) + 1);
+}
+
+/* One record: its length, then the edge. */
+static void write_edge(FILE *f, strbuf *sb, const gedge *e)
+{
+    sb_clear(sb);
+    put_u32(sb, 0);
+    put_str(sb, e->source);
+    put_str(sb, e->relation);
+    put_str(sb, e->target);
+    put_u32(sb, e->count);
+    put_u32(sb, (uint32_t)e->ndocuments);
+    for (size_t i = 0; i < e->ndocuments; i++)
+        put_str(sb, e->documents[i]);
+    put_u32(sb, (uint32_t)e->nevidence);
+    for (size_t i = 0; i < e->nevidence; i++) {
+        put_str(sb, e->evidence[i].document);
+        put_u32(sb, e->evidence[i].line);
+        put_str(sb, e->evidence[i].sentence);
+    }
+    uint32_t length = (uint32_t)(sb->length - sizeof length);
+    memcpy(sb->data, &length, sizeof length);
+    fwrite(sb->data, 1, sb->length, f);
+}
+
+/* Flushed and rewound, ready to be read; 0, or the errno of a failure. */
+static int finish_file(FILE *f)
+{
+    if (fflush(f) != 0 || ferror(f))
+        return errno ? errno : EIO;
+    if (fseek(f, 0, SEEK_SET) != 0)
+        return errno;
+    return 0;
+}
+
+/* ------------------------------------------------------------ reading */
+
+static run_reader *reader_new(FILE *f)
+{
+    run_reader *r = xcalloc(1, sizeof *r);
+    r->file = f;
+    return r;
+}
+
+static void reader_free(run_reader *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    free(r->documents);
+    free(r);
+}
+
+/* The string at *p within [*p, end); NULL when the record ends first. */
+static char *take_str(char **p, char *end)
+{
+    char *s = *p, *nul = memchr(s, '\0', (size_t)(end - s));
+    if (!nul)
+        return NULL;
+    *p = nul + 1;
+    return s;
+}
+
+static int take_u32(char **p, char *end, uint32_t *v)
+{
+    if ((size_t)(end - *p) < sizeof *v)
+        return -1;
+    memcpy(v, *p, sizeof *v);
+    *p += sizeof *v;
+    return 0;
+}
+
+/* The next record of the run: 1, or 0 at its end or on an error. */
+static int reader_step(run_reader *r)
+{
+    uint32_t length;
+    size_t got = fread(&length, 1, sizeof length, r->file);
+    if (got == 0 && feof(r->file))
+        return 0;
+    if (got != sizeof length || length == 0) {
+        r->error = ferror(r->file) ? (errno ? errno : EIO) : -1;
+        return 0;
+    }
+    XGROW(r->body, r->cap, length);
+    if (fread(r->body, 1, length, r->file) != length) {
+        r->error = ferror(r->file) ? (errno ? errno : EIO) : -1;
+        return 0;
+    }
+    char *p = r->body, *end = r->body + length;
+    gedge *e = &r->edge;
+    uint32_t count, ndocuments, nevidence;
+    if (!(e->source = take_str(&p, end)) || !(e->relation = take_str(&p, end))
+        || !(e->target = take_str(&p, end)) || take_u32(&p, end, &count) < 0
+        || take_u32(&p, end, &ndocuments) < 0)
+        goto corrupt;
+    e->count = count;
+    XGROW(r->documents, r->documents_cap, (size_t)ndocuments + 1);
+    for (uint32_t i = 0; i < ndocuments; i++)
+        if (!(r->documents[i] = take_str(&p, end)))
+            goto corrupt;
+    e->documents = r->documents;
+    e->ndocuments = ndocuments;
+    if (take_u32(&p, end, &nevidence) < 0 || nevidence > EVIDENCE_MAX)
+        goto corrupt;
+    for (uint32_t i = 0; i < nevidence; i++) {
+        gevidence *v = &e->evidence[i];
+        uint32_t line;
+        if (!(v->document = take_str(&p, end)) || take_u32(&p, end, &line) < 0
+            || !(v->sentence = take_str(&p, end)))
+            goto corrupt;
+        v->line = line;
+    }
+    e->nevidence = nevidence;
+    if (p != end)
+        goto corrupt;
+    return 1;
+corrupt:
+    r->error = -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------ merging */
+
+/* Merge runs [0, n) into one new run (which replaces them) and count its
+ * edges. 0, or an errno. */
+static int merge_runs(graph_runs *runs, size_t n)
+{
+    FILE *out = new_run_file(runs);
+    if (!out)
+        return runs->failed;
+    run_reader *in[RUNS_MAX];
+    int live[RUNS_MAX];
+    int error = 0;
+    for (size_t i = 0; i < n; i++) {
+        in[i] = reader_new(runs->runs[i].file);
+        live[i] = reader_step(in[i]);
+    }
+    strbuf sb = {0};
+    size_t edges = 0;
+    for (;;) {
+        const gedge *least = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (live[i]
+                && (!least
+                    || triple_cmp(in[i]->edge.source, in[i]->edge.relation, in[i]->edge.target,
+                                  least->source, least->relation, least->target)
+                           < 0))
+                least = &in[i]->edge;
+        if (!least)
+            break;
+        /* the triple's records, combined in a graph of one edge */
+        relmap_graph *one = relmap_graph_new();
+        char *s = xstrdup(least->source), *rel = xstrdup(least->relation),
+             *t = xstrdup(least->target);
+        for (size_t i = 0; i < n; i++)
+            while (live[i] && !triple_cmp(in[i]->edge.source, in[i]->edge.relation,
+                                          in[i]->edge.target, s, rel, t)) {
+                graph_merge_edge(one, s, rel, t, &in[i]->edge);
+                live[i] = reader_step(in[i]);
+            }
+        size_t count;
+        gedge **merged = graph_sorted_edges(one, &count);
+        write_edge(out, &sb, merged[0]);
+        edges++;
+        free(merged);
+        free(s);
+        free(rel);
+        free(t);
+        relmap_graph_free(one);
+    }
+    sb_free(&sb);
+    for (size_t i = 0; i < n; i++) {
+        if (in[i]->error && !error)
+            error = in[i]->error;
+        reader_free(in[i]);
+        fclose(runs->runs[i].file);
+    }
+    int written = finish_file(out);
+    if (!error)
+        error = written;
+    runs->runs[0].file = out;
+    memmove(runs->runs + 1, runs->runs + n, (runs->nruns - n) * sizeof *runs->runs);
+    runs->nruns -= n - 1;
+    runs->edges = edges;
+    return error;
+}
+
+/* ------------------------------------------------------------ the graph's */
+
+void runs_spill(relmap_graph *g)
+{
+    if (!g->runs)
+        g->runs = xcalloc(1, sizeof *g->runs);
+    graph_runs *runs = g->runs;
+    if (runs->failed)
+        return;
+    FILE *f = new_run_file(runs);
+    if (!f)
+        return;
+    size_t n;
+    gedge **edges = graph_sorted_edges(g, &n);
+    strbuf sb = {0};
+    for (size_t i = 0; i < n; i++)
+        write_edge(f, &sb, edges[i]);
+    sb_free(&sb);
+    free(edges);
+    int error = finish_file(f);
+    if (error) {
+        fclose(f);
+        fail(runs, error);
+        return; /* the edges stay in memory */
+    }
+    runs->runs[runs->nruns++].file = f;
+    runs->merged = 0;
+    graph_clear_edges(g);
+    if (runs->nruns == RUNS_MAX) {
+        error = merge_runs(runs, runs->nruns);
+        if (error)
+            fail(runs, error);
+    }
+}
+
+static int runs_error(const graph_runs *runs, relmap_error *err)
+{
+    if (runs->failed < 0)
+        return seterr(err, RELMAP_EIO, runs->where, 0, 0,
+                      "the graph's edges written to a temporary file here came back short");
+    return seterr(err, RELMAP_EIO, runs->where, 0, 0,
+                  "cannot write the graph's edges to a temporary file here (the graph is over "
+                  "its memory limit; set TMPDIR to another folder): %s",
+                  strerror(runs->failed));
+}
+
+int runs_finish(relmap_graph *g, relmap_error *err)
+{
+    graph_runs *runs = g->runs;
+    if (!runs->failed && (g->edges.count || !runs->merged)) {
+        if (g->edges.count || runs->nruns == 0)
+            runs_spill(g);
+        if (!runs->failed) {
+            int error = merge_runs(runs, runs->nruns);
+            if (error)
+                fail(runs, error);
+            runs->merged = 1;
+        }
+    }
+    return runs->failed ? runs_error(runs, err) : 0;
+}
+
+void runs_set_failed(relmap_graph *g)
+{
+    if (!g->runs)
+        g->runs = xcalloc(1, sizeof *g->runs);
+    fail(g->runs, -1);
+}
+
+void runs_free(graph_runs *runs)
+{
+    if (!runs)
+        return;
+    for (size_t i = 0; i < runs->nruns; i++)
+        fclose(runs->runs[i].file);
+    free(runs);
+}
+
+run_reader *run_reader_open(graph_runs *runs)
+{
+    FILE *f = runs->runs[0].file;
+    run_reader *r = reader_new(f);
+    if (fseek(f, 0, SEEK_SET) != 0)
+        r->error = errno ? errno : EIO;
+    return r;
+}
+
+const gedge *run_reader_next(run_reader *r)
+{
+    return !r->error && reader_step(r) ? &r->edge : NULL;
+}
+
+int run_reader_close(run_reader *r, relmap_error *err)
+{
+    int rc = 0;
+    if (r->error)
+        rc = seterr(err, RELMAP_EIO, NULL, 0, 0,
+                    "the graph's edges written to a temporary file could not be read back: %s",
+                    r->error < 0 ? "the file is short" : strerror(r->error));
+    reader_free(r);
+    return rc;
+}
+
+size_t runs_edge_count(const graph_runs *runs)
+{
+    return runs->edges;
+}
