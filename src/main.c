@@ -17,7 +17,7 @@ enum exit_status { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
 /* build's and merge's graph: over this many MiB its edges go to disk, so
  * memory stays the same at any corpus size */
-#define DEFAULT_GRAPH_MEMORY ((size_t)32 << 20)
+#define DEFAULT_GRAPH_MEMORY ((size_t)16 << 20)
 
 typedef struct options {
     const char *rules[64];
@@ -83,7 +83,7 @@ static const char usage_build[] =
     "                       many as there are processors, up to 8)\n"
     "      --memory SIZE    hold at most about SIZE of the graph's edges in memory; the\n"
     "                       rest wait, sorted, in temporary files in $TMPDIR. MiB, or\n"
-    "                       a number ending in K, M or G; 0: no limit; default 32.\n"
+    "                       a number ending in K, M or G; 0: no limit; default 16.\n"
     "                       The output is the same bytes whatever the size.\n";
 
 static const char usage_extract[] =
@@ -115,7 +115,7 @@ static const char usage_merge[] =
     "                       (default): dot up to 2000 edges, sfdp beyond\n"
     "      --memory SIZE    hold at most about SIZE of the graph's edges in memory; the\n"
     "                       rest wait, sorted, in temporary files in $TMPDIR. MiB, or\n"
-    "                       a number ending in K, M or G; 0: no limit; default 32.\n"
+    "                       a number ending in K, M or G; 0: no limit; default 16.\n"
     "                       The output is the same bytes whatever the size.\n";
 
 /* Colour only on a terminal, and never when NO_COLOR is set. */

@@ -27,6 +27,8 @@
  * document ahead of it does not wait */
 #define WINDOW_DOCS_PER_JOB 256
 #define WINDOW_BYTES_PER_JOB (8u << 20)
+/* and about 4 MiB of matches done a thread (those of a document always) */
+#define WINDOW_MATCH_BYTES_PER_JOB (4u << 20)
 /* the most documents a worker takes at once; over a corpus, whose sizes
  * are known only as they are read, also about this much text */
 #define BATCH_DOCS 64
@@ -65,6 +67,10 @@ typedef struct pool {
     int reading;  /* the workers read the documents (a corpus) */
     int as_tsv;   /* jobs keep the rows relmap_tsv_write_match writes, not matches */
     size_t read_docs, read_bytes; /* how much they read so far */
+    /* the matches of documents done and not yet delivered, and their bound:
+     * when the caller is slow to take them (a graph spilling to disk, a pipe
+     * read slowly), the workers wait rather than fill the whole window */
+    size_t held, max_held;
     unsigned jobs;
     unsigned idle;    /* workers waiting for work */
     int waiting;      /* the calling thread waits for a document to be done */
@@ -150,7 +156,8 @@ static void *worker(void *arg)
     size_t capacity = 0;
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        while (p->take == p->tail && !p->eof) {
+        /* a document waits and there is room for its matches, or the end */
+        while (p->take == p->tail ? !p->eof : p->held >= p->max_held) {
             p->idle++;
             pthread_cond_wait(&p->work, &p->lock);
             p->idle--;
@@ -168,8 +175,10 @@ static void *worker(void *arg)
         for (size_t k = first; k < first + count; k++)
             bytes += run_job(p, &p->slots[k % p->nslots], x, &buffer, &capacity);
         pthread_mutex_lock(&p->lock);
-        for (size_t k = first; k < first + count; k++)
+        for (size_t k = first; k < first + count; k++) {
             p->slots[k % p->nslots].done = 1;
+            p->held += p->slots[k % p->nslots].matches.length;
+        }
         p->read_docs += count;
         p->read_bytes += bytes;
         if (p->waiting)
@@ -290,6 +299,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
               .reading = corpus != NULL,
               .as_tsv = stream != NULL,
               .jobs = jobs,
+              .max_held = (size_t)jobs * WINDOW_MATCH_BYTES_PER_JOB,
               .lock = PTHREAD_MUTEX_INITIALIZER,
               .work = PTHREAD_COND_INITIALIZER,
               .done = PTHREAD_COND_INITIALIZER};
@@ -334,6 +344,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
             run_job(&p, j, here, &buffer, &capacity);
             p.take++;
             j->done = 1;
+            p.held += j->matches.length;
         }
         pthread_mutex_lock(&p.lock);
         while (!j->done) {
@@ -343,6 +354,11 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         }
         pthread_mutex_unlock(&p.lock);
         deliver(&p, j, fn, context, stream, report);
+        pthread_mutex_lock(&p.lock);
+        p.held -= j->matches.length;
+        if (p.idle)
+            pthread_cond_broadcast(&p.work);
+        pthread_mutex_unlock(&p.lock);
         if (j->rc < 0)
             status = j->rc;
         bytes -= j->length;

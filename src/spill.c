@@ -42,6 +42,7 @@ struct run_reader {
     FILE *file;
     char *body;
     size_t cap;
+    uint32_t length; /* of the record in body */
     char **documents;
     size_t documents_cap;
     gedge edge;
@@ -175,6 +176,7 @@ static int reader_step(run_reader *r)
         return 0;
     }
     XGROW(r->body, r->cap, length);
+    r->length = length;
     if (fread(r->body, 1, length, r->file) != length) {
         r->error = ferror(r->file) ? (errno ? errno : EIO) : -1;
         return 0;
@@ -225,22 +227,41 @@ static int merge_runs(graph_runs *runs, size_t n)
     int live[RUNS_MAX];
     int error = 0;
     for (size_t i = 0; i < n; i++) {
-        in[i] = reader_new(runs->runs[i].file);
-        live[i] = reader_step(in[i]);
+        in[i] = reader_new(runs->runs[i].file); /* the merged run may have been read */
+        if (fseek(in[i]->file, 0, SEEK_SET) != 0)
+            in[i]->error = errno ? errno : EIO;
+        live[i] = !in[i]->error && reader_step(in[i]);
     }
     strbuf sb = {0};
     size_t edges = 0;
     for (;;) {
         const gedge *least = NULL;
-        for (size_t i = 0; i < n; i++)
-            if (live[i]
-                && (!least
-                    || triple_cmp(in[i]->edge.source, in[i]->edge.relation, in[i]->edge.target,
-                                  least->source, least->relation, least->target)
-                           < 0))
-                least = &in[i]->edge;
+        size_t first = 0, equal = 0; /* the run that has it, and how many others */
+        for (size_t i = 0; i < n; i++) {
+            if (!live[i])
+                continue;
+            const gedge *e = &in[i]->edge;
+            int c = least ? triple_cmp(e->source, e->relation, e->target, least->source,
+                                       least->relation, least->target)
+                          : -1;
+            if (c < 0) {
+                least = e;
+                first = i;
+                equal = 0;
+            } else if (c == 0) {
+                equal++;
+            }
+        }
         if (!least)
             break;
+        if (!equal) { /* in one run only: its record as it is */
+            run_reader *r = in[first];
+            fwrite(&r->length, 1, sizeof r->length, out);
+            fwrite(r->body, 1, r->length, out);
+            edges++;
+            live[first] = reader_step(r);
+            continue;
+        }
         /* the triple's records, combined in a graph of one edge */
         relmap_graph *one = relmap_graph_new();
         char *s = xstrdup(least->source), *rel = xstrdup(least->relation),

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "graph.h"
 #include "relmap.h"
 #include "util.h"
 #include "check_main.h"
@@ -224,6 +225,134 @@ START_TEST(malformed_tsv_is_an_error_at_its_line)
 }
 END_TEST
 
+/* Matches for the memory-limit tests: 60 entities, 4 relations, spread over
+ * 40 documents, so that edges recur in many runs and keep more than
+ * EVIDENCE_MAX sentences; names and evidence with the bytes every format
+ * escapes. */
+static void add_many(relmap_graph *g, int from, int to)
+{
+    static const char *const relations[] = {"accuses", "denies", "summons", "urges"};
+    for (int i = from; i < to; i++) {
+        char s[64], t[64], doc[64], ev[128];
+        snprintf(s, sizeof s, "Entity \"%d\" <&>", (i * 7) % 60);
+        snprintf(t, sizeof t, "Target\\%d\t%%", (i * 13) % 17);
+        snprintf(doc, sizeof doc, "corpus/%02d 'x'.txt", (i * 11) % 40);
+        snprintf(ev, sizeof ev, "Sentence %d says so, \"quoted\"\\ and\ttabbed.", i % 97);
+        relmap_match m = {s, relations[i % 4], t, doc, (unsigned)(i % 50) + 1, "t.rules:1", ev,
+                          i % 3 ? "person" : "organization", i % 5 ? "China" : "",
+                          "country", ""};
+        relmap_graph_add(g, &m);
+    }
+}
+
+static void assert_same_renderings(const relmap_graph *a, const relmap_graph *b)
+{
+    const relmap_format formats[] = {RELMAP_FORMAT_DOT, RELMAP_FORMAT_JSON, RELMAP_FORMAT_TSV};
+    for (int f = 0; f < 3; f++) {
+        char *x = render(a, formats[f]), *y = render(b, formats[f]);
+        /* not ck_assert_str_eq: its message would hold both graphs */
+        ck_assert_msg(!strcmp(x, y), "format %d differs: %zu and %zu bytes", f, strlen(x),
+                      strlen(y));
+        free(x);
+        free(y);
+    }
+    ck_assert_uint_eq(relmap_graph_node_count(a), relmap_graph_node_count(b));
+    ck_assert_uint_eq(relmap_graph_edge_count(a), relmap_graph_edge_count(b));
+}
+
+START_TEST(a_graph_over_its_memory_limit_renders_as_one_in_memory)
+{
+    relmap_graph *whole = relmap_graph_new();
+    add_many(whole, 0, 3000);
+    ck_assert_ptr_null(whole->runs);
+    /* 1 byte: a run for every match, merged 16 at a time; 20 KiB: a few runs */
+    const size_t limits[] = {1, 20 << 10};
+    for (int k = 0; k < 2; k++) {
+        relmap_graph *g = relmap_graph_new();
+        relmap_graph_set_memory_limit(g, limits[k]);
+        add_many(g, 0, 3000);
+        ck_assert_ptr_nonnull(g->runs); /* it did go to disk */
+        relmap_error err;
+        ck_assert_int_eq(relmap_graph_finish(g, &err), 0);
+        assert_same_renderings(whole, g);
+        ck_assert_uint_eq(relmap_graph_edge_weight(g, "Entity \"7\" <&>", "denies", "Target\\13\t%"),
+                          relmap_graph_edge_weight(whole, "Entity \"7\" <&>", "denies",
+                                                   "Target\\13\t%"));
+        ck_assert_uint_gt(relmap_graph_edge_weight(g, "Entity \"7\" <&>", "denies", "Target\\13\t%"), 0);
+        ck_assert_uint_eq(relmap_graph_edge_weight(g, "Entity \"7\" <&>", "denies", "nobody"), 0);
+        relmap_graph *up1 = relmap_graph_rollup(whole), *up2 = relmap_graph_rollup(g);
+        assert_same_renderings(up1, up2);
+        relmap_graph_free(up1);
+        relmap_graph_free(up2);
+        relmap_graph_free(g);
+    }
+    relmap_graph_free(whole);
+}
+END_TEST
+
+START_TEST(matches_added_after_finishing_are_kept)
+{
+    relmap_graph *whole = relmap_graph_new(), *g = relmap_graph_new();
+    add_many(whole, 0, 500);
+    relmap_graph_set_memory_limit(g, 4096);
+    add_many(g, 0, 300);
+    relmap_error err;
+    ck_assert_int_eq(relmap_graph_finish(g, &err), 0);
+    char *early = render(g, RELMAP_FORMAT_TSV); /* a finished graph can be rendered twice */
+    char *again = render(g, RELMAP_FORMAT_TSV);
+    ck_assert_msg(!strcmp(early, again), "the second rendering differs");
+    add_many(g, 300, 500);
+    assert_same_renderings(whole, g);
+    free(early);
+    free(again);
+    relmap_graph_free(g);
+    relmap_graph_free(whole);
+}
+END_TEST
+
+START_TEST(a_graph_that_cannot_go_to_disk_is_an_error)
+{
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? xstrdup(old) : NULL;
+    setenv("TMPDIR", "/nonexistent/relmap-spill", 1);
+    relmap_graph *g = relmap_graph_new();
+    relmap_graph_set_memory_limit(g, 1024);
+    add_many(g, 0, 200);
+    relmap_error err;
+    ck_assert_int_eq(relmap_graph_finish(g, &err), RELMAP_EIO);
+    ck_assert_str_eq(err.file, "/nonexistent/relmap-spill");
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot write the graph's edges"));
+    ck_assert_ptr_nonnull(strstr(err.message, "No such file or directory"));
+    char *out;
+    size_t len;
+    ck_assert_int_eq(relmap_render(&out, &len, g, NULL, RELMAP_FORMAT_DOT, &err), RELMAP_EIO);
+    ck_assert_ptr_null(out);
+    relmap_graph_free(g);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+}
+END_TEST
+
+START_TEST(a_graph_on_disk_is_not_diffed)
+{
+    relmap_graph *g = relmap_graph_new(), *h = relmap_graph_new();
+    relmap_graph_set_memory_limit(g, 1);
+    add_many(g, 0, 10);
+    add_many(h, 0, 10);
+    char *out;
+    size_t len, changes;
+    relmap_error err;
+    ck_assert_int_eq(relmap_diff(&out, &len, &changes, h, g, NULL, RELMAP_DIFF_TEXT, NULL, &err),
+                     RELMAP_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "went to disk"));
+    relmap_graph_free(g);
+    relmap_graph_free(h);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("graph",
@@ -235,5 +364,9 @@ int main(void)
               tsv_row_longer_than_a_buffer_is_written_whole,
               tsv_line_numbers_are_written_in_full,
               numbers_are_written_as_printf_writes_them,
-              malformed_tsv_is_an_error_at_its_line);
+              malformed_tsv_is_an_error_at_its_line,
+              a_graph_over_its_memory_limit_renders_as_one_in_memory,
+              matches_added_after_finishing_are_kept,
+              a_graph_that_cannot_go_to_disk_is_an_error,
+              a_graph_on_disk_is_not_diffed);
 }

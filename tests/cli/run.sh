@@ -99,6 +99,26 @@ printf 'source\trelation\n# fine\nA\taccuses\n' > "$work/bad.tsv"
 check "malformed tsv is an input error" status_is 1 "$relmap" merge -r $mini -o "$work/n.dot" "$work/bad.tsv"
 check "malformed tsv names file and line" has "$work/stderr" "bad.tsv:3:1: error: expected 11 tab-separated columns"
 
+# --- a memory limit: edges go to disk, the outputs stay the same bytes
+check "build with its edges on disk" status_is 0 "$relmap" build -r $mini --memory 1K -o "$work/k.dot" -o "$work/k.svg" -o "$work/k.json" -o "$work/k.tsv" corpus
+for f in dot svg json tsv; do
+  check "--memory 1K $f equals the build in memory" cmp "$work/g.$f" "$work/k.$f"
+done
+bundled=(-r "$here/../rules/relmap.rules" "$here/../corpus")
+check "bundled corpus, no limit" status_is 0 "$relmap" build "${bundled[@]}" --memory 0 -o "$work/big0.dot" -o "$work/big0.json"
+check "bundled corpus, 4K" status_is 0 "$relmap" build "${bundled[@]}" --memory 4k -o "$work/big4.dot" -o "$work/big4.json"
+check "4K dot equals no limit's" cmp "$work/big0.dot" "$work/big4.dot"
+check "4K json equals no limit's" cmp "$work/big0.json" "$work/big4.json"
+check "merge with its edges on disk" status_is 0 "$relmap" merge -r $mini --memory 1K -o "$work/km.dot" "$work/b.tsv" "$work/a.tsv"
+check "merge --memory 1K equals build" cmp "$work/g.dot" "$work/km.dot"
+check "a bad size is bad usage" status_is 2 "$relmap" build -r $mini --memory 12KB corpus
+check "bad size message" has "$work/stderr" "--memory takes a size: MiB, or a number ending in K, M or G (0: no limit), not '12KB'"
+check "a negative size is bad usage" status_is 2 "$relmap" build -r $mini --memory=-1 corpus
+check "extract takes no --memory" status_is 2 "$relmap" extract -r $mini --memory 1 corpus
+check "nowhere to spill is an input error" status_is 1 env TMPDIR=/nonexistent/spill "$relmap" build -r $mini --memory 1K -o "$work/nospill.dot" corpus
+check "nowhere to spill names the folder" has "$work/stderr" "/nonexistent/spill: error: cannot write the graph's edges to a temporary file here"
+check "and writes no output" test ! -e "$work/nospill.dot"
+
 # --- map/reduce with GNU parallel gives the graph of one build
 if command -v parallel >/dev/null; then
   check "sharded build" status_is 0 env RELMAP="$relmap" bash "$here/../scripts/shard-build.sh" -r rules/mini.rules -s 2 -j 2 -o "$work/sharded.dot" corpus
