@@ -13,7 +13,9 @@
  * target (NUL-terminated), the count, the documents and the evidence. Host
  * byte order: a run never leaves the process that wrote it.
  */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,32 +57,43 @@ static void fail(graph_runs *runs, int error)
         runs->failed = error ? error : -1;
 }
 
-/* A new empty file in $TMPDIR (or /tmp), already unlinked. */
+/* A new empty file in $TMPDIR (or /tmp) with no name: Linux's O_TMPFILE,
+ * or where the file system lacks it, a file unlinked as soon as made. */
 static FILE *new_run_file(graph_runs *runs)
 {
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
     snprintf(runs->where, sizeof runs->where, "%s", dir);
-    size_t n = strlen(dir);
-    char *path = xmalloc(n + 32);
-    memcpy(path, dir, n);
-    strcpy(path + n, "/relmap-graph-XXXXXX");
-    int fd = mkstemp(path);
-    FILE *f = NULL;
-    if (fd < 0) {
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR) {
         fail(runs, errno);
-    } else {
-        unlink(path);
-        f = fdopen(fd, "w+b");
-        if (!f) {
+        return NULL;
+    }
+#endif
+    if (fd < 0) {
+        size_t n = strlen(dir);
+        char *path = xmalloc(n + 32);
+        memcpy(path, dir, n);
+        strcpy(path + n, "/relmap-graph-XXXXXX");
+        fd = mkstemp(path);
+        if (fd >= 0)
+            unlink(path);
+        free(path);
+        if (fd < 0) {
             fail(runs, errno);
-            close(fd);
-        } else {
-            setvbuf(f, NULL, _IOFBF, RUN_BUFFER);
+            return NULL;
         }
     }
-    free(path);
+    FILE *f = fdopen(fd, "w+b");
+    if (!f) {
+        fail(runs, errno);
+        close(fd);
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOFBF, RUN_BUFFER);
     return f;
 }
 

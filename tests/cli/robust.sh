@@ -112,18 +112,19 @@ check "dot reads back (diff with itself)" status_is 0 "$relmap" diff "$work/nast
 check "names survive the round trip" status_is 1 "$relmap" diff "$work/nasty.dot" "$work/empty.txt"
 check "the awkward name read back" has "$work/stdout" '- node Evil "Corp" <script>alert(1)</script> & co \ (country)'
 
-# killed midway: the previous output stays, no temporary file is left
+# killed midway: the previous output stays, no temporary file is left, here
+# or in $TMPDIR, where the graph's edges go past --memory
 python3 -c "
 import sys
 for i in range(40000):
     sys.stdout.write('Strelsau formally accused Freedonia of spying on its ministries. Freedonia denied the claims.\n')" > "$work/big.txt"
-mkdir -p "$work/out"
+mkdir -p "$work/out" "$work/tmp"
 echo previous > "$work/out/g.svg"
 # (the same file twenty times on one thread: long enough that the signal
 # comes mid-run)
 big20=$(for _ in $(seq 20); do printf '%s ' "$work/big.txt"; done)
 # shellcheck disable=SC2086
-"$relmap" build -j 1 -r "$mini" -o "$work/out/g.svg" $big20 2>/dev/null &
+TMPDIR="$work/tmp" "$relmap" build -j 1 -r "$mini" --memory 1K -o "$work/out/g.svg" $big20 2>/dev/null &
 pid=$!
 sleep 0.3
 kill -TERM "$pid" 2>/dev/null
@@ -137,6 +138,7 @@ if [ "$killed" = 143 ]; then
     sh -c "grep -qF previous '$work/out/g.svg' || tail -c 16 '$work/out/g.svg' | grep -qF '</svg>'"
 fi
 check "no temporary file left" test -z "$(ls -A "$work/out" | grep -v '^g.svg$')"
+check "no spilled edges left in TMPDIR" test -z "$(ls -A "$work/tmp")"
 
 # a full disk on standard output is an error, not a truncated success
 if [ -w /dev/full ]; then
