@@ -355,8 +355,9 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         pthread_mutex_unlock(&p.lock);
         deliver(&p, j, fn, context, stream, report);
         pthread_mutex_lock(&p.lock);
+        int was_full = p.held >= p.max_held;
         p.held -= j->matches.length;
-        if (p.idle)
+        if (was_full && p.held < p.max_held && p.idle) /* workers wait for room */
             pthread_cond_broadcast(&p.work);
         pthread_mutex_unlock(&p.lock);
         if (j->rc < 0)
