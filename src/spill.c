@@ -17,18 +17,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "spill.h"
 
-/* runs merged into one when there are this many: a bound on open files */
-#define RUNS_MAX 16
-#define RUN_BUFFER (256u << 10)
+/* runs merged into one when there are this many: a bound on open files
+ * (and, at 64 KiB of buffer each, on their memory) */
+#define RUNS_MAX 64
+#define RUN_BUFFER (64u << 10)
 
 typedef struct run {
     FILE *file;
+    char *buffer; /* the file's: glibc ignores a size given without one */
 } run;
 
 struct graph_runs {
@@ -59,8 +62,9 @@ static void fail(graph_runs *runs, int error)
 
 /* A new empty file in $TMPDIR (or /tmp) with no name: Linux's O_TMPFILE,
  * or where the file system lacks it, a file unlinked as soon as made. */
-static FILE *new_run_file(graph_runs *runs)
+static run new_run(graph_runs *runs)
 {
+    run r = {NULL, NULL};
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
@@ -70,7 +74,7 @@ static FILE *new_run_file(graph_runs *runs)
     fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR) {
         fail(runs, errno);
-        return NULL;
+        return r;
     }
 #endif
     if (fd < 0) {
@@ -84,17 +88,26 @@ static FILE *new_run_file(graph_runs *runs)
         free(path);
         if (fd < 0) {
             fail(runs, errno);
-            return NULL;
+            return r;
         }
     }
-    FILE *f = fdopen(fd, "w+b");
-    if (!f) {
+    r.file = fdopen(fd, "w+b");
+    if (!r.file) {
         fail(runs, errno);
         close(fd);
-        return NULL;
+        return r;
     }
-    setvbuf(f, NULL, _IOFBF, RUN_BUFFER);
-    return f;
+    r.buffer = xmalloc(RUN_BUFFER);
+    setvbuf(r.file, r.buffer, _IOFBF, RUN_BUFFER);
+    return r;
+}
+
+static void close_run(run *r)
+{
+    fclose(r->file);
+    free(r->buffer);
+    r->file = NULL;
+    r->buffer = NULL;
 }
 
 static void put_u32(strbuf *sb, uint32_t v)
@@ -233,7 +246,8 @@ corrupt:
  * edges. 0, or an errno. */
 static int merge_runs(graph_runs *runs, size_t n)
 {
-    FILE *out = new_run_file(runs);
+    run merged = new_run(runs);
+    FILE *out = merged.file;
     if (!out)
         return runs->failed;
     run_reader *in[RUNS_MAX];
@@ -286,10 +300,10 @@ static int merge_runs(graph_runs *runs, size_t n)
                 live[i] = reader_step(in[i]);
             }
         size_t count;
-        gedge **merged = graph_sorted_edges(one, &count);
-        write_edge(out, &sb, merged[0]);
+        gedge **combined = graph_sorted_edges(one, &count);
+        write_edge(out, &sb, combined[0]);
         edges++;
-        free(merged);
+        free(combined);
         free(s);
         free(rel);
         free(t);
@@ -300,12 +314,12 @@ static int merge_runs(graph_runs *runs, size_t n)
         if (in[i]->error && !error)
             error = in[i]->error;
         reader_free(in[i]);
-        fclose(runs->runs[i].file);
+        close_run(&runs->runs[i]);
     }
     int written = finish_file(out);
     if (!error)
         error = written;
-    runs->runs[0].file = out;
+    runs->runs[0] = merged;
     memmove(runs->runs + 1, runs->runs + n, (runs->nruns - n) * sizeof *runs->runs);
     runs->nruns -= n - 1;
     runs->edges = edges;
@@ -321,7 +335,8 @@ void runs_spill(relmap_graph *g)
     graph_runs *runs = g->runs;
     if (runs->failed)
         return;
-    FILE *f = new_run_file(runs);
+    run r = new_run(runs);
+    FILE *f = r.file;
     if (!f)
         return;
     size_t n;
@@ -333,11 +348,11 @@ void runs_spill(relmap_graph *g)
     free(edges);
     int error = finish_file(f);
     if (error) {
-        fclose(f);
+        close_run(&r);
         fail(runs, error);
         return; /* the edges stay in memory */
     }
-    runs->runs[runs->nruns++].file = f;
+    runs->runs[runs->nruns++] = r;
     runs->merged = 0;
     graph_clear_edges(g);
     if (runs->nruns == RUNS_MAX) {
@@ -386,7 +401,7 @@ void runs_free(graph_runs *runs)
     if (!runs)
         return;
     for (size_t i = 0; i < runs->nruns; i++)
-        fclose(runs->runs[i].file);
+        close_run(&runs->runs[i]);
     free(runs);
 }
 
