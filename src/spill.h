@@ -10,7 +10,7 @@
 #include "graph.h"
 
 /* Write the graph's edges, sorted, as a new run in $TMPDIR (or /tmp) and
- * free them; after 16 runs, merge those into one. On failure the edges stay
+ * free them; after 64 runs, merge those into one. On failure the edges stay
  * in memory, the graph stops spilling, and runs_finish reports why. */
 void runs_spill(relmap_graph *g);
 

@@ -265,7 +265,7 @@ START_TEST(a_graph_over_its_memory_limit_renders_as_one_in_memory)
     relmap_graph *whole = relmap_graph_new();
     add_many(whole, 0, 3000);
     ck_assert_ptr_null(whole->runs);
-    /* 1 byte: a run for every match, merged 16 at a time; 20 KiB: a few runs */
+    /* 1 byte: a run for every match, merged 64 at a time; 20 KiB: a few runs */
     const size_t limits[] = {1, 20 << 10};
     for (int k = 0; k < 2; k++) {
         relmap_graph *g = relmap_graph_new();
