@@ -2,12 +2,12 @@
  * spill.c - the edges of a graph over its memory limit, on disk.
  *
  * When the graph's edges outgrow their limit they are sorted by (source,
- * relation, target) and written to a temporary file, a run, and freed. When
- * the graph is finished the runs are merged, edges of equal triple combined
- * as graph_merge_edge combines them, into one run that the writers read in
- * order. Merging is associative, so the graph is the same whatever the limit
- * and wherever the runs were cut. The files are unlinked as soon as they are
- * made: nothing is left behind, even when relmap is killed.
+ * relation, target) and written to a temporary file, a run, and freed. The
+ * writers read the runs merged as they go, edges of equal triple combined as
+ * graph_merge_edge combines them; after 64 runs, those are merged into one
+ * on disk. Merging is associative, so the graph is the same whatever the limit
+ * and wherever the runs were cut. The files have no name (O_TMPFILE, or
+ * unlinked at once): nothing is left behind, even when relmap is killed.
  *
  * A run is a sequence of records: a 4-byte length, then source, relation and
  * target (NUL-terminated), the count, the documents and the evidence. Host
@@ -37,13 +37,15 @@ typedef struct run {
 struct graph_runs {
     run runs[RUNS_MAX];
     size_t nruns;
-    int merged;       /* runs[0] is the merged run of every edge */
-    size_t edges;     /* in the merged run */
+    int finished;     /* every edge is in the runs */
+    int counted;      /* and `edges` is how many distinct ones they hold */
+    size_t edges;
     int failed;       /* an errno (or -1 for a short read); no more spills */
     char where[4096]; /* the folder the runs go to, for errors */
 };
 
-struct run_reader {
+/* One run read record by record. */
+typedef struct cursor {
     FILE *file;
     char *body;
     size_t cap;
@@ -52,7 +54,7 @@ struct run_reader {
     size_t documents_cap;
     gedge edge;
     int error; /* errno, or -1: the run ends inside a record */
-};
+} cursor;
 
 static void fail(graph_runs *runs, int error)
 {
@@ -155,14 +157,14 @@ static int finish_file(FILE *f)
 
 /* ------------------------------------------------------------ reading */
 
-static run_reader *reader_new(FILE *f)
+static cursor *cursor_new(FILE *f)
 {
-    run_reader *r = xcalloc(1, sizeof *r);
+    cursor *r = xcalloc(1, sizeof *r);
     r->file = f;
     return r;
 }
 
-static void reader_free(run_reader *r)
+static void cursor_free(cursor *r)
 {
     if (!r)
         return;
@@ -191,7 +193,7 @@ static int take_u32(char **p, char *end, uint32_t *v)
 }
 
 /* The next record of the run: 1, or 0 at its end or on an error. */
-static int reader_step(run_reader *r)
+static int cursor_step(cursor *r)
 {
     uint32_t length;
     size_t got = fread(&length, 1, sizeof length, r->file);
@@ -242,87 +244,134 @@ corrupt:
 
 /* ------------------------------------------------------------ merging */
 
-/* Merge runs [0, n) into one new run (which replaces them) and count its
- * edges. 0, or an errno. */
+/* Runs read together, in order of (source, relation, target): the records
+ * of one triple combined as graph_merge_edge combines them. */
+struct run_reader {
+    size_t n;
+    cursor *in[RUNS_MAX];
+    int live[RUNS_MAX];
+    size_t pending;    /* the cursor whose record was handed out as it is, to step */
+    cursor *raw;       /* that cursor, or NULL when the edge was combined */
+    relmap_graph *one; /* the combined edge */
+    int count_only;    /* only step past each triple's records: the edge is not made */
+};
+
+static run_reader *merge_open(run *runs, size_t n)
+{
+    run_reader *m = xcalloc(1, sizeof *m);
+    m->n = m->pending = n;
+    for (size_t i = 0; i < n; i++) {
+        m->in[i] = cursor_new(runs[i].file); /* from its start: it may have been read */
+        if (fseek(m->in[i]->file, 0, SEEK_SET) != 0)
+            m->in[i]->error = errno ? errno : EIO;
+        m->live[i] = !m->in[i]->error && cursor_step(m->in[i]);
+    }
+    return m;
+}
+
+static const gedge *merge_next(run_reader *m)
+{
+    if (m->pending < m->n) {
+        m->live[m->pending] = cursor_step(m->in[m->pending]);
+        m->pending = m->n;
+    }
+    relmap_graph_free(m->one);
+    m->one = NULL;
+    m->raw = NULL;
+    const gedge *least = NULL;
+    size_t first = 0, equal = 0; /* the run that has it, and how many others */
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->live[i])
+            continue;
+        const gedge *e = &m->in[i]->edge;
+        int c = least ? triple_cmp(e->source, e->relation, e->target, least->source,
+                                   least->relation, least->target)
+                      : -1;
+        if (c < 0) {
+            least = e;
+            first = i;
+            equal = 0;
+        } else if (c == 0) {
+            equal++;
+        }
+    }
+    if (!least || !equal) { /* the end, or in one run only: its record as it is */
+        m->raw = least ? m->in[first] : NULL;
+        m->pending = least ? first : m->n;
+        return least;
+    }
+    if (m->count_only) {
+        char *s = xstrdup(least->source), *r = xstrdup(least->relation),
+             *t = xstrdup(least->target);
+        for (size_t i = first; i < m->n; i++)
+            while (m->live[i] && !triple_cmp(m->in[i]->edge.source, m->in[i]->edge.relation,
+                                             m->in[i]->edge.target, s, r, t))
+                m->live[i] = cursor_step(m->in[i]);
+        free(s);
+        free(r);
+        free(t);
+        return &m->in[first]->edge; /* not to be read: it has moved on */
+    }
+    /* the triple's records, combined in a graph of one edge */
+    m->one = relmap_graph_new();
+    char *s = xstrdup(least->source), *r = xstrdup(least->relation), *t = xstrdup(least->target);
+    for (size_t i = first; i < m->n; i++)
+        while (m->live[i] && !triple_cmp(m->in[i]->edge.source, m->in[i]->edge.relation,
+                                         m->in[i]->edge.target, s, r, t)) {
+            graph_merge_edge(m->one, s, r, t, &m->in[i]->edge);
+            m->live[i] = cursor_step(m->in[i]);
+        }
+    free(s);
+    free(r);
+    free(t);
+    size_t count;
+    gedge **combined = graph_sorted_edges(m->one, &count);
+    const gedge *e = combined[0];
+    free(combined);
+    return e;
+}
+
+/* 0, or the first error of a run (an errno, or -1 for a short one). */
+static int merge_close(run_reader *m)
+{
+    int error = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->in[i]->error && !error)
+            error = m->in[i]->error;
+        cursor_free(m->in[i]);
+    }
+    relmap_graph_free(m->one);
+    free(m);
+    return error;
+}
+
+/* Merge runs [0, n) into one new run, which replaces them. 0, or an errno. */
 static int merge_runs(graph_runs *runs, size_t n)
 {
     run merged = new_run(runs);
     FILE *out = merged.file;
     if (!out)
         return runs->failed;
-    run_reader *in[RUNS_MAX];
-    int live[RUNS_MAX];
-    int error = 0;
-    for (size_t i = 0; i < n; i++) {
-        in[i] = reader_new(runs->runs[i].file); /* the merged run may have been read */
-        if (fseek(in[i]->file, 0, SEEK_SET) != 0)
-            in[i]->error = errno ? errno : EIO;
-        live[i] = !in[i]->error && reader_step(in[i]);
-    }
+    run_reader *m = merge_open(runs->runs, n);
     strbuf sb = {0};
-    size_t edges = 0;
-    for (;;) {
-        const gedge *least = NULL;
-        size_t first = 0, equal = 0; /* the run that has it, and how many others */
-        for (size_t i = 0; i < n; i++) {
-            if (!live[i])
-                continue;
-            const gedge *e = &in[i]->edge;
-            int c = least ? triple_cmp(e->source, e->relation, e->target, least->source,
-                                       least->relation, least->target)
-                          : -1;
-            if (c < 0) {
-                least = e;
-                first = i;
-                equal = 0;
-            } else if (c == 0) {
-                equal++;
-            }
+    for (const gedge *e; (e = merge_next(m));) {
+        if (m->raw) {
+            fwrite(&m->raw->length, 1, sizeof m->raw->length, out);
+            fwrite(m->raw->body, 1, m->raw->length, out);
+        } else {
+            write_edge(out, &sb, e);
         }
-        if (!least)
-            break;
-        if (!equal) { /* in one run only: its record as it is */
-            run_reader *r = in[first];
-            fwrite(&r->length, 1, sizeof r->length, out);
-            fwrite(r->body, 1, r->length, out);
-            edges++;
-            live[first] = reader_step(r);
-            continue;
-        }
-        /* the triple's records, combined in a graph of one edge */
-        relmap_graph *one = relmap_graph_new();
-        char *s = xstrdup(least->source), *rel = xstrdup(least->relation),
-             *t = xstrdup(least->target);
-        for (size_t i = 0; i < n; i++)
-            while (live[i] && !triple_cmp(in[i]->edge.source, in[i]->edge.relation,
-                                          in[i]->edge.target, s, rel, t)) {
-                graph_merge_edge(one, s, rel, t, &in[i]->edge);
-                live[i] = reader_step(in[i]);
-            }
-        size_t count;
-        gedge **combined = graph_sorted_edges(one, &count);
-        write_edge(out, &sb, combined[0]);
-        edges++;
-        free(combined);
-        free(s);
-        free(rel);
-        free(t);
-        relmap_graph_free(one);
     }
     sb_free(&sb);
-    for (size_t i = 0; i < n; i++) {
-        if (in[i]->error && !error)
-            error = in[i]->error;
-        reader_free(in[i]);
+    int error = merge_close(m);
+    for (size_t i = 0; i < n; i++)
         close_run(&runs->runs[i]);
-    }
     int written = finish_file(out);
     if (!error)
         error = written;
     runs->runs[0] = merged;
     memmove(runs->runs + 1, runs->runs + n, (runs->nruns - n) * sizeof *runs->runs);
     runs->nruns -= n - 1;
-    runs->edges = edges;
     return error;
 }
 
@@ -353,7 +402,8 @@ void runs_spill(relmap_graph *g)
         return; /* the edges stay in memory */
     }
     runs->runs[runs->nruns++] = r;
-    runs->merged = 0;
+    runs->finished = 0;
+    runs->counted = 0;
     graph_clear_edges(g);
     if (runs->nruns == RUNS_MAX) {
         error = merge_runs(runs, runs->nruns);
@@ -376,15 +426,10 @@ static int runs_error(const graph_runs *runs, relmap_error *err)
 int runs_finish(relmap_graph *g, relmap_error *err)
 {
     graph_runs *runs = g->runs;
-    if (!runs->failed && (g->edges.count || !runs->merged)) {
+    if (!runs->failed && (g->edges.count || !runs->finished)) {
         if (g->edges.count || runs->nruns == 0)
             runs_spill(g);
-        if (!runs->failed) {
-            int error = merge_runs(runs, runs->nruns);
-            if (error)
-                fail(runs, error);
-            runs->merged = 1;
-        }
+        runs->finished = !runs->failed;
     }
     return runs->failed ? runs_error(runs, err) : 0;
 }
@@ -407,30 +452,34 @@ void runs_free(graph_runs *runs)
 
 run_reader *run_reader_open(graph_runs *runs)
 {
-    FILE *f = runs->runs[0].file;
-    run_reader *r = reader_new(f);
-    if (fseek(f, 0, SEEK_SET) != 0)
-        r->error = errno ? errno : EIO;
-    return r;
+    return merge_open(runs->runs, runs->nruns);
 }
 
 const gedge *run_reader_next(run_reader *r)
 {
-    return !r->error && reader_step(r) ? &r->edge : NULL;
+    return merge_next(r);
 }
 
 int run_reader_close(run_reader *r, relmap_error *err)
 {
-    int rc = 0;
-    if (r->error)
-        rc = seterr(err, RELMAP_EIO, NULL, 0, 0,
-                    "the graph's edges written to a temporary file could not be read back: %s",
-                    r->error < 0 ? "the file is short" : strerror(r->error));
-    reader_free(r);
-    return rc;
+    int error = merge_close(r);
+    if (!error)
+        return 0;
+    return seterr(err, RELMAP_EIO, NULL, 0, 0,
+                  "the graph's edges written to a temporary file could not be read back: %s",
+                  error < 0 ? "the file is short" : strerror(error));
 }
 
-size_t runs_edge_count(const graph_runs *runs)
+size_t runs_edge_count(graph_runs *runs)
 {
+    if (!runs->counted) { /* a pass over the runs; an error shows when they are rendered */
+        run_reader *m = merge_open(runs->runs, runs->nruns);
+        m->count_only = 1;
+        runs->edges = 0;
+        while (merge_next(m))
+            runs->edges++;
+        merge_close(m);
+        runs->counted = 1;
+    }
     return runs->edges;
 }
