@@ -146,6 +146,14 @@ if [ -w /dev/full ]; then
   check "full disk message" has "$work/stderr" "No space left on device"
 fi
 
+# a TMPDIR that cannot take the graph's edges (here a file size limit, as a
+# full disk would): an error naming the folder, and the old output stays
+echo previous > "$work/spill-keep.dot"
+check "spill that cannot be written is exit 1" status_is 1 bash -c "trap '' XFSZ; ulimit -f 2; TMPDIR='$work' '$relmap' build -r '$here/../rules/relmap.rules' --memory 8K -o '$work/spill-keep.dot' '$here/../corpus'"
+check "spill error names the folder and why" has "$work/stderr" "$work: error: cannot write the graph's edges to a temporary file here"
+check "spill error says why" has "$work/stderr" "File too large"
+check "the old output stays" has "$work/spill-keep.dot" "previous"
+
 # an unwritable output path is an error; the old output stays
 echo previous > "$work/keep.dot"
 touch "$work/file"
