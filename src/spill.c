@@ -122,8 +122,9 @@ static void put_str(strbuf *sb, const char *s)
     sb_add(sb, s, strlen(s) + 1);
 }
 
-/* One record: its length, then the edge. */
-static void write_edge(FILE *f, strbuf *sb, const gedge *e)
+/* One record: its length, then the edge. 0, or EFBIG for an edge whose
+ * record would pass 4 GiB (documents' names by the hundred million). */
+static int write_edge(FILE *f, strbuf *sb, const gedge *e)
 {
     sb_clear(sb);
     put_u32(sb, 0);
@@ -140,9 +141,12 @@ static void write_edge(FILE *f, strbuf *sb, const gedge *e)
         put_u32(sb, e->evidence[i].line);
         put_str(sb, e->evidence[i].sentence);
     }
+    if (sb->length - sizeof(uint32_t) > UINT32_MAX)
+        return EFBIG;
     uint32_t length = (uint32_t)(sb->length - sizeof length);
     memcpy(sb->data, &length, sizeof length);
     fwrite(sb->data, 1, sb->length, f);
+    return 0;
 }
 
 /* Flushed and rewound, ready to be read; 0, or the errno of a failure. */
@@ -217,6 +221,8 @@ static int cursor_step(cursor *r)
         || take_u32(&p, end, &ndocuments) < 0)
         goto corrupt;
     e->count = count;
+    if (ndocuments > (size_t)(end - p)) /* a name takes a byte at least */
+        goto corrupt;
     XGROW(r->documents, r->documents_cap, (size_t)ndocuments + 1);
     for (uint32_t i = 0; i < ndocuments; i++)
         if (!(r->documents[i] = take_str(&p, end)))
@@ -354,16 +360,19 @@ static int merge_runs(graph_runs *runs, size_t n)
         return runs->failed;
     run_reader *m = merge_open(runs->runs, n);
     strbuf sb = {0};
+    int too_big = 0;
     for (const gedge *e; (e = merge_next(m));) {
         if (m->raw) {
             fwrite(&m->raw->length, 1, sizeof m->raw->length, out);
             fwrite(m->raw->body, 1, m->raw->length, out);
-        } else {
-            write_edge(out, &sb, e);
+        } else if (!too_big) {
+            too_big = write_edge(out, &sb, e);
         }
     }
     sb_free(&sb);
     int error = merge_close(m);
+    if (!error)
+        error = too_big;
     for (size_t i = 0; i < n; i++)
         close_run(&runs->runs[i]);
     int written = finish_file(out);
@@ -391,11 +400,13 @@ void runs_spill(relmap_graph *g)
     size_t n;
     gedge **edges = graph_sorted_edges(g, &n);
     strbuf sb = {0};
-    for (size_t i = 0; i < n; i++)
-        write_edge(f, &sb, edges[i]);
+    int error = 0;
+    for (size_t i = 0; i < n && !error; i++)
+        error = write_edge(f, &sb, edges[i]);
     sb_free(&sb);
     free(edges);
-    int error = finish_file(f);
+    if (!error)
+        error = finish_file(f);
     if (error) {
         close_run(&r);
         fail(runs, error);
