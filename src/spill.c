@@ -260,6 +260,8 @@ struct run_reader {
     cursor *raw;       /* that cursor, or NULL when the edge was combined */
     relmap_graph *one; /* the combined edge */
     int count_only;    /* only step past each triple's records: the edge is not made */
+    graph_runs *of;    /* the graph's runs, told their count when read to the end */
+    size_t edges;      /* edges handed out so far */
 };
 
 static run_reader *merge_open(run *runs, size_t n)
@@ -463,12 +465,28 @@ void runs_free(graph_runs *runs)
 
 run_reader *run_reader_open(graph_runs *runs)
 {
-    return merge_open(runs->runs, runs->nruns);
+    run_reader *r = merge_open(runs->runs, runs->nruns);
+    r->of = runs;
+    return r;
 }
 
 const gedge *run_reader_next(run_reader *r)
 {
-    return merge_next(r);
+    const gedge *e = merge_next(r);
+    if (e) {
+        r->edges++;
+    } else if (r->of && !r->of->counted) {
+        /* read to the end: the count, with no pass of its own (unless a
+         * run came back short, when no count is right) */
+        int whole = 1;
+        for (size_t i = 0; i < r->n; i++)
+            whole &= !r->in[i]->error;
+        if (whole) {
+            r->of->edges = r->edges;
+            r->of->counted = 1;
+        }
+    }
+    return e;
 }
 
 int run_reader_close(run_reader *r, relmap_error *err)
