@@ -3,7 +3,9 @@
  *
  * Merging is associative and commutative: counts add, document sets unite,
  * and the evidence kept is the first few by (document, line, sentence), so
- * shards merged in any order give the same graph as one build.
+ * shards merged in any order give the same graph as one build. It is also
+ * why a graph may keep its edges under a memory limit: past it they go to
+ * disk as sorted runs (spill.c), merged again as they are read back.
  */
 #include <stdlib.h>
 #include <string.h>
