@@ -305,16 +305,17 @@ void relmap_graph_free(relmap_graph *graph);
 
 /** Keep the graph's edges under about `bytes` of memory (0, the default: no
  *  limit). Past it they are sorted and written to temporary files in
- *  $TMPDIR (or /tmp), unlinked at once, and merged when the graph is
- *  finished; the graph and its renderings are the same bytes as without a
+ *  $TMPDIR (or /tmp), which have no name, and merged again as they are read
+ *  back; the graph and its renderings are the same bytes as without a
  *  limit. Nodes stay in memory. A graph with edges on disk cannot be
  *  diffed (RELMAP_EUSAGE), and relmap_graph_edge_weight reads it through. */
 void relmap_graph_set_memory_limit(relmap_graph *graph, size_t bytes);
 
-/** Merge what went to disk, once every match is in: 0, or RELMAP_EIO when a
- *  temporary file could not be written or read back (the graph is then not
- *  to be rendered). Rendering finishes a graph itself; call this first to
- *  tell a spill's error from a rendering's. */
+/** Once every match is in, put what is left in memory beside what went to
+ *  disk: 0, or RELMAP_EIO when a temporary file could not be written (the
+ *  graph is then not to be rendered). Rendering finishes a graph itself;
+ *  call this first to tell a spill's error from a rendering's. Matches may
+ *  still be added after it. */
 int relmap_graph_finish(relmap_graph *graph, relmap_error *err);
 
 /** Add one sentence-level match. */
