@@ -80,25 +80,13 @@ void fold_into(strbuf *out, const char *s, size_t n)
                 i += 3;
                 continue;
             }
-            if (c <= 0x8A || c == 0xAF || c == 0xA8 || c == 0xA9) { /* spaces, separators */
-                sb_addc(&sb, ' ');
-                i += 3;
-                continue;
-            }
         }
-        /* the other white space of Unicode (what PCRE2's \s is with UCP): so
-         * that a space in a pattern is a run of ' ' */
-        if (left >= 3
-            && ((u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F)     /* U+205F */
-                || (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)  /* U+1680 */
-                || (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80))) { /* U+3000 */
+        /* the white space of Unicode (what PCRE2's \s is with UCP): so that a
+         * space in a pattern is a run of ' ' */
+        size_t wide = utf8_wide_space_len(u, left);
+        if (wide) {
             sb_addc(&sb, ' ');
-            i += 3;
-            continue;
-        }
-        if (left >= 2 && u[0] == 0xC2 && (u[1] == 0xA0 || u[1] == 0x85)) { /* NBSP, NEL */
-            sb_addc(&sb, ' ');
-            i += 2;
+            i += wide;
             continue;
         }
         if (u[0] >= '\t' && u[0] <= '\r') { /* \t \n \v \f \r */

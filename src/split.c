@@ -48,19 +48,14 @@ static int is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* U+00A0 no-break space and U+2000..U+200A, U+202F, U+3000 count as space. */
+/* White space other than a newline: ASCII's, and Unicode's as folding
+ * takes it (utf8_wide_space_len). */
 static size_t utf8_space_len(const char *p, const char *end)
 {
     const unsigned char *u = (const unsigned char *)p;
     if (is_space(u[0]))
         return 1;
-    if (end - p >= 2 && u[0] == 0xC2 && u[1] == 0xA0)
-        return 2;
-    if (end - p >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8A || u[2] == 0xAF))
-        return 3;
-    if (end - p >= 3 && u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
-        return 3;
-    return 0;
+    return u[0] < 0x80 ? 0 : utf8_wide_space_len(u, (size_t)(end - p));
 }
 
 /* Closing quotes and brackets that may follow a stop: " ' ) ] ” ’ » */

@@ -109,6 +109,25 @@ static inline uint64_t hash_lower(const char *s, size_t n)
     return h;
 }
 
+/* The length of the white space beyond ASCII at u (left bytes, left >= 1):
+ * U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F
+ * and U+3000, the rest of what PCRE2's \s takes with UCP; 0 for anything
+ * else. Folding makes each one ' ', and the splitter takes each for a
+ * space, so the two agree on what separates words. */
+static inline size_t utf8_wide_space_len(const unsigned char *u, size_t left)
+{
+    if (u[0] == 0xC2)
+        return left >= 2 && (u[1] == 0xA0 || u[1] == 0x85) ? 2 : 0;
+    if (left < 3 || (u[0] != 0xE1 && u[0] != 0xE2 && u[0] != 0xE3))
+        return 0;
+    if (u[0] == 0xE2 && u[1] == 0x80)
+        return u[2] <= 0x8A || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF ? 3 : 0;
+    if ((u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) || (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)
+        || (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80))
+        return 3;
+    return 0;
+}
+
 /* Are the 8 bytes at p all printable ASCII (0x20..0x7F)? Lets byte loops
  * that only stop at control bytes or UTF-8 pass plain text a word at a time. */
 static inline int plain_ascii8(const char *p)

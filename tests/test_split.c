@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "relmap.h"
+#include "rules.h"
 #include "check_main.h"
 
 typedef struct collected {
@@ -172,6 +173,36 @@ START_TEST(callback_can_stop_the_split)
 }
 END_TEST
 
+START_TEST(every_unicode_space_that_folding_takes_separates_sentences)
+{
+    /* what folding makes ' ' (PCRE2's \s with UCP), the splitter takes for a
+     * space after a stop: NBSP, NEL, U+1680, U+2000, U+200A, U+2028, U+2029,
+     * U+202F, U+205F, U+3000 */
+    static const char *const spaces[] = {"\xC2\xA0", "\xC2\x85", "\xE1\x9A\x80",
+                                         "\xE2\x80\x80", "\xE2\x80\x8A", "\xE2\x80\xA8",
+                                         "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F",
+                                         "\xE3\x80\x80"};
+    for (size_t i = 0; i < sizeof spaces / sizeof *spaces; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "China summoned the envoy.%sThe US denied it.%s", spaces[i],
+                 spaces[i]);
+        collected c = split(text);
+        ck_assert_msg(c.count == 2, "space %zu: %zu sentences", i, c.count);
+        ck_assert_str_eq(c.text[0], "China summoned the envoy.");
+        ck_assert_str_eq(c.text[1], "The US denied it.");
+        release(&c);
+        size_t len;
+        char *f = fold_text(spaces[i], strlen(spaces[i]), &len);
+        ck_assert_msg(len == 1 && f[0] == ' ', "space %zu does not fold to ' '", i);
+        free(f);
+    }
+    /* and what is no space still is not: U+200B */
+    collected c = split("China summoned the envoy.\xE2\x80\x8BThe US denied it.");
+    ck_assert_uint_eq(c.count, 1);
+    release(&c);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("split",
@@ -184,5 +215,6 @@ int main(void)
               lines_and_columns_are_counted,
               lower_case_after_stop_continues,
               empty_and_blank_text_give_nothing,
-              callback_can_stop_the_split);
+              callback_can_stop_the_split,
+              every_unicode_space_that_folding_takes_separates_sentences);
 }
