@@ -308,30 +308,23 @@ static const gedge *merge_next(run_reader *m)
         m->pending = least ? first : m->n;
         return least;
     }
-    if (m->count_only) {
-        char *s = xstrdup(least->source), *r = xstrdup(least->relation),
-             *t = xstrdup(least->target);
-        for (size_t i = first; i < m->n; i++)
-            while (m->live[i] && !triple_cmp(m->in[i]->edge.source, m->in[i]->edge.relation,
-                                             m->in[i]->edge.target, s, r, t))
-                m->live[i] = cursor_step(m->in[i]);
-        free(s);
-        free(r);
-        free(t);
-        return &m->in[first]->edge; /* not to be read: it has moved on */
-    }
-    /* the triple's records, combined in a graph of one edge */
-    m->one = relmap_graph_new();
+    /* the triple's records, combined in a graph of one edge (or, to count,
+     * only passed) */
+    if (!m->count_only)
+        m->one = relmap_graph_new();
     char *s = xstrdup(least->source), *r = xstrdup(least->relation), *t = xstrdup(least->target);
     for (size_t i = first; i < m->n; i++)
         while (m->live[i] && !triple_cmp(m->in[i]->edge.source, m->in[i]->edge.relation,
                                          m->in[i]->edge.target, s, r, t)) {
-            graph_merge_edge(m->one, s, r, t, &m->in[i]->edge);
+            if (m->one)
+                graph_merge_edge(m->one, s, r, t, &m->in[i]->edge);
             m->live[i] = cursor_step(m->in[i]);
         }
     free(s);
     free(r);
     free(t);
+    if (!m->one)
+        return &m->in[first]->edge; /* not to be read: it has moved on */
     size_t count;
     gedge **combined = graph_sorted_edges(m->one, &count);
     const gedge *e = combined[0];
