@@ -48,9 +48,8 @@ void relmap_graph_free(relmap_graph *g)
 {
     if (!g)
         return;
+    graph_clear_edges(g);
     strmap_free(&g->nodes, free_node);
-    strmap_free(&g->edges, free_edge);
-    strmap_free(&g->strings, NULL);
     runs_free(g->runs);
     free(g);
 }

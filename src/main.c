@@ -295,10 +295,12 @@ static int parse_options(options *o, const char *command, const char *help, int 
         case 7: {
             char *end;
             unsigned long long n = strtoull(value, &end, 10);
-            int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'G' || *end == 'g' ? 30 : 20;
-            if (*end == 'K' || *end == 'k' || *end == 'M' || *end == 'm' || *end == 'G'
-                || *end == 'g')
-                end++;
+            int shift = 20; /* MiB, with no unit */
+            switch (*end) {
+            case 'K': case 'k': shift = 10; end++; break;
+            case 'M': case 'm': end++; break;
+            case 'G': case 'g': shift = 30; end++; break;
+            }
             if (!*value || *end || *value < '0' || *value > '9' || n > (1ull << (50 - shift)))
                 return usage_error(command,
                                    "--memory takes a size: MiB, or a number ending in K, M or G "

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,8 +36,7 @@ typedef struct run {
 struct graph_runs {
     run runs[RUNS_MAX];
     size_t nruns;
-    int finished;     /* every edge is in the runs */
-    int counted;      /* and `edges` is how many distinct ones they hold */
+    int counted;      /* `edges` is how many distinct edges the runs hold */
     size_t edges;
     int failed;       /* an errno (or -1 for a short read); no more spills */
     char where[4096]; /* the folder the runs go to, for errors */
@@ -408,7 +406,6 @@ void runs_spill(relmap_graph *g)
         return; /* the edges stay in memory */
     }
     runs->runs[runs->nruns++] = r;
-    runs->finished = 0;
     runs->counted = 0;
     graph_clear_edges(g);
     if (runs->nruns == RUNS_MAX) {
@@ -432,11 +429,8 @@ static int runs_error(const graph_runs *runs, relmap_error *err)
 int runs_finish(relmap_graph *g, relmap_error *err)
 {
     graph_runs *runs = g->runs;
-    if (!runs->failed && (g->edges.count || !runs->finished)) {
-        if (g->edges.count || runs->nruns == 0)
-            runs_spill(g);
-        runs->finished = !runs->failed;
-    }
+    if (!runs->failed && g->edges.count)
+        runs_spill(g);
     return runs->failed ? runs_error(runs, err) : 0;
 }
 
@@ -495,13 +489,13 @@ int run_reader_close(run_reader *r, relmap_error *err)
 size_t runs_edge_count(graph_runs *runs)
 {
     if (!runs->counted) { /* a pass over the runs; an error shows when they are rendered */
-        run_reader *m = merge_open(runs->runs, runs->nruns);
+        run_reader *m = run_reader_open(runs);
         m->count_only = 1;
-        runs->edges = 0;
-        while (merge_next(m))
-            runs->edges++;
-        merge_close(m);
+        while (run_reader_next(m))
+            ;
+        runs->edges = m->edges;
         runs->counted = 1;
+        merge_close(m);
     }
     return runs->edges;
 }

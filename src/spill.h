@@ -1,6 +1,6 @@
 /*
  * spill.h - a graph bigger than its memory limit: its edges on disk, as
- * sorted runs merged into one when the graph is finished.
+ * sorted runs, merged again as they are read.
  */
 #ifndef RELMAP_SPILL_H
 #define RELMAP_SPILL_H
