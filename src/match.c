@@ -54,6 +54,7 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->dyn);
     free(x->history);
     free(x->mentions);
+    free(x->mention_at);
     sb_free(&x->folded);
     sb_free(&x->masked);
     sb_free(&x->evidence);
@@ -68,13 +69,14 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x);
 }
 
-/* The text the patterns see: mentions replaced by U+E000 + index; private
- * use code points already in the text become '?' so they cannot pose as
- * mentions. */
+/* The text the patterns see: mentions replaced by U+E000 + index, whose
+ * offsets go to x->mention_at; private use code points already in the text
+ * become '?' so they cannot pose as mentions. */
 static void mask(relmap_extractor *x, const char *t, size_t n)
 {
     strbuf *sb = &x->masked;
     sb_clear(sb);
+    XGROW(x->mention_at, x->mention_at_cap, x->nmentions + 1);
     size_t next = 0;
     for (size_t i = 0; i < n;) {
         /* copy the run up to the next mention or private-use byte at once */
@@ -95,9 +97,10 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
         }
         if (next < x->nmentions && x->mentions[next].start == i) {
             unsigned cp = MENTION_BASE + (unsigned)next;
-            char u[3] = {(char)(0xE0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3F)),
-                         (char)(0x80 | (cp & 0x3F))};
-            sb_add(sb, u, 3);
+            char u[MENTION_WIDTH] = {(char)(0xE0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3F)),
+                                     (char)(0x80 | (cp & 0x3F))};
+            x->mention_at[next] = (uint32_t)sb->length;
+            sb_add(sb, u, MENTION_WIDTH);
             i = x->mentions[next].end;
             next++;
             continue;
@@ -364,7 +367,15 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                     bits &= x->mode_bits[mode][w];
                 for (; bits; bits &= bits - 1) {
                     size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
+                    /* its trigger words are here: are the mentions on the
+                     * sides its slots need? */
                     const rule *ru = &r->rules[reciprocal_only ? x->by_mode[mode][k] : k];
+                    if (!prefilter_slots_admit(set, k, hits, x->mention_at, x->nmentions,
+                                               MENTION_WIDTH)) {
+                        if (x->trace) /* as it would be: run, and no match */
+                            x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
+                        continue;
+                    }
                     if (mode == TARGET_RECIPROCAL)
                         run_reciprocal(x, ru, &edges);
                     else

@@ -12,6 +12,13 @@
  * parser gathers the sets of all required parts (clauses: one of each must
  * occur), down through groups of one branch: "{SRC} should (?:accuse|blame)"
  * needs "should" and one of "accuse", "blame".
+ *
+ * The parser also counts the slots a sequence requires (the atom that
+ * matches one mention), and for each clause those required before it and
+ * after it: in "{SRC} said {TGT} should", "said" needs a mention on either
+ * side, "should" two before it. The scan records where the literals occur,
+ * so a rule whose clauses are met but whose mentions stand on the wrong
+ * side is not run (prefilter_slots_admit).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +38,26 @@ typedef struct set {
 typedef struct parser {
     const char *p, *end;
     int failed;
+    const char *slot; /* the text of a slot atom, or NULL */
+    size_t slot_length;
 } parser;
+
+/* A required set, with the slots the sequence requires before the atom that
+ * holds it and up to that atom's end (the slots after it are the
+ * sequence's total less `end`). */
+typedef struct clause {
+    set s;
+    unsigned before, end;
+} clause;
 
 /* The sets a sequence requires, all of them. */
 typedef struct clauses {
-    set *items;
+    clause *items;
     size_t count, cap;
 } clauses;
+
+/* Counts of slots stop here: more than any sentence's mentions. */
+#define SLOTS_MAX 0xFFFFu
 
 #define MAX_CLAUSES 4 /* the most selective; more cost a check and add little */
 
@@ -84,7 +104,7 @@ static void keep_better(set *best, set *candidate)
     }
 }
 
-static set parse_alternation(parser *ps, clauses *out);
+static set parse_alternation(parser *ps, clauses *out, unsigned *slots);
 
 static void set_copy(set *to, const set *from)
 {
@@ -96,18 +116,20 @@ static void set_copy(set *to, const set *from)
 static void clauses_free(clauses *c)
 {
     for (size_t i = 0; i < c->count; i++)
-        set_free(&c->items[i]);
+        set_free(&c->items[i].s);
     free(c->items);
     memset(c, 0, sizeof *c);
 }
 
-/* Add a copy of `s` to `out` when it is selective enough and not there yet. */
-static void clauses_add(clauses *out, const set *s)
+/* Add a copy of `s` to `out` when it is selective enough and not there yet
+ * (a set required twice keeps the slots around its first place: either
+ * place alone is a condition, both together are not). */
+static void clauses_add(clauses *out, const set *s, unsigned before, unsigned end)
 {
     if (!out || !s->known || !s->count || shortest(s) < MIN_CLAUSE_LITERAL)
         return;
     for (size_t i = 0; i < out->count; i++) {
-        const set *t = &out->items[i];
+        const set *t = &out->items[i].s;
         size_t same = 0;
         for (size_t a = 0; a < s->count && t->count == s->count; a++)
             for (size_t b = 0; b < t->count; b++)
@@ -119,14 +141,27 @@ static void clauses_add(clauses *out, const set *s)
             return;
     }
     XGROW(out->items, out->cap, out->count + 1);
-    set_copy(&out->items[out->count++], s);
+    clause *c = &out->items[out->count++];
+    set_copy(&c->s, s);
+    c->before = before;
+    c->end = end;
 }
 
-/* Move every clause of `from` to `to`. */
-static void clauses_splice(clauses *to, clauses *from)
+static unsigned slots_add(unsigned a, unsigned b)
 {
-    for (size_t i = 0; to && i < from->count; i++)
-        clauses_add(to, &from->items[i]);
+    return a + b < SLOTS_MAX ? a + b : SLOTS_MAX;
+}
+
+/* Move every clause of `from` to `to`, from a sequence that begins after
+ * `before` slots of the one `to` belongs to. A group's clauses end where
+ * the group ends, `end`: its later slots may be of another repetition. */
+static void clauses_splice(clauses *to, clauses *from, unsigned before, unsigned end)
+{
+    for (size_t i = 0; to && i < from->count; i++) {
+        const clause *c = &from->items[i];
+        unsigned e = slots_add(before, c->end);
+        clauses_add(to, &c->s, slots_add(before, c->before), e > end ? e : end);
+    }
     clauses_free(from);
 }
 
@@ -191,25 +226,33 @@ static void skip_class(parser *ps)
 static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
 
 /* A sequence of atoms up to '|' or ')': returns the best set; adds every
- * required set to *out (when out is not NULL). */
-static set parse_sequence(parser *ps, clauses *out)
+ * required set to *out (when out is not NULL); *slots_out is the number of
+ * slots the sequence requires. */
+static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
 {
     set best = {0};
     strbuf run = {0};
+    unsigned slots = 0; /* required so far */
     while (ps->p < ps->end && !ps->failed && *ps->p != '|' && *ps->p != ')') {
         char c = *ps->p;
         int literal = -1; /* the literal byte, or -1 for another atom */
         set inner = {0};
         clauses inner_clauses = {0};
+        unsigned inner_slots = 0; /* one of the atom */
         int is_group = 0;
-        if (c == '(') {
+        if (ps->slot && (size_t)(ps->end - ps->p) >= ps->slot_length
+            && !memcmp(ps->p, ps->slot, ps->slot_length)) {
+            ps->p += ps->slot_length;
+            inner_slots = 1;
+        } else if (c == '(') {
             ps->p++;
             if (ps->p < ps->end && *ps->p == '?') {
                 const char *q = ps->p + 1;
                 if (q < ps->end && (*q == '=' || *q == '!' || (*q == '<' && q + 1 < ps->end && (q[1] == '=' || q[1] == '!')))) {
                     /* a lookaround: skip it, it adds no requirement */
                     ps->p = q + (*q == '<' ? 2 : 1);
-                    set ignored = parse_alternation(ps, NULL);
+                    unsigned ignored_slots;
+                    set ignored = parse_alternation(ps, NULL, &ignored_slots);
                     set_free(&ignored);
                     if (ps->p >= ps->end || *ps->p != ')') {
                         ps->failed = 1;
@@ -248,7 +291,7 @@ static set parse_sequence(parser *ps, clauses *out)
                 ps->failed = 1; /* verbs such as (*UTF) */
                 break;
             }
-            inner = parse_alternation(ps, &inner_clauses);
+            inner = parse_alternation(ps, &inner_clauses, &inner_slots);
             if (ps->p >= ps->end || *ps->p != ')') {
                 set_free(&inner);
                 clauses_free(&inner_clauses);
@@ -305,40 +348,52 @@ static set parse_sequence(parser *ps, clauses *out)
         if (run.length) {
             set r = {1, NULL, 0, 0};
             set_add(&r, run.data, run.length);
-            clauses_add(out, &r);
+            clauses_add(out, &r, slots, slots);
             keep_better(&best, &r);
             sb_clear(&run);
         }
+        /* the atom's slots, each repetition's at least once for its minimum */
+        unsigned end = slots;
+        for (int k = 0; k < min && end < SLOTS_MAX && inner_slots; k++)
+            end = slots_add(end, inner_slots);
         if (is_group) {
             if (min >= 1) {
-                clauses_add(out, &inner);
-                clauses_splice(out, &inner_clauses);
+                /* the group's clauses first: where they repeat its best set,
+                 * theirs is the closer count */
+                clauses_splice(out, &inner_clauses, slots, end);
+                clauses_add(out, &inner, slots, end);
                 keep_better(&best, &inner);
             } else {
                 set_free(&inner);
                 clauses_free(&inner_clauses);
             }
         }
+        slots = end;
     }
     if (run.length) {
         set r = {1, NULL, 0, 0};
         set_add(&r, run.data, run.length);
-        clauses_add(out, &r);
+        clauses_add(out, &r, slots, slots);
         keep_better(&best, &r);
     }
     sb_free(&run);
+    *slots_out = slots;
     return best;
 }
 
 /* Returns the union of the branches' best sets; with one branch, that
- * branch's clauses go to *out. */
-static set parse_alternation(parser *ps, clauses *out)
+ * branch's clauses go to *out. *slots is the fewest slots of a branch. */
+static set parse_alternation(parser *ps, clauses *out, unsigned *slots)
 {
     set all = {1, NULL, 0, 0};
     clauses first = {0};
     int branches = 0;
+    *slots = SLOTS_MAX;
     for (;;) {
-        set branch = parse_sequence(ps, branches++ ? NULL : &first);
+        unsigned branch_slots;
+        set branch = parse_sequence(ps, branches++ ? NULL : &first, &branch_slots);
+        if (branch_slots < *slots)
+            *slots = branch_slots;
         if (!branch.known || ps->failed) {
             set_free(&branch);
             all.known = 0;
@@ -358,7 +413,7 @@ static set parse_alternation(parser *ps, clauses *out)
     if (!all.known)
         set_free(&all);
     if (branches == 1 && !ps->failed)
-        clauses_splice(out, &first);
+        clauses_splice(out, &first, 0, 0);
     else
         clauses_free(&first);
     return all;
@@ -367,7 +422,7 @@ static set parse_alternation(parser *ps, clauses *out)
 /* Fewer literals of the same shortest length first: the better filter. */
 static int better_first(const void *a, const void *b)
 {
-    const set *x = a, *y = b;
+    const set *x = &((const clause *)a)->s, *y = &((const clause *)b)->s;
     size_t sx = shortest(x), sy = shortest(y);
     if (sx != sy)
         return sx > sy ? -1 : 1;
@@ -376,25 +431,30 @@ static int better_first(const void *a, const void *b)
     return strcmp(x->items[0], y->items[0]); /* the same order on every platform */
 }
 
-literals *prefilter_derive(const char *pattern, size_t length)
+literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
 {
-    parser ps = {pattern, pattern + length, 0};
+    parser ps = {pattern, pattern + length, 0, slot, slot ? strlen(slot) : 0};
     clauses all = {0};
-    set s = parse_alternation(&ps, &all);
+    unsigned total;
+    set s = parse_alternation(&ps, &all, &total);
     if (ps.failed || ps.p != ps.end || !s.known || !s.count || shortest(&s) < MIN_LITERAL) {
         set_free(&s);
         clauses_free(&all);
         return NULL;
     }
-    clauses_add(&all, &s); /* the whole pattern's set: one clause when it has branches */
+    clauses_add(&all, &s, 0, total); /* the whole pattern's set: one clause when it has branches */
     set_free(&s);
     /* the best first, so that the first clause is what one set alone would give */
     qsort(all.items, all.count, sizeof *all.items, better_first);
     literals *lits = xcalloc(1, sizeof *lits);
     lits->nclauses = all.count < MAX_CLAUSES ? all.count : MAX_CLAUSES;
     lits->clause_end = xmalloc(lits->nclauses * sizeof *lits->clause_end);
+    lits->slots_before = xmalloc(lits->nclauses * sizeof *lits->slots_before);
+    lits->slots_after = xmalloc(lits->nclauses * sizeof *lits->slots_after);
     for (size_t k = 0; k < lits->nclauses; k++) {
-        set *c = &all.items[k];
+        lits->slots_before[k] = all.items[k].before;
+        lits->slots_after[k] = total == SLOTS_MAX ? 0 : total - all.items[k].end;
+        set *c = &all.items[k].s;
         lits->items = xrealloc(lits->items, (lits->count + c->count) * sizeof *lits->items);
         memcpy(lits->items + lits->count, c->items, c->count * sizeof *c->items);
         lits->count += c->count;
@@ -415,6 +475,8 @@ void prefilter_free(literals *lits)
         free(lits->items[i]);
     free(lits->items);
     free(lits->clause_end);
+    free(lits->slots_before);
+    free(lits->slots_after);
     free(lits);
 }
 
@@ -439,14 +501,19 @@ struct trigger_set {
      * Few places in a text begin a prefix, and a prefix's end is near
      * enough that a sentence can be cut for two walks (prefilter_scan). */
     int **prefix_literals; /* per prefix: literal ids, -1 terminated */
+    unsigned char *prefix_length;
     size_t nprefixes;
+    int *literal_prefix;   /* per literal: its prefix */
     char **literal_text;   /* per literal, lower case */
     size_t *literal_length;
     size_t nstates;
     size_t nliterals;
     int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
     size_t *clause_rule;   /* per clause: its rule */
+    unsigned *clause_before, *clause_after; /* per clause: slots needed around it */
+    int **clause_literals; /* per clause with slots around it: its literals */
     size_t nclauses;
+    int **rule_slot_clauses; /* per rule: its clauses with slots around them, or NULL */
     size_t *rule_nclauses; /* per rule; 0: the rule always runs */
     size_t nrules;
 };
@@ -491,18 +558,32 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     size_t prefix_cap = 0;
     t->nrules = nrules;
     t->rule_nclauses = xcalloc(nrules + 1, sizeof *t->rule_nclauses);
+    t->rule_slot_clauses = xcalloc(nrules + 1, sizeof *t->rule_slot_clauses);
     size_t lit_cap = 0, clause_cap = 0;
     for (size_t r = 0; r < nrules; r++) {
         const literals *l = per_rule[r];
         if (!l)
             continue;
         t->rule_nclauses[r] = l->nclauses;
-        size_t clause = 0;
+        size_t nth = 0; /* clauses of this rule so far */
         for (size_t k = 0; k < l->count; k++) {
-            if (k == 0 || k == l->clause_end[clause - 1]) { /* a clause starts */
-                XGROW(t->clause_rule, clause_cap, t->nclauses + 1);
-                t->clause_rule[t->nclauses++] = r;
-                clause++;
+            if (k == 0 || k == l->clause_end[nth - 1]) { /* a clause starts */
+                size_t c = t->nclauses;
+                if (c == clause_cap) {
+                    XGROW(t->clause_rule, clause_cap, c + 1);
+                    t->clause_before = xrealloc(t->clause_before, clause_cap * sizeof *t->clause_before);
+                    t->clause_after = xrealloc(t->clause_after, clause_cap * sizeof *t->clause_after);
+                    t->clause_literals =
+                        xrealloc(t->clause_literals, clause_cap * sizeof *t->clause_literals);
+                }
+                t->clause_rule[c] = r;
+                t->clause_before[c] = l->slots_before[nth];
+                t->clause_after[c] = l->slots_after[nth];
+                t->clause_literals[c] = NULL;
+                if (t->clause_before[c] || t->clause_after[c])
+                    add_out(&t->rule_slot_clauses[r], (int)c);
+                t->nclauses++;
+                nth++;
             }
             void *v = strmap_get(&ids, l->items[k]);
             int id;
@@ -515,6 +596,8 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                 t->literal_text = xrealloc(t->literal_text, lit_cap * sizeof *t->literal_text);
                 t->literal_length =
                     xrealloc(t->literal_length, lit_cap * sizeof *t->literal_length);
+                t->literal_prefix =
+                    xrealloc(t->literal_prefix, lit_cap * sizeof *t->literal_prefix);
                 t->literal_clauses[id] = NULL;
                 t->literal_text[id] = xstrdup(l->items[k]);
                 t->literal_length[id] = strlen(l->items[k]);
@@ -527,8 +610,13 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                 } else {
                     pid = (int)t->nprefixes++;
                     strmap_putn(&prefix_ids, l->items[k], plen, (void *)(intptr_t)(pid + 1));
-                    XGROW(t->prefix_literals, prefix_cap, t->nprefixes);
+                    if (t->nprefixes > prefix_cap) {
+                        XGROW(t->prefix_literals, prefix_cap, t->nprefixes);
+                        t->prefix_length =
+                            xrealloc(t->prefix_length, prefix_cap * sizeof *t->prefix_length);
+                    }
                     t->prefix_literals[pid] = NULL;
+                    t->prefix_length[pid] = (unsigned char)plen;
                     int s = 0;
                     for (size_t c = 0; c < plen; c++) {
                         unsigned char b = (unsigned char)l->items[k][c];
@@ -541,8 +629,12 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                     add_out(&t->out[s], pid);
                 }
                 add_out(&t->prefix_literals[pid], id);
+                t->literal_prefix[id] = pid;
             }
             add_out(&t->literal_clauses[id], (int)t->nclauses - 1);
+            size_t c = t->nclauses - 1;
+            if (t->clause_before[c] || t->clause_after[c])
+                add_out(&t->clause_literals[c], id);
         }
     }
     strmap_free(&ids, NULL);
@@ -633,6 +725,9 @@ trigger_hits *prefilter_hits_new(const trigger_set *t)
 {
     trigger_hits *h = xcalloc(1, sizeof *h);
     h->literal = xcalloc(t->nliterals + 1, sizeof *h->literal);
+    h->prefix = xcalloc(t->nprefixes + 1, sizeof *h->prefix);
+    h->prefix_first = xcalloc(t->nprefixes + 1, sizeof *h->prefix_first);
+    h->prefix_last = xcalloc(t->nprefixes + 1, sizeof *h->prefix_last);
     h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
     h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);
     h->rule = xcalloc(t->nrules + 1, sizeof *h->rule);
@@ -652,6 +747,9 @@ void prefilter_hits_free(trigger_hits *h)
     if (!h)
         return;
     free(h->literal);
+    free(h->prefix);
+    free(h->prefix_first);
+    free(h->prefix_last);
     free(h->found);
     free(h->clause);
     free(h->rule);
@@ -661,14 +759,23 @@ void prefilter_hits_free(trigger_hits *h)
     free(h);
 }
 
-/* Prefixes end at text[i], the automaton being at `row`: mark the literals
- * that begin with them and go on in the text (A-Z read as a-z, as the
- * automaton reads them). */
+/* Prefixes end at text[i], the automaton being at `row`: note where they
+ * begin, mark the literals that begin with them and go on in the text (A-Z
+ * read as a-z, as the automaton reads them). */
 static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const char *text,
                         size_t n, size_t i)
 {
     unsigned scan = h->scan;
     for (const int *p = t->out_by_row[row / t->nclasses]; *p >= 0; p++) {
+        uint32_t start = (uint32_t)(i + 1 - t->prefix_length[*p]);
+        if (h->prefix[*p] != scan) {
+            h->prefix[*p] = scan;
+            h->prefix_first[*p] = h->prefix_last[*p] = start;
+        } else if (start < h->prefix_first[*p]) { /* the two walks meet out of order */
+            h->prefix_first[*p] = start;
+        } else if (start > h->prefix_last[*p]) {
+            h->prefix_last[*p] = start;
+        }
         for (const int *o = t->prefix_literals[*p]; *o >= 0; o++) {
             if (h->literal[*o] == scan)
                 continue;
@@ -695,6 +802,7 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
 {
     if (++h->scan == 0) { /* wrapped: forget every old mark */
         memset(h->literal, 0, t->nliterals * sizeof *h->literal);
+        memset(h->prefix, 0, t->nprefixes * sizeof *h->prefix);
         memset(h->clause, 0, t->nclauses * sizeof *h->clause);
         memset(h->rule, 0, t->nrules * sizeof *h->rule);
         h->scan = 1;
@@ -759,6 +867,40 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     }
 }
 
+int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits *h,
+                          const uint32_t *mention_at, size_t n, size_t width)
+{
+    const int *c = t->rule_slot_clauses[rule];
+    if (!c)
+        return 1;
+    for (; *c >= 0; c++) {
+        /* the clause's literals begin at the latest at `last`, and end at
+         * the earliest at `first_end` (their prefixes' places: a literal
+         * begins where its prefix does, but not wherever it does) */
+        uint32_t last = 0, first_end = UINT32_MAX;
+        for (const int *o = t->clause_literals[*c]; *o >= 0; o++) {
+            if (h->literal[*o] != h->scan)
+                continue;
+            int p = t->literal_prefix[*o];
+            if (h->prefix_last[p] > last)
+                last = h->prefix_last[p];
+            uint32_t end = h->prefix_first[p] + (uint32_t)t->literal_length[*o];
+            if (end < first_end)
+                first_end = end;
+        }
+        if (first_end == UINT32_MAX)
+            continue; /* not met: the scan did not admit the rule */
+        size_t before = 0, after = 0;
+        for (size_t m = 0; m < n; m++) {
+            before += mention_at[m] + width <= last;
+            after += mention_at[m] >= first_end;
+        }
+        if (before < t->clause_before[*c] || after < t->clause_after[*c])
+            return 0;
+    }
+    return 1;
+}
+
 void prefilter_free_set(trigger_set *t)
 {
     if (!t)
@@ -769,6 +911,16 @@ void prefilter_free_set(trigger_set *t)
     for (size_t k = 0; k < t->nprefixes; k++)
         free(t->prefix_literals[k]);
     free(t->prefix_literals);
+    free(t->prefix_length);
+    free(t->literal_prefix);
+    for (size_t k = 0; k < t->nclauses; k++)
+        free(t->clause_literals[k]);
+    free(t->clause_literals);
+    free(t->clause_before);
+    free(t->clause_after);
+    for (size_t r = 0; r < t->nrules; r++)
+        free(t->rule_slot_clauses[r]);
+    free(t->rule_slot_clauses);
     for (size_t k = 0; k < t->nliterals; k++)
         free(t->literal_text[k]);
     free(t->literal_text);

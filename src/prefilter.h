@@ -11,18 +11,23 @@
 /* Lower-case literals in clauses: any match of the pattern contains one
  * literal of each clause. Clause k is items[clause_end[k - 1]] up to
  * items[clause_end[k]]; clause 0, the most selective, alone is what a
- * single set of trigger words would be. */
+ * single set of trigger words would be. A match also holds, before the
+ * clause's literal, at least slots_before[k] slots (mentions), and after
+ * it slots_after[k]. */
 typedef struct literals {
     char **items;
     size_t count;
     size_t *clause_end;
+    unsigned *slots_before, *slots_after;
     size_t nclauses;
 } literals;
 
 /* The literals an expanded pattern (PCRE2 syntax, matched caselessly)
  * requires; NULL when none can be derived, and the rule must always run.
+ * `slot` is the text of the atom that matches one mention (NULL: none), so
+ * that each clause says how many mentions must stand on either side of it.
  * Conservative: whatever it does not understand makes it give up. */
-literals *prefilter_derive(const char *pattern, size_t length);
+literals *prefilter_derive(const char *pattern, size_t length, const char *slot);
 
 void prefilter_free(literals *lits);
 
@@ -42,6 +47,10 @@ void prefilter_free_set(trigger_set *set);
 typedef struct trigger_hits {
     unsigned scan;       /* the number of the current scan */
     unsigned *literal;   /* per literal: the last scan that found it */
+    /* per literal prefix: the last scan that found it, and where it first
+     * and last began in that scan's text */
+    unsigned *prefix;
+    uint32_t *prefix_first, *prefix_last;
     unsigned *clause;    /* per clause: the last scan that met it */
     unsigned *rule;      /* per rule: the last scan that met one of its clauses */
     unsigned *met;       /* per rule: how many of its clauses that scan met */
@@ -58,6 +67,13 @@ void prefilter_hits_free(trigger_hits *hits);
 /* Scan text (ASCII letters in either case) for the literals of every rule,
  * and note which rules have a literal of each of their clauses. */
 void prefilter_scan(const trigger_set *set, const char *text, size_t n, trigger_hits *hits);
+/* After a scan that admits `rule`: may its clauses' literals stand where
+ * its slots need? `mention_at` holds the offsets in the scanned text of its
+ * n mentions, in order, each `width` bytes long. A rule with mentions
+ * needed on neither side of its literals passes at once. */
+int prefilter_slots_admit(const trigger_set *set, size_t rule, const trigger_hits *hits,
+                          const uint32_t *mention_at, size_t n, size_t width);
+
 /* After a scan: may `rule` match the text? (Always, for a rule without literals.) */
 static inline int prefilter_rule_admits(const trigger_set *set, size_t rule,
                                         const trigger_hits *hits)

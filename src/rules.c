@@ -1312,7 +1312,7 @@ static int compile_draft(parser *p, rule_draft *d)
     sb_addf(&origin_name, "%s:%u", d->pattern.display, d->line);
     ru->origin = sb_detach(&origin_name);
     ru->target_mode = d->target_mode;
-    ru->triggers = prefilter_derive(x.out.data, x.out.length);
+    ru->triggers = prefilter_derive(x.out.data, x.out.length, MENTION_CLASS);
     collect_groups(re, "src", ru->src_groups, &ru->nsrc);
     collect_groups(re, "tgt", ru->tgt_groups, &ru->ntgt);
     r->relations[rel].patterns++;

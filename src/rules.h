@@ -15,6 +15,7 @@
  * use code point each: U+E000 + the mention's index in its sentence. */
 #define MENTION_BASE 0xE000u
 #define MENTION_MAX 6400u
+#define MENTION_WIDTH 3 /* bytes of a mention's code point (U+E000 up) in UTF-8 */
 #define MENTION_CLASS "(?-i:[\\x{E000}-\\x{F8FF}])"
 #define NOT_MENTION_CLASS "(?-i:[^\\x{E000}-\\x{F8FF}])"
 

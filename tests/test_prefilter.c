@@ -1,6 +1,8 @@
 /* The trigger words derived from a pattern: never one too many (a rule
  * skipped that could match), and selective where the pattern allows. */
 #include <check.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +18,7 @@ static int by_text(const void *a, const void *b)
  * their order (the most selective first), or "(always)". */
 static char *derive(const char *pattern)
 {
-    literals *l = prefilter_derive(pattern, strlen(pattern));
+    literals *l = prefilter_derive(pattern, strlen(pattern), NULL);
     if (!l)
         return strdup("(always)");
     size_t n = 1;
@@ -120,9 +122,9 @@ END_TEST
  * is not. */
 START_TEST(a_literal_is_found_at_every_place_and_a_near_miss_nowhere)
 {
-    literals *lits[] = {prefilter_derive("pulled out of", 13),
-                        prefilter_derive("accused", 7), prefilter_derive("acc", 3),
-                        prefilter_derive("accusing", 8), prefilter_derive("sanctions", 9)};
+    literals *lits[] = {prefilter_derive("pulled out of", 13, NULL),
+                        prefilter_derive("accused", 7, NULL), prefilter_derive("acc", 3, NULL),
+                        prefilter_derive("accusing", 8, NULL), prefilter_derive("sanctions", 9, NULL)};
     const char *words[] = {"pulled out of", "accused", "acc", "accusing", "sanctions"};
     const literals *rules[5];
     for (int r = 0; r < 5; r++) {
@@ -169,8 +171,8 @@ END_TEST
 
 START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
 {
-    literals *a = prefilter_derive("(?:accus\\w+|blam\\w+)", 21);
-    literals *b = prefilter_derive("summon(?:s|ed)", 14);
+    literals *a = prefilter_derive("(?:accus\\w+|blam\\w+)", 21, NULL);
+    literals *b = prefilter_derive("summon(?:s|ed)", 14, NULL);
     const literals *rules[] = {a, NULL, b};
     trigger_set *set = prefilter_build(rules, 3);
     ck_assert_uint_eq(prefilter_literal_count(set), 3);
@@ -195,7 +197,7 @@ END_TEST
 START_TEST(a_rule_of_two_clauses_needs_both)
 {
     const char *p = "(?:should|must)\\s+(?:accuse|blame)";
-    literals *l = prefilter_derive(p, strlen(p));
+    literals *l = prefilter_derive(p, strlen(p), NULL);
     ck_assert_uint_eq(l->nclauses, 2);
     const literals *rules[] = {l};
     trigger_set *set = prefilter_build(rules, 1);
@@ -221,9 +223,9 @@ END_TEST
 
 START_TEST(rules_sharing_a_word_are_each_told)
 {
-    literals *a = prefilter_derive("should\\s+blame", 14);
-    literals *b = prefilter_derive("blame", 5);
-    literals *c = prefilter_derive("blame\\s+should", 14);
+    literals *a = prefilter_derive("should\\s+blame", 14, NULL);
+    literals *b = prefilter_derive("blame", 5, NULL);
+    literals *c = prefilter_derive("blame\\s+should", 14, NULL);
     const literals *rules[] = {a, b, c};
     trigger_set *set = prefilter_build(rules, 3);
     ck_assert_uint_eq(prefilter_literal_count(set), 2);
@@ -246,6 +248,120 @@ START_TEST(rules_sharing_a_word_are_each_told)
 }
 END_TEST
 
+/* The slot atom, as rules.c writes {SRC}, {TGT} and {ENT} (without the
+ * group around it, which changes nothing). */
+#define SLOT "(?-i:[\\x{E000}-\\x{F8FF}])"
+
+/* The clauses with the slots needed before and after each, as
+ * "literal<before,after>" joined by " & " (one literal a clause). */
+static char *derive_slots(const char *pattern)
+{
+    literals *l = prefilter_derive(pattern, strlen(pattern), SLOT);
+    if (!l)
+        return strdup("(always)");
+    char *out = calloc(1, 512);
+    for (size_t k = 0, from = 0; k < l->nclauses; from = l->clause_end[k++]) {
+        qsort(l->items + from, l->clause_end[k] - from, sizeof *l->items, by_text);
+        if (k)
+            strcat(out, " & ");
+        for (size_t i = from; i < l->clause_end[k]; i++) {
+            strcat(out, i > from ? "|" : "");
+            strcat(out, l->items[i]);
+        }
+        char sides[32];
+        snprintf(sides, sizeof sides, "<%u,%u>", l->slots_before[k], l->slots_after[k]);
+        strcat(out, sides);
+    }
+    prefilter_free(l);
+    return out;
+}
+
+#define DERIVES_SLOTS(pattern, expected)                                              \
+    do {                                                                            \
+        char *got_ = derive_slots(pattern);                                         \
+        ck_assert_msg(!strcmp(got_, expected), "%s: expected %s, got %s", pattern,  \
+                      expected, got_);                                              \
+        free(got_);                                                                 \
+    } while (0)
+
+START_TEST(each_clause_counts_the_slots_on_either_side)
+{
+    DERIVES_SLOTS("(?<src>" SLOT ") +said +(?<tgt>" SLOT ") +should", "should<2,0> & said <1,1>");
+    DERIVES_SLOTS(SLOT " +accused +" SLOT, "accused <1,1>");
+    /* optional slots are not needed; nor are those a lookaround reads */
+    DERIVES_SLOTS(SLOT "? +accused(?=" SLOT ")", "accused<0,0>");
+    DERIVES_SLOTS("(?:" SLOT ", )?accused " SLOT "{0,2}", "accused <0,0>");
+    /* a group's slots: those before a literal inside it count, the later
+     * ones only past the group's end */
+    DERIVES_SLOTS("(?:" SLOT " and " SLOT ") +accused +" SLOT, "accused <2,1> &  and <1,1>");
+    /* a repeated group: its literal may be in the last repetition */
+    DERIVES_SLOTS("(?:" SLOT " said ){2}" SLOT, " said <1,1>");
+    DERIVES_SLOTS(SLOT "{2} +blamed", "blamed<2,0>");
+    /* branches: the fewest slots of any; their union has no side */
+    DERIVES_SLOTS("(?:" SLOT " blamed|accused " SLOT ") +" SLOT, " blamed|accused <0,1>");
+    DERIVES_SLOTS(SLOT " +(?:blamed|" SLOT " accused)", " accused|blamed<1,0>");
+    DERIVES_SLOTS(SLOT " blamed|accused " SLOT, " blamed|accused <0,0>");
+    /* without a slot's text, nothing is a slot */
+    literals *l = prefilter_derive(SLOT " +accused", strlen(SLOT " +accused"), NULL);
+    ck_assert_uint_eq(l->slots_before[0], 0);
+    prefilter_free(l);
+}
+END_TEST
+
+/* Mentions are the bytes 'M' here, one byte wide. */
+static int admits_with_mentions(const trigger_set *set, trigger_hits *hits, const char *text)
+{
+    uint32_t at[16];
+    size_t n = 0;
+    for (size_t i = 0; text[i]; i++)
+        if (text[i] == 'M')
+            at[n++] = (uint32_t)i;
+    prefilter_scan(set, text, strlen(text), hits);
+    return prefilter_rule_admits(set, 0, hits)
+           && prefilter_slots_admit(set, 0, hits, at, n, 1);
+}
+
+START_TEST(a_rule_runs_only_when_mentions_stand_where_its_slots_need)
+{
+    /* 'M' stands for the slot atom in the text, where the pattern reads a
+     * mention's code point */
+    const char *p = "(?<src>" SLOT ") +said +(?<tgt>" SLOT ") +should";
+    literals *l = prefilter_derive(p, strlen(p), SLOT);
+    literals *plain = prefilter_derive("accused", 7, SLOT);
+    const literals *rules[] = {l, plain};
+    trigger_set *set = prefilter_build(rules, 2);
+    trigger_hits *hits = prefilter_hits_new(set);
+    const struct {
+        const char *text;
+        int admits;
+    } cases[] = {
+        {"M said M should", 1},
+        {"M said should M", 0}, /* "should" needs two before it */
+        {"said M M should", 0}, /* "said" one before it */
+        {"M M should said", 0},
+        {"M said M", 0},       /* no "should": the scan's own answer */
+        /* some place of each word fits, though none the pattern: a superset */
+        {"M said should M should", 1},
+        /* long enough for the scan's two walks, with a word in each half */
+        {"should, they said, M said nothing at all while M and then M should go", 1},
+        {"should, they said, M said nothing at all; and should M go now, said M?", 0},
+        {"M should say that M said M nothing at all, not a word, before should", 1},
+        {"M should say that M should not, while the crowd said it all at once", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_msg(admits_with_mentions(set, hits, cases[i].text) == cases[i].admits,
+                      "%s: expected %d", cases[i].text, cases[i].admits);
+    /* a rule whose literals need no mention around them passes as it is */
+    prefilter_scan(set, "accused", 7, hits);
+    ck_assert(prefilter_rule_admits(set, 1, hits));
+    ck_assert(prefilter_slots_admit(set, 1, hits, NULL, 0, 1));
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    prefilter_free(l);
+    prefilter_free(plain);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("prefilter",
@@ -257,5 +373,7 @@ int main(void)
               one_pass_tells_each_rule_whether_its_words_occur,
               a_literal_is_found_at_every_place_and_a_near_miss_nowhere,
               a_rule_of_two_clauses_needs_both,
-              rules_sharing_a_word_are_each_told);
+              rules_sharing_a_word_are_each_told,
+              each_clause_counts_the_slots_on_either_side,
+              a_rule_runs_only_when_mentions_stand_where_its_slots_need);
 }
