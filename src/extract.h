@@ -70,6 +70,8 @@ struct relmap_extractor {
     int role_words_maybe;
     strbuf folded, masked, evidence;
     uint32_t *mention_at; /* per mention: its offset in `masked` */
+    const char *subject;  /* the sentence as the patterns see it: masked, */
+    size_t subject_length; /* or folded when there is nothing to mask */
     size_t mention_at_cap;
     trigger_hits *hits; /* which rules' trigger words the sentence holds */
     trigger_hits *reciprocal_hits; /* the same of the reciprocal rules alone */

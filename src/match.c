@@ -118,7 +118,7 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
 
 static int mention_at(const relmap_extractor *x, PCRE2_SIZE offset)
 {
-    const unsigned char *u = (const unsigned char *)x->masked.data + offset;
+    const unsigned char *u = (const unsigned char *)x->subject + offset;
     unsigned cp = ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
     return (int)(cp - MENTION_BASE);
 }
@@ -214,8 +214,8 @@ typedef struct run_state {
 static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges, int mode,
                      run_state *st)
 {
-    const char *s = x->masked.data;
-    size_t n = x->masked.length;
+    const char *s = x->subject;
+    size_t n = x->subject_length;
     PCRE2_SIZE start = 0;
     int matched = 0;
     while (start <= n) {
@@ -261,7 +261,7 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
 
 static void run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *edges)
 {
-    int rc = pcre2_match(ru->code, (PCRE2_SPTR)x->masked.data, x->masked.length, 0, 0,
+    int rc = pcre2_match(ru->code, (PCRE2_SPTR)x->subject, x->subject_length, 0, 0,
                          x->match_data, x->match_context);
     if (x->trace)
         x->trace->rule(x->trace_context, x, ru, rc >= 0, -1, -1, NO_ENTITY);
@@ -347,13 +347,21 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
      * more than finding its mentions. */
     int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
     if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
-        mask(x, folded, n);
+        /* the text the patterns see: the folded sentence itself when it has
+         * nothing to mask, as most sentences that name nobody */
+        x->subject = folded;
+        x->subject_length = n;
+        if (x->nmentions > 0 || memchr(folded, 0xEE, n) || memchr(folded, 0xEF, n)) {
+            mask(x, folded, n);
+            x->subject = x->masked.data;
+            x->subject_length = x->masked.length;
+        }
         /* with no mention only the reciprocal rules may fire: their own
          * automaton, a fraction of the size, tells which */
         int reciprocal_only = x->nmentions == 0;
         const trigger_set *set = reciprocal_only ? r->reciprocal_triggers : r->triggers;
         trigger_hits *hits = reciprocal_only ? x->reciprocal_hits : x->hits;
-        prefilter_scan(set, x->masked.data, x->masked.length, hits);
+        prefilter_scan(set, x->subject, x->subject_length, hits);
         /* the admitted rules of each mode, in rule order: bits of the scan's
          * (for the reciprocal set, the k-th reciprocal rule is bit k) */
         for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {

@@ -78,6 +78,57 @@ static void set_add(set *s, const char *str, size_t n)
     s->items[s->count++] = xstrndup(str, n);
 }
 
+/* The commonest words of English, and what stands beside them in a
+ * literal (spaces, punctuation): a literal that is one of them occurs in
+ * most sentences, so it filters little and costs the scan a stop at each
+ * place. */
+static const char *const common_words[] = {
+    "", "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "could", "for", "from",
+    "had", "has", "have", "he", "if", "in", "into", "is", "it", "its", "may", "not", "of", "on",
+    "or", "s", "she", "that", "the", "their", "they", "this", "to", "was", "we", "were", "will",
+    "with", "would",
+};
+
+static int common_word(const char *lit)
+{
+    size_t n = strlen(lit), from = 0;
+    while (from < n && !(lit[from] >= 'a' && lit[from] <= 'z'))
+        from++;
+    while (n > from && !(lit[n - 1] >= 'a' && lit[n - 1] <= 'z'))
+        n--;
+    for (size_t k = from; k < n; k++)
+        if (!(lit[k] >= 'a' && lit[k] <= 'z'))
+            return 0; /* more than one word */
+    size_t lo = 0, hi = sizeof common_words / sizeof *common_words;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strncmp(common_words[mid], lit + from, n - from);
+        if (c == 0 && common_words[mid][n - from] == '\0')
+            return 1;
+        if (c < 0 || c == 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* How well a literal filters: its length, or 1 for a common word. */
+static size_t worth(const char *lit)
+{
+    return common_word(lit) ? 1 : strlen(lit);
+}
+
+/* How well a set filters: the worth of its worst literal. */
+static size_t set_worth(const set *s)
+{
+    size_t m = (size_t)-1;
+    for (size_t i = 0; i < s->count; i++)
+        if (worth(s->items[i]) < m)
+            m = worth(s->items[i]);
+    return s->count ? m : 0;
+}
+
 static size_t shortest(const set *s)
 {
     size_t m = (size_t)-1;
@@ -94,7 +145,7 @@ static void keep_better(set *best, set *candidate)
         set_free(candidate);
         return;
     }
-    size_t a = best->known ? shortest(best) : 0, b = shortest(candidate);
+    size_t a = best->known ? set_worth(best) : 0, b = set_worth(candidate);
     if (!best->known || b > a || (b == a && candidate->count < best->count)) {
         set_free(best);
         *best = *candidate;
@@ -423,7 +474,7 @@ static set parse_alternation(parser *ps, clauses *out, unsigned *slots)
 static int better_first(const void *a, const void *b)
 {
     const set *x = &((const clause *)a)->s, *y = &((const clause *)b)->s;
-    size_t sx = shortest(x), sy = shortest(y);
+    size_t sx = set_worth(x), sy = set_worth(y);
     if (sx != sy)
         return sx > sy ? -1 : 1;
     if (x->count != y->count)
