@@ -562,7 +562,6 @@ struct trigger_set {
     int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
     size_t *clause_rule;   /* per clause: its rule */
     unsigned *clause_before, *clause_after; /* per clause: slots needed around it */
-    int **clause_literals; /* per clause with slots around it: its literals */
     size_t nclauses;
     int **rule_slot_clauses; /* per rule: its clauses with slots around them, or NULL */
     size_t *rule_nclauses; /* per rule; 0: the rule always runs */
@@ -624,13 +623,10 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                     XGROW(t->clause_rule, clause_cap, c + 1);
                     t->clause_before = xrealloc(t->clause_before, clause_cap * sizeof *t->clause_before);
                     t->clause_after = xrealloc(t->clause_after, clause_cap * sizeof *t->clause_after);
-                    t->clause_literals =
-                        xrealloc(t->clause_literals, clause_cap * sizeof *t->clause_literals);
                 }
                 t->clause_rule[c] = r;
                 t->clause_before[c] = l->slots_before[nth];
                 t->clause_after[c] = l->slots_after[nth];
-                t->clause_literals[c] = NULL;
                 if (t->clause_before[c] || t->clause_after[c])
                     add_out(&t->rule_slot_clauses[r], (int)c);
                 t->nclauses++;
@@ -683,9 +679,6 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                 t->literal_prefix[id] = pid;
             }
             add_out(&t->literal_clauses[id], (int)t->nclauses - 1);
-            size_t c = t->nclauses - 1;
-            if (t->clause_before[c] || t->clause_after[c])
-                add_out(&t->clause_literals[c], id);
         }
     }
     strmap_free(&ids, NULL);
@@ -781,6 +774,8 @@ trigger_hits *prefilter_hits_new(const trigger_set *t)
     h->prefix_last = xcalloc(t->nprefixes + 1, sizeof *h->prefix_last);
     h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
     h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);
+    h->clause_last = xcalloc(t->nclauses + 1, sizeof *h->clause_last);
+    h->clause_first_end = xcalloc(t->nclauses + 1, sizeof *h->clause_first_end);
     h->rule = xcalloc(t->nrules + 1, sizeof *h->rule);
     h->met = xcalloc(t->nrules + 1, sizeof *h->met);
     h->words = t->nrules / 64 + 1;
@@ -803,6 +798,8 @@ void prefilter_hits_free(trigger_hits *h)
     free(h->prefix_last);
     free(h->found);
     free(h->clause);
+    free(h->clause_last);
+    free(h->clause_first_end);
     free(h->rule);
     free(h->met);
     free(h->admitted);
@@ -901,12 +898,25 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
                 literals_at(t, h, row, text, n, i);
         }
     }
-    /* count, per rule, the clauses that a literal found meets */
+    /* count, per rule, the clauses that a literal found meets, and note
+     * where the clause's literals begin at the latest and end at the
+     * earliest (their prefixes' places: a literal begins where its prefix
+     * does, though not wherever it does) */
     for (size_t k = 0; k < h->nfound; k++) {
-        for (const int *c = t->literal_clauses[h->found[k]]; *c >= 0; c++) {
-            if (h->clause[*c] == scan)
+        int lit = h->found[k], p = t->literal_prefix[lit];
+        uint32_t last = h->prefix_last[p];
+        uint32_t end = h->prefix_first[p] + (uint32_t)t->literal_length[lit];
+        for (const int *c = t->literal_clauses[lit]; *c >= 0; c++) {
+            if (h->clause[*c] == scan) {
+                if (last > h->clause_last[*c])
+                    h->clause_last[*c] = last;
+                if (end < h->clause_first_end[*c])
+                    h->clause_first_end[*c] = end;
                 continue;
+            }
             h->clause[*c] = scan;
+            h->clause_last[*c] = last;
+            h->clause_first_end[*c] = end;
             size_t r = t->clause_rule[*c];
             if (h->rule[r] != scan) {
                 h->rule[r] = scan;
@@ -925,22 +935,9 @@ int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits 
     if (!c)
         return 1;
     for (; *c >= 0; c++) {
-        /* the clause's literals begin at the latest at `last`, and end at
-         * the earliest at `first_end` (their prefixes' places: a literal
-         * begins where its prefix does, but not wherever it does) */
-        uint32_t last = 0, first_end = UINT32_MAX;
-        for (const int *o = t->clause_literals[*c]; *o >= 0; o++) {
-            if (h->literal[*o] != h->scan)
-                continue;
-            int p = t->literal_prefix[*o];
-            if (h->prefix_last[p] > last)
-                last = h->prefix_last[p];
-            uint32_t end = h->prefix_first[p] + (uint32_t)t->literal_length[*o];
-            if (end < first_end)
-                first_end = end;
-        }
-        if (first_end == UINT32_MAX)
+        if (h->clause[*c] != h->scan)
             continue; /* not met: the scan did not admit the rule */
+        uint32_t last = h->clause_last[*c], first_end = h->clause_first_end[*c];
         size_t before = 0, after = 0;
         for (size_t m = 0; m < n; m++) {
             before += mention_at[m] + width <= last;
@@ -964,9 +961,6 @@ void prefilter_free_set(trigger_set *t)
     free(t->prefix_literals);
     free(t->prefix_length);
     free(t->literal_prefix);
-    for (size_t k = 0; k < t->nclauses; k++)
-        free(t->clause_literals[k]);
-    free(t->clause_literals);
     free(t->clause_before);
     free(t->clause_after);
     for (size_t r = 0; r < t->nrules; r++)

@@ -52,6 +52,9 @@ typedef struct trigger_hits {
     unsigned *prefix;
     uint32_t *prefix_first, *prefix_last;
     unsigned *clause;    /* per clause: the last scan that met it */
+    /* per clause met: where its literals begin at the latest, and end at
+     * the earliest (bounds: see prefilter_slots_admit) */
+    uint32_t *clause_last, *clause_first_end;
     unsigned *rule;      /* per rule: the last scan that met one of its clauses */
     unsigned *met;       /* per rule: how many of its clauses that scan met */
     int *found;          /* the literals of this scan */
