@@ -218,6 +218,8 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
     size_t n = x->subject_length;
     PCRE2_SIZE start = 0;
     int matched = 0;
+    /* the mentions a match holds, and those after the last match */
+    size_t need = ru->triggers ? ru->triggers->slots : 0, left = x->nmentions, m = 0;
     while (start <= n) {
         int rc = pcre2_match(ru->code, (PCRE2_SPTR)s, n, start, 0, x->match_data,
                              x->match_context);
@@ -256,6 +258,12 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
         while (next < n && ((unsigned char)s[next] & 0xC0) == 0x80)
             next++;
         start = next;
+        while (m < x->nmentions && x->mention_at[m] < start) {
+            m++;
+            left--;
+        }
+        if (left < need)
+            return; /* too few mentions left for another match */
     }
 }
 

@@ -499,6 +499,7 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
     qsort(all.items, all.count, sizeof *all.items, better_first);
     literals *lits = xcalloc(1, sizeof *lits);
     lits->nclauses = all.count < MAX_CLAUSES ? all.count : MAX_CLAUSES;
+    lits->slots = total;
     lits->clause_end = xmalloc(lits->nclauses * sizeof *lits->clause_end);
     lits->slots_before = xmalloc(lits->nclauses * sizeof *lits->slots_before);
     lits->slots_after = xmalloc(lits->nclauses * sizeof *lits->slots_after);

@@ -20,6 +20,7 @@ typedef struct literals {
     size_t *clause_end;
     unsigned *slots_before, *slots_after;
     size_t nclauses;
+    unsigned slots; /* the slots a match holds, at least */
 } literals;
 
 /* The literals an expanded pattern (PCRE2 syntax, matched caselessly)

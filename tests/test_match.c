@@ -263,6 +263,10 @@ START_TEST(no_self_edges_and_one_row_per_sentence_edge)
     EXPECT(r, "China accused Beijing.", "");
     EXPECT(r, "China accused the U.S. and China accused Washington.",
            "China -accuses-> United States [country|]\n");
+    /* every match of a rule, however few mentions remain after the first */
+    EXPECT(r, "China accused the U.S., and the NSA accused Beijing.",
+           "China -accuses-> United States [country|]\n"
+           "NSA -accuses-> China [country|]\n");
     relmap_rules_free(r);
 }
 END_TEST

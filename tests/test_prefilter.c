@@ -312,6 +312,22 @@ START_TEST(each_clause_counts_the_slots_on_either_side)
     DERIVES_SLOTS("(?:" SLOT " blamed|accused " SLOT ") +" SLOT, " blamed|accused <0,1>");
     DERIVES_SLOTS(SLOT " +(?:blamed|" SLOT " accused)", " accused|blamed<1,0>");
     DERIVES_SLOTS(SLOT " blamed|accused " SLOT, " blamed|accused <0,0>");
+    /* and the slots of a whole match */
+    const struct {
+        const char *pattern;
+        unsigned slots;
+    } totals[] = {
+        {"(?<src>" SLOT ") +said +(?<tgt>" SLOT ") +should", 2},
+        {SLOT "? +accused(?=" SLOT ")", 0},
+        {"(?:" SLOT " said ){2}" SLOT, 3},
+        {"(?:" SLOT " blamed|accused " SLOT SLOT ") +" SLOT, 2},
+    };
+    for (size_t i = 0; i < sizeof totals / sizeof *totals; i++) {
+        literals *t = prefilter_derive(totals[i].pattern, strlen(totals[i].pattern), SLOT);
+        ck_assert_msg(t && t->slots == totals[i].slots, "%s: %u slots", totals[i].pattern,
+                      t ? t->slots : 0);
+        prefilter_free(t);
+    }
     /* without a slot's text, nothing is a slot */
     literals *l = prefilter_derive(SLOT " +accused", strlen(SLOT " +accused"), NULL);
     ck_assert_uint_eq(l->slots_before[0], 0);
