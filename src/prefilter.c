@@ -871,8 +871,8 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     size_t mid = n >= 32 && d16 ? (n - (PREFIX_MAX - 1)) / 2 : 0;
     size_t end_a = mid ? mid + PREFIX_MAX - 1 : 0, i = 0;
     if (mid) {
-        size_t a = 0, b = 0;
-        for (; i < end_a && mid + i < n; i++) {
+        size_t a = 0, b = 0, both = end_a < n - mid ? end_a : n - mid;
+        for (; i < both; i++) {
             a = d16[a + class_of[(unsigned char)text[i]]];
             b = d16[b + class_of[(unsigned char)text[mid + i]]];
             if (a >= out_from)
