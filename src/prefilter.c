@@ -23,6 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "prefilter.h"
 #include "util.h"
 
@@ -534,6 +538,15 @@ void prefilter_free(literals *lits)
 
 /* ------------------------------------------------- one pass for all rules */
 
+/* Long enough that few places begin a prefix, short enough to cut a
+ * sentence for two walks with little overlap. */
+#define PREFIX_MAX 4
+
+/* A set of rules whose first clauses have at most this many prefixes is
+ * checked for them before the walk (the reciprocal rules, which are all a
+ * sentence that names nobody may fire). */
+#define ANCHORS_MAX 8
+
 struct trigger_set {
     int (*next)[256];   /* the automaton's transitions while it is built */
     unsigned char class_of[256]; /* byte -> class: each byte of a literal has its
@@ -567,6 +580,15 @@ struct trigger_set {
     int **rule_slot_clauses; /* per rule: its clauses with slots around them, or NULL */
     size_t *rule_nclauses; /* per rule; 0: the rule always runs */
     size_t nrules;
+    /* When the rules are few: the prefixes of their first clauses' literals
+     * (lower case), one of which any text a rule may match holds. A text
+     * without them is told so before the automaton's walk. nanchors 0: no
+     * such check (too many, or a rule that always runs). */
+    unsigned char anchor[ANCHORS_MAX][PREFIX_MAX];
+    unsigned char anchor_length[ANCHORS_MAX];
+    size_t nanchors;
+    /* each anchor byte 16 times, for the vector check */
+    unsigned char anchor_wide[ANCHORS_MAX][PREFIX_MAX][16];
 };
 
 
@@ -596,9 +618,28 @@ static void add_out(int **list, int id)
     (*list)[n + 1] = -1;
 }
 
-/* Long enough that few places begin a prefix, short enough to cut a
- * sentence for two walks with little overlap. */
-#define PREFIX_MAX 4
+
+/* Note the prefix of a first clause's literal, its bytes with bit 5 set
+ * as the check reads the text's (see anchors_occur); past ANCHORS_MAX there
+ * are too many to check (nanchors is then ANCHORS_MAX + 1). */
+static void add_anchor(trigger_set *t, const char *literal)
+{
+    size_t len = strlen(literal);
+    unsigned char prefix[PREFIX_MAX];
+    if (len > PREFIX_MAX)
+        len = PREFIX_MAX;
+    for (size_t k = 0; k < len; k++)
+        prefix[k] = (unsigned char)literal[k] | 0x20;
+    for (size_t a = 0; a < t->nanchors && a < ANCHORS_MAX; a++)
+        if (t->anchor_length[a] == len && !memcmp(t->anchor[a], prefix, len))
+            return;
+    if (t->nanchors < ANCHORS_MAX) {
+        memcpy(t->anchor[t->nanchors], prefix, len);
+        t->anchor_length[t->nanchors] = (unsigned char)len;
+    }
+    if (t->nanchors <= ANCHORS_MAX)
+        t->nanchors++;
+}
 
 trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
 {
@@ -616,6 +657,8 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
         if (!l)
             continue;
         t->rule_nclauses[r] = l->nclauses;
+        for (size_t k = 0; k < l->clause_end[0]; k++)
+            add_anchor(t, l->items[k]);
         size_t nth = 0; /* clauses of this rule so far */
         for (size_t k = 0; k < l->count; k++) {
             if (k == 0 || k == l->clause_end[nth - 1]) { /* a clause starts */
@@ -684,6 +727,14 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     }
     strmap_free(&ids, NULL);
     strmap_free(&prefix_ids, NULL);
+    for (size_t r = 0; r < nrules; r++)
+        if (!per_rule[r])
+            t->nanchors = ANCHORS_MAX + 1; /* a rule that always runs */
+    if (t->nanchors > ANCHORS_MAX)
+        t->nanchors = 0;
+    for (size_t a = 0; a < t->nanchors; a++)
+        for (size_t k = 0; k < t->anchor_length[a]; k++)
+            memset(t->anchor_wide[a][k], t->anchor[a][k], 16);
     /* breadth first: failure links, folded into complete transitions */
     int *fail = xcalloc(t->nstates, sizeof *fail);
     int *queue = xmalloc(t->nstates * sizeof *queue);
@@ -847,6 +898,57 @@ static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const
     }
 }
 
+/* Does the text hold one of the anchors (ASCII letters in either case)?
+ * Both sides are read with bit 5 set: a letter is then its lower case, and
+ * another byte may pass for one other ('_' for DEL, a space for NUL): more
+ * places, never fewer. */
+static int anchors_occur(const trigger_set *t, const char *text, size_t n)
+{
+    size_t from = 0; /* the places checked one by one */
+#ifdef __SSE2__
+    /* 16 places at a time, the last block overlapping the one before it,
+     * up to where the reads would pass the end; the few places left are
+     * checked one by one. */
+    if (n >= 16 + PREFIX_MAX - 1) {
+        const __m128i case_bit = _mm_set1_epi8(0x20);
+        size_t last = n - (16 + PREFIX_MAX - 1);
+        for (size_t i = 0;; i += 16) {
+            if (i > last)
+                i = last;
+            __m128i at[PREFIX_MAX];
+            for (size_t k = 0; k < PREFIX_MAX; k++)
+                at[k] = _mm_or_si128(_mm_loadu_si128((const __m128i *)(text + i + k)),
+                                     case_bit);
+            __m128i any = _mm_setzero_si128();
+            for (size_t a = 0; a < t->nanchors; a++) {
+                const unsigned char(*w)[16] = t->anchor_wide[a];
+                __m128i all = _mm_cmpeq_epi8(at[0], _mm_loadu_si128((const __m128i *)w[0]));
+                all = _mm_and_si128(all, _mm_cmpeq_epi8(at[1], _mm_loadu_si128((const __m128i *)w[1])));
+                all = _mm_and_si128(all, _mm_cmpeq_epi8(at[2], _mm_loadu_si128((const __m128i *)w[2])));
+                if (t->anchor_length[a] > 3)
+                    all = _mm_and_si128(all, _mm_cmpeq_epi8(at[3], _mm_loadu_si128((const __m128i *)w[3])));
+                any = _mm_or_si128(any, all);
+            }
+            if (_mm_movemask_epi8(any))
+                return 1;
+            if (i == last)
+                break;
+        }
+        from = last + 16;
+    }
+#endif
+    for (size_t i = from; i < n; i++) {
+        for (size_t a = 0; a < t->nanchors; a++) {
+            size_t len = t->anchor_length[a], k = 0;
+            while (k < len && i + k < n && (text[i + k] | 0x20) == (char)t->anchor[a][k])
+                k++;
+            if (k == len)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hits *h)
 {
     if (++h->scan == 0) { /* wrapped: forget every old mark */
@@ -859,6 +961,8 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     unsigned scan = h->scan;
     h->nfound = 0;
     memcpy(h->admitted, h->always, h->words * sizeof *h->admitted);
+    if (t->nanchors && !anchors_occur(t, text, n))
+        return; /* no rule's first clause: nothing admitted */
     size_t out_from = t->out_from;
     const unsigned char *class_of = t->class_of;
     const uint16_t *d16 = t->delta16;

@@ -205,6 +205,42 @@ START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
 }
 END_TEST
 
+/* A set of few rules is first checked for the prefixes of their first
+ * clauses, 16 places at a time: at every place, in either case, with bytes
+ * that are no letters, and not when the prefix is cut. */
+START_TEST(few_rules_are_checked_for_their_first_words_at_every_place)
+{
+    const char *patterns[] = {"foo_bar", "(?:accused|traded)\\s+blame", "x@yz", "[a]bcd"};
+    const char *words[] = {"foo_bar", "TRADED blame", "x@yz", "xbcd"};
+    literals *lits[4];
+    for (int r = 0; r < 4; r++)
+        lits[r] = prefilter_derive(patterns[r], strlen(patterns[r]), NULL);
+    trigger_set *set = prefilter_build((const literals *const *)lits, 4);
+    trigger_hits *hits = prefilter_hits_new(set);
+    for (int r = 0; r < 4; r++) {
+        size_t wl = strlen(words[r]);
+        for (size_t total = wl; total <= 70; total++) {
+            for (size_t at = 0; at + wl <= total; at++) {
+                char text[128];
+                memset(text, ' ', total);
+                memcpy(text + at, words[r], wl);
+                prefilter_scan(set, text, total, hits);
+                ck_assert_msg(prefilter_rule_admits(set, (size_t)r, hits),
+                              "\"%s\" at %zu of %zu not found", words[r], at, total);
+                text[at + 2] = '#'; /* inside the prefix */
+                prefilter_scan(set, text, total, hits);
+                ck_assert_msg(!prefilter_rule_admits(set, (size_t)r, hits),
+                              "\"%s\" at %zu of %zu found though cut", words[r], at, total);
+            }
+        }
+    }
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    for (int r = 0; r < 4; r++)
+        prefilter_free(lits[r]);
+}
+END_TEST
+
 START_TEST(a_rule_of_two_clauses_needs_both)
 {
     const char *p = "(?:should|must)\\s+(?:accuse|blame)";
@@ -402,6 +438,7 @@ int main(void)
               a_rule_of_two_clauses_needs_both,
               rules_sharing_a_word_are_each_told,
               a_common_word_is_a_poor_filter,
+              few_rules_are_checked_for_their_first_words_at_every_place,
               each_clause_counts_the_slots_on_either_side,
               a_rule_runs_only_when_mentions_stand_where_its_slots_need);
 }
