@@ -82,7 +82,16 @@ typedef struct pool {
      * every document; at most as many as the window held at once */
     spare *spares;
     size_t nspares, spares_cap;
+    /* the same for the matches of small documents (one a file): a buffer
+     * the worker grew and this thread freed went from one thread's heap to
+     * the other's, document after document */
+    strbuf *spare_matches;
+    size_t nspare_matches, spare_matches_cap;
 } pool;
+
+/* A matches buffer this large or larger is freed when delivered, not kept:
+ * the window holds hundreds of documents. */
+#define SPARE_MATCHES_MAX (64u << 10)
 
 static void keep_match(const relmap_match *m, void *context)
 {
@@ -251,6 +260,27 @@ static void give_back_text(pool *p, job *j)
     j->capacity = 0;
 }
 
+/* A kept matches buffer, empty, for job j's. */
+static void take_matches(pool *p, job *j)
+{
+    if (p->nspare_matches)
+        j->matches = p->spare_matches[--p->nspare_matches];
+}
+
+/* Keep job j's matches buffer, once delivered, for another job; or free it
+ * when large. */
+static void give_back_matches(pool *p, job *j)
+{
+    if (j->matches.capacity && j->matches.capacity < SPARE_MATCHES_MAX) {
+        sb_clear(&j->matches);
+        XGROW(p->spare_matches, p->spare_matches_cap, p->nspare_matches + 1);
+        p->spare_matches[p->nspare_matches++] = j->matches;
+        memset(&j->matches, 0, sizeof j->matches);
+    } else {
+        sb_free(&j->matches);
+    }
+}
+
 /* The next document into the window's slot j: read by `next`, or over a
  * corpus found (a path that is no document gives a job that holds its
  * error); 0 at the end. */
@@ -268,6 +298,7 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
             j->name = e.path;
             j->is_stdin = e.is_stdin;
         }
+        take_matches(p, j);
         return 1;
     }
     relmap_document doc;
@@ -276,6 +307,7 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
     j->name = xstrdup(doc.name);
     take_text(p, j, &doc);
     j->length = doc.length;
+    take_matches(p, j);
     return 1;
 }
 
@@ -366,7 +398,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         free(j->name);
         if (j->text)
             give_back_text(&p, j);
-        sb_free(&j->matches);
+        give_back_matches(&p, j);
         p.head++;
     }
     for (unsigned t = 0; t < started; t++)
@@ -378,6 +410,9 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
     for (size_t k = 0; k < p.nspares; k++)
         free(p.spares[k].text);
     free(p.spares);
+    for (size_t k = 0; k < p.nspare_matches; k++)
+        sb_free(&p.spare_matches[k]);
+    free(p.spare_matches);
     pthread_mutex_destroy(&p.lock);
     pthread_cond_destroy(&p.work);
     pthread_cond_destroy(&p.done);
