@@ -82,6 +82,33 @@ START_TEST(every_listed_abbreviation_holds_the_sentence_together)
 }
 END_TEST
 
+/* After a dotted acronym, each of the splitter's usual openers ends the
+ * sentence, each found by its binary search; other capitalised words go on
+ * with it ("the U.S. Embassy"). */
+START_TEST(every_listed_opener_after_an_acronym_ends_the_sentence)
+{
+    static const char *const openers[] = {
+        "A", "According", "After", "An", "And", "As", "At", "Before", "Both", "But", "Earlier",
+        "For", "He", "Her", "His", "However", "I", "If", "In", "It", "Its", "Last", "Later",
+        "Many", "Meanwhile", "Now", "Officials", "On", "She", "Since", "So", "Some", "Still",
+        "Such", "That", "The", "Their", "Then", "There", "These", "They", "This", "Those", "We",
+        "What", "When", "While", "Who", "Why", "Yet"};
+    const char *others[] = {"Embassy", "Ab", "Yes", "Th", "Thee", "Zed", "Aa"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *const *words = k ? others : openers;
+        size_t count = k ? sizeof others / sizeof *others : sizeof openers / sizeof *openers;
+        for (size_t i = 0; i < count; i++) {
+            char text[64];
+            snprintf(text, sizeof text, "They met in the U.S. %s went on.", words[i]);
+            collected c = split(text);
+            ck_assert_msg(c.count == (k ? 1u : 2u), "\"%s\" after U.S.: %zu sentences",
+                          words[i], c.count);
+            release(&c);
+        }
+    }
+}
+END_TEST
+
 START_TEST(dotted_acronym_before_an_opener_ends_a_sentence)
 {
     collected c = split("China blamed the U.S. The ministry said so.");
@@ -209,6 +236,7 @@ int main(void)
               abbreviations_do_not_end_sentences,
               every_listed_abbreviation_holds_the_sentence_together,
               dotted_acronym_before_an_opener_ends_a_sentence,
+              every_listed_opener_after_an_acronym_ends_the_sentence,
               decimals_and_initials_stay_whole,
               closing_quotes_belong_to_the_sentence,
               headline_without_stop_is_a_sentence,
