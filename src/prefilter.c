@@ -123,23 +123,27 @@ static size_t worth(const char *lit)
     return common_word(lit) ? 1 : strlen(lit);
 }
 
+/* The least of `measure` over a set's literals (0 for none). */
+static size_t set_least(const set *s, size_t (*measure)(const char *))
+{
+    size_t m = (size_t)-1;
+    for (size_t i = 0; i < s->count; i++) {
+        size_t v = measure(s->items[i]);
+        if (v < m)
+            m = v;
+    }
+    return s->count ? m : 0;
+}
+
 /* How well a set filters: the worth of its worst literal. */
 static size_t set_worth(const set *s)
 {
-    size_t m = (size_t)-1;
-    for (size_t i = 0; i < s->count; i++)
-        if (worth(s->items[i]) < m)
-            m = worth(s->items[i]);
-    return s->count ? m : 0;
+    return set_least(s, worth);
 }
 
 static size_t shortest(const set *s)
 {
-    size_t m = (size_t)-1;
-    for (size_t i = 0; i < s->count; i++)
-        if (strlen(s->items[i]) < m)
-            m = strlen(s->items[i]);
-    return s->count ? m : 0;
+    return set_least(s, strlen);
 }
 
 /* Keep in *best whichever of *best and *candidate filters more. */

@@ -14,14 +14,20 @@ static int by_text(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The slot atom, as rules.c writes {SRC}, {TGT} and {ENT} (without the
+ * group around it, which changes nothing). */
+#define SLOT "(?-i:[\\x{E000}-\\x{F8FF}])"
+
 /* The derived clauses, each sorted and joined by '|', joined by " & " in
- * their order (the most selective first), or "(always)". */
-static char *derive(const char *pattern)
+ * their order (the most selective first), or "(always)"; with a slot's
+ * text, each clause followed by the slots needed before and after it, as
+ * "<1,1>". */
+static char *describe(const char *pattern, const char *slot)
 {
-    literals *l = prefilter_derive(pattern, strlen(pattern), NULL);
+    literals *l = prefilter_derive(pattern, strlen(pattern), slot);
     if (!l)
         return strdup("(always)");
-    size_t n = 1;
+    size_t n = 1 + l->nclauses * 32;
     for (size_t i = 0; i < l->count; i++)
         n += strlen(l->items[i]) + 3;
     char *out = calloc(1, n);
@@ -32,18 +38,25 @@ static char *derive(const char *pattern)
                 strcat(out, i == from ? " & " : "|");
             strcat(out, l->items[i]);
         }
+        if (slot) {
+            char sides[32];
+            snprintf(sides, sizeof sides, "<%u,%u>", l->slots_before[k], l->slots_after[k]);
+            strcat(out, sides);
+        }
     }
     prefilter_free(l);
     return out;
 }
 
-#define DERIVES(pattern, expected)                                               \
-    do {                                                                         \
-        char *got_ = derive(pattern);                                            \
+#define DERIVES_WITH(slot, pattern, expected)                                     \
+    do {                                                                          \
+        char *got_ = describe(pattern, slot);                                     \
         ck_assert_msg(!strcmp(got_, expected), "%s: expected %s, got %s", pattern, \
-                      expected, got_);                                           \
-        free(got_);                                                              \
+                      expected, got_);                                            \
+        free(got_);                                                               \
     } while (0)
+#define DERIVES(pattern, expected) DERIVES_WITH(NULL, pattern, expected)
+#define DERIVES_SLOTS(pattern, expected) DERIVES_WITH(SLOT, pattern, expected)
 
 START_TEST(literal_runs_and_alternations)
 {
@@ -294,42 +307,6 @@ START_TEST(rules_sharing_a_word_are_each_told)
     prefilter_free(c);
 }
 END_TEST
-
-/* The slot atom, as rules.c writes {SRC}, {TGT} and {ENT} (without the
- * group around it, which changes nothing). */
-#define SLOT "(?-i:[\\x{E000}-\\x{F8FF}])"
-
-/* The clauses with the slots needed before and after each, as
- * "literal<before,after>" joined by " & " (one literal a clause). */
-static char *derive_slots(const char *pattern)
-{
-    literals *l = prefilter_derive(pattern, strlen(pattern), SLOT);
-    if (!l)
-        return strdup("(always)");
-    char *out = calloc(1, 512);
-    for (size_t k = 0, from = 0; k < l->nclauses; from = l->clause_end[k++]) {
-        qsort(l->items + from, l->clause_end[k] - from, sizeof *l->items, by_text);
-        if (k)
-            strcat(out, " & ");
-        for (size_t i = from; i < l->clause_end[k]; i++) {
-            strcat(out, i > from ? "|" : "");
-            strcat(out, l->items[i]);
-        }
-        char sides[32];
-        snprintf(sides, sizeof sides, "<%u,%u>", l->slots_before[k], l->slots_after[k]);
-        strcat(out, sides);
-    }
-    prefilter_free(l);
-    return out;
-}
-
-#define DERIVES_SLOTS(pattern, expected)                                              \
-    do {                                                                            \
-        char *got_ = derive_slots(pattern);                                         \
-        ck_assert_msg(!strcmp(got_, expected), "%s: expected %s, got %s", pattern,  \
-                      expected, got_);                                              \
-        free(got_);                                                                 \
-    } while (0)
 
 START_TEST(each_clause_counts_the_slots_on_either_side)
 {
