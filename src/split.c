@@ -26,10 +26,12 @@ static const char *const never_end[] = {
     "No", "Nos", "Nov", "Oct", "Pres", "Prof", "Rep", "Reps", "Rev", "Sen", "Sens",
     "Sep", "Sept", "Sgt", "St", "Vol", "approx", "cf", "e.g", "i.e", "vs",
 };
+#define NEVER_END_LONGEST 6 /* "approx": a longer word is none of them */
 
 /* Abbreviations that may end a sentence, when the next word is a usual
  * sentence opener: U.S., U.K., a.m., Inc., Corp., Ltd., Jr., etc. */
 static const char *const may_end[] = {"Inc", "Corp", "Ltd", "Co", "Jr", "Sr", "etc", "Bros", NULL};
+#define MAY_END_LONGEST 4
 
 /* Usual sentence openers, in byte order (a binary search; a test checks
  * each). */
@@ -127,13 +129,15 @@ static int period_ends(const char *start, const char *dot, const char *next, con
     word_before(start, dot, &w, &n);
     if (n == 0)
         return 1;
-    if (word_in_sorted(never_end, sizeof never_end / sizeof *never_end, w, n))
+    if (n <= NEVER_END_LONGEST
+        && word_in_sorted(never_end, sizeof never_end / sizeof *never_end, w, n))
         return 0;
     /* a single initial ("F." in "John F. Kennedy"), a dotted acronym (U.S.
      * U.K. a.m. p.m.) or an abbreviation that may end a sentence does so
      * when the next word is a usual sentence opener; any other word ends
      * the sentence */
-    if (!(n == 1 && is_upper_ascii(w[0])) && !memchr(w, '.', n) && !in_list(may_end, w, n))
+    if (!(n == 1 && is_upper_ascii(w[0])) && !memchr(w, '.', n)
+        && !(n <= MAY_END_LONGEST && in_list(may_end, w, n)))
         return 1;
     const char *q = next;
     while (q < end && (isalpha((unsigned char)*q) || *q == '\''))

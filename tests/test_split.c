@@ -109,6 +109,24 @@ START_TEST(every_listed_opener_after_an_acronym_ends_the_sentence)
 }
 END_TEST
 
+/* "Inc." and the like end a sentence before a usual opener, and not
+ * before a name. */
+START_TEST(a_company_suffix_ends_a_sentence_only_before_an_opener)
+{
+    const char *suffixes[] = {"Inc", "Corp", "Ltd", "Co", "Jr", "Sr", "etc", "Bros"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        for (int opener = 0; opener < 2; opener++) {
+            char text[64];
+            snprintf(text, sizeof text, "They met Acme %s. %s went on.", suffixes[i],
+                     opener ? "The talks" : "Wang");
+            collected c = split(text);
+            ck_assert_msg(c.count == (opener ? 2u : 1u), "%s: %zu sentences", text, c.count);
+            release(&c);
+        }
+    }
+}
+END_TEST
+
 START_TEST(dotted_acronym_before_an_opener_ends_a_sentence)
 {
     collected c = split("China blamed the U.S. The ministry said so.");
@@ -237,6 +255,7 @@ int main(void)
               every_listed_abbreviation_holds_the_sentence_together,
               dotted_acronym_before_an_opener_ends_a_sentence,
               every_listed_opener_after_an_acronym_ends_the_sentence,
+              a_company_suffix_ends_a_sentence_only_before_an_opener,
               decimals_and_initials_stay_whole,
               closing_quotes_belong_to_the_sentence,
               headline_without_stop_is_a_sentence,
