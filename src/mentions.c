@@ -293,6 +293,9 @@ static int is_number_word(const char *t, size_t n)
         digits &= t[i] >= '0' && t[i] <= '9';
     if (digits)
         return 1;
+    /* most words begin as no number word does */
+    if (n == 0 || !strchr("tfsend", lower_ascii(t[0])))
+        return 0;
     for (const char *const *w = number_words; *w; w++) {
         size_t j = 0;
         while (j < n && (*w)[j] && (*w)[j] == lower_ascii(t[j]))

@@ -174,6 +174,20 @@ START_TEST(role_and_numbered_references)
            "United States -accuses-> Chinese hackers [group|China]\n"
            "China -urges-> United States [country|]\n"
            "United States -accuses-> Chinese hackers [group|China]\n");
+    /* every number word, and digits; a word that is no number is no reference */
+    static const char *const numbers[] = {"two", "three", "four", "five",   "six",   "seven",
+                                          "eight", "nine", "ten", "eleven", "twelve", "dozen",
+                                          "12", "Five"};
+    for (size_t i = 0; i < sizeof numbers / sizeof *numbers + 1; i++) {
+        const char *w = i < sizeof numbers / sizeof *numbers ? numbers[i] : "angry";
+        char text[160];
+        snprintf(text, sizeof text,
+                 "Officials named %s Chinese hackers. The NSA accused the %s hackers.", w, w);
+        EXPECT(r, text,
+               i < sizeof numbers / sizeof *numbers
+                   ? "NSA -accuses-> Chinese hackers [group|China]\n"
+                   : "");
+    }
     relmap_rules_free(r);
 }
 END_TEST
