@@ -941,10 +941,11 @@ static int anchors_occur(const trigger_set *t, const char *text, size_t n)
         from = last + 16;
     }
 #endif
-    for (size_t i = from; i < n; i++) {
-        for (size_t a = 0; a < t->nanchors; a++) {
-            size_t len = t->anchor_length[a], k = 0;
-            while (k < len && i + k < n && (text[i + k] | 0x20) == (char)t->anchor[a][k])
+    for (size_t a = 0; a < t->nanchors; a++) {
+        size_t len = t->anchor_length[a];
+        for (size_t i = from; i + len <= n; i++) {
+            size_t k = 0;
+            while (k < len && (text[i + k] | 0x20) == (char)t->anchor[a][k])
                 k++;
             if (k == len)
                 return 1;
