@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "corpus.h"
 
@@ -141,7 +144,14 @@ static size_t repair_utf8(char **text, size_t *length, size_t *first)
     const unsigned char *p = (const unsigned char *)*text;
     size_t n = *length, bad = 0, i = 0;
     while (i < n) {
-        /* eight ASCII bytes at a time: most text is ASCII */
+        /* sixteen ASCII bytes at a time (SSE2, every x86-64), or eight: most
+         * text is ASCII */
+#ifdef __SSE2__
+        if (n - i >= 16 && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)))) {
+            i += 16;
+            continue;
+        }
+#endif
         uint64_t word;
         if (n - i >= 8 && (memcpy(&word, p + i, 8), !(word & 0x8080808080808080ULL))) {
             i += 8;
