@@ -294,7 +294,8 @@ static int is_number_word(const char *t, size_t n)
     if (digits)
         return 1;
     /* most words begin as no number word does */
-    if (n == 0 || !strchr("tfsend", lower_ascii(t[0])))
+    int c = n ? lower_ascii(t[0]) : 0;
+    if (c != 't' && c != 'f' && c != 's' && c != 'e' && c != 'n' && c != 'd')
         return 0;
     for (const char *const *w = number_words; *w; w++) {
         size_t j = 0;
