@@ -75,6 +75,29 @@ START_TEST(a_common_word_is_a_poor_filter)
     DERIVES("into\\s+the\\s+network", "network & into & the");
     DERIVES("by\\s+the\\s+bay", "bay & by & the");
     DERIVES("the\\s+(?:one|other)", "one|other & the");
+    /* each common word of three letters or more, found by the binary search,
+     * comes after a rare word of three (which it would precede by length
+     * or, at three, in byte order) */
+    static const char *const common[] = {
+        "and", "are", "been", "but", "for", "from", "had", "has", "have", "its", "not",
+        "she", "that", "the", "their", "they", "this", "was", "were", "will", "with", "would"};
+    for (size_t i = 0; i < sizeof common / sizeof *common; i++) {
+        char pattern[64], expected[64];
+        snprintf(pattern, sizeof pattern, "%s\\s+zzz", common[i]);
+        snprintf(expected, sizeof expected, "zzz & %s", common[i]);
+        DERIVES(pattern, expected);
+    }
+    /* and of two letters, after a rare word of two */
+    static const char *const common2[] = {"an", "as", "at", "be", "by", "he", "in",
+                                          "is", "it", "of", "on", "or", "to", "we"};
+    for (size_t i = 0; i < sizeof common2 / sizeof *common2; i++) {
+        char pattern[64], expected[64];
+        snprintf(pattern, sizeof pattern, "zzz\\s+%s\\s+zz", common2[i]);
+        snprintf(expected, sizeof expected, "zzz & zz & %s", common2[i]);
+        DERIVES(pattern, expected);
+    }
+    /* a rarer word is no common one, though it begins as one does */
+    DERIVES("these\\s+zzz", "these & zzz");
 }
 END_TEST
 
