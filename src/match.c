@@ -301,6 +301,22 @@ static void fold_evidence(strbuf *sb, const char *s, size_t n)
 {
     sb_clear(sb);
     sb_reserve(sb, n);
+    /* most sentences are on one line already: single spaces between words,
+     * none at either end, no control byte */
+    size_t k = 0;
+    while (k < n) {
+        unsigned char c = (unsigned char)s[k];
+        if (evidence_space(c)
+            && (c != ' ' || k == 0 || k + 1 == n || (unsigned char)s[k + 1] == ' '))
+            break;
+        k++;
+    }
+    if (k == n) {
+        sb_add(sb, s, n);
+        if (!sb->data)
+            sb_adds(sb, "");
+        return;
+    }
     for (size_t i = 0; i < n;) {
         while (i < n && evidence_space((unsigned char)s[i]))
             i++;

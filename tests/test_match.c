@@ -75,6 +75,46 @@ static char *edges(const relmap_rules *rules, const char *text)
         free(got_);                                                                     \
     } while (0)
 
+static void on_evidence(const relmap_match *m, void *context)
+{
+    sb_addf(context, "[%s]\n", m->evidence);
+}
+
+/* The evidence of a sentence is on one line: each run of white space or
+ * control bytes one space, none at either end; a sentence already so is
+ * kept as it is. */
+START_TEST(evidence_is_the_sentence_on_one_line)
+{
+    relmap_rules *r = load(small_rules);
+    static const struct {
+        const char *text, *evidence;
+    } cases[] = {
+        {"China accused the U.S.", "China accused the U.S."},
+        {"China  accused the U.S.", "China accused the U.S."},
+        {"China accused\tthe U.S.", "China accused the U.S."},
+        {"China \t\naccused  the U.S.", "China accused the U.S."},
+        {"China accused the U.S.\x01", "China accused the U.S."},
+        {"China accused the U.S. \x7F", "China accused the U.S."},
+        {"\"China accused the U.S.\"", "\"China accused the U.S.\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        relmap_extractor *x = relmap_extractor_new(r);
+        strbuf sb = {0};
+        relmap_error err;
+        ck_assert_int_eq(relmap_extract_document(x, "doc.txt", cases[i].text,
+                                                 strlen(cases[i].text), on_evidence, &sb, &err),
+                         0);
+        char expected[128];
+        snprintf(expected, sizeof expected, "[%s]\n", cases[i].evidence);
+        ck_assert_msg(sb.data && !strcmp(sb.data, expected), "case %zu: got %s", i,
+                      sb.data ? sb.data : "(no edge)");
+        sb_free(&sb);
+        relmap_extractor_free(x);
+    }
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(active_and_passive_give_the_same_edge)
 {
     relmap_rules *r = load(small_rules);
@@ -429,6 +469,7 @@ int main(void)
               titled_names_in_a_row_do_not_claim_each_other,
               short_forms_refer_back_within_a_document,
               role_and_numbered_references,
+              evidence_is_the_sentence_on_one_line,
               denial_without_target_answers_the_last_accuser,
               reciprocal_joins_the_last_two_parties,
               reciprocal_rules_among_others_each_fire_on_their_own_words,
