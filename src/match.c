@@ -72,11 +72,35 @@ void relmap_extractor_free(relmap_extractor *x)
 /* The text the patterns see: mentions replaced by U+E000 + index, whose
  * offsets go to x->mention_at; private use code points already in the text
  * become '?' so they cannot pose as mentions. */
+static void add_mention_code(relmap_extractor *x, size_t k)
+{
+    unsigned cp = MENTION_BASE + (unsigned)k;
+    char u[MENTION_WIDTH] = {(char)(0xE0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3F)),
+                             (char)(0x80 | (cp & 0x3F))};
+    x->mention_at[k] = (uint32_t)x->masked.length;
+    sb_add(&x->masked, u, MENTION_WIDTH);
+}
+
 static void mask(relmap_extractor *x, const char *t, size_t n)
 {
     strbuf *sb = &x->masked;
     sb_clear(sb);
     XGROW(x->mention_at, x->mention_at_cap, x->nmentions + 1);
+    if (!memchr(t, 0xEE, n) && !memchr(t, 0xEF, n)) {
+        /* no private-use code point (the common case): the text between
+         * the mentions, which come in order, is copied as it is */
+        size_t i = 0, k = 0;
+        for (; k < x->nmentions && x->mentions[k].start >= i; k++) {
+            sb_add(sb, t + i, x->mentions[k].start - i);
+            add_mention_code(x, k);
+            i = x->mentions[k].end;
+        }
+        if (k == x->nmentions) {
+            sb_add(sb, t + i, n - i);
+            return;
+        }
+        sb_clear(sb); /* out of order: as below, byte by byte */
+    }
     size_t next = 0;
     for (size_t i = 0; i < n;) {
         /* copy the run up to the next mention or private-use byte at once */
@@ -96,11 +120,7 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
             continue;
         }
         if (next < x->nmentions && x->mentions[next].start == i) {
-            unsigned cp = MENTION_BASE + (unsigned)next;
-            char u[MENTION_WIDTH] = {(char)(0xE0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3F)),
-                                     (char)(0x80 | (cp & 0x3F))};
-            x->mention_at[next] = (uint32_t)sb->length;
-            sb_add(sb, u, MENTION_WIDTH);
+            add_mention_code(x, next);
             i = x->mentions[next].end;
             next++;
             continue;
