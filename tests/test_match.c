@@ -317,6 +317,13 @@ START_TEST(no_self_edges_and_one_row_per_sentence_edge)
     EXPECT(r, "China accused Beijing.", "");
     EXPECT(r, "China accused the U.S. and China accused Washington.",
            "China -accuses-> United States [country|]\n");
+    /* a word that begins an alias, again and again with other words after
+     * it, in other cases: each time its own candidates */
+    EXPECT(r, "The National Guard accused China. The National Security Agency accused China. "
+              "NATIONAL SECURITY AGENCY accused Beijing. The national security agency accused "
+              "China. The National Security Adviser accused China.",
+           "NSA -accuses-> China [country|]\nNSA -accuses-> China [country|]\n"
+           "NSA -accuses-> China [country|]\n");
     /* a private-use code point in the text poses as no mention (U+E001,
      * U+F8FF): the patterns see '?' */
     EXPECT(r, "China accused \xEE\x80\x81.", "");
