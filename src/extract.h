@@ -69,10 +69,10 @@ struct relmap_extractor {
      * word ("spokesman"): learn_from_sentence looks for them only then */
     int role_words_maybe;
     strbuf folded, masked, evidence;
-    uint32_t *mention_at; /* per mention: its offset in `masked` */
+    uint32_t *mention_offset; /* per mention: its offset in `masked` */
+    size_t mention_offset_cap;
     const char *subject;  /* the sentence as the patterns see it: masked, */
     size_t subject_length; /* or folded when there is nothing to mask */
-    size_t mention_at_cap;
     trigger_hits *hits; /* which rules' trigger words the sentence holds */
     trigger_hits *reciprocal_hits; /* the same of the reciprocal rules alone */
     /* the rules of each target mode, in rule order, and as bits of rule

@@ -54,7 +54,7 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->dyn);
     free(x->history);
     free(x->mentions);
-    free(x->mention_at);
+    free(x->mention_offset);
     sb_free(&x->folded);
     sb_free(&x->masked);
     sb_free(&x->evidence);
@@ -69,38 +69,40 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x);
 }
 
-/* The text the patterns see: mentions replaced by U+E000 + index, whose
- * offsets go to x->mention_at; private use code points already in the text
- * become '?' so they cannot pose as mentions. */
+/* Mention k's code point, U+E000 + k, to the masked text; its offset to
+ * x->mention_offset. */
 static void add_mention_code(relmap_extractor *x, size_t k)
 {
     unsigned cp = MENTION_BASE + (unsigned)k;
     char u[MENTION_WIDTH] = {(char)(0xE0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3F)),
                              (char)(0x80 | (cp & 0x3F))};
-    x->mention_at[k] = (uint32_t)x->masked.length;
+    x->mention_offset[k] = (uint32_t)x->masked.length;
     sb_add(&x->masked, u, MENTION_WIDTH);
 }
 
-static void mask(relmap_extractor *x, const char *t, size_t n)
+/* The masked text of a sentence with no private-use code point: the text
+ * between the mentions, which come in order, copied as it is. 0 (and the
+ * masked text left empty) when they do not come in order. */
+static int mask_between_mentions(relmap_extractor *x, const char *t, size_t n)
+{
+    size_t i = 0;
+    for (size_t k = 0; k < x->nmentions; k++) {
+        if (x->mentions[k].start < i) {
+            sb_clear(&x->masked);
+            return 0;
+        }
+        sb_add(&x->masked, t + i, x->mentions[k].start - i);
+        add_mention_code(x, k);
+        i = x->mentions[k].end;
+    }
+    sb_add(&x->masked, t + i, n - i);
+    return 1;
+}
+
+/* The masked text byte by byte: private-use code points become '?'. */
+static void mask_bytes(relmap_extractor *x, const char *t, size_t n)
 {
     strbuf *sb = &x->masked;
-    sb_clear(sb);
-    XGROW(x->mention_at, x->mention_at_cap, x->nmentions + 1);
-    if (!memchr(t, 0xEE, n) && !memchr(t, 0xEF, n)) {
-        /* no private-use code point (the common case): the text between
-         * the mentions, which come in order, is copied as it is */
-        size_t i = 0, k = 0;
-        for (; k < x->nmentions && x->mentions[k].start >= i; k++) {
-            sb_add(sb, t + i, x->mentions[k].start - i);
-            add_mention_code(x, k);
-            i = x->mentions[k].end;
-        }
-        if (k == x->nmentions) {
-            sb_add(sb, t + i, n - i);
-            return;
-        }
-        sb_clear(sb); /* out of order: as below, byte by byte */
-    }
     size_t next = 0;
     for (size_t i = 0; i < n;) {
         /* copy the run up to the next mention or private-use byte at once */
@@ -134,6 +136,25 @@ static void mask(relmap_extractor *x, const char *t, size_t n)
         sb_addc(sb, (char)c);
         i++;
     }
+}
+
+/* The text the patterns see, into x->subject: mentions replaced by U+E000
+ * + index, whose offsets go to x->mention_offset; private use code points
+ * already in the text become '?' so they cannot pose as mentions. With
+ * neither, as in most sentences that name nobody, the folded text itself. */
+static void mask(relmap_extractor *x, const char *t, size_t n)
+{
+    int private_use = memchr(t, 0xEE, n) || memchr(t, 0xEF, n);
+    x->subject = t;
+    x->subject_length = n;
+    if (!private_use && !x->nmentions)
+        return;
+    sb_clear(&x->masked);
+    XGROW(x->mention_offset, x->mention_offset_cap, x->nmentions + 1);
+    if (private_use || !mask_between_mentions(x, t, n))
+        mask_bytes(x, t, n);
+    x->subject = x->masked.data;
+    x->subject_length = x->masked.length;
 }
 
 static int mention_at(const relmap_extractor *x, PCRE2_SIZE offset)
@@ -238,8 +259,8 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
     size_t n = x->subject_length;
     PCRE2_SIZE start = 0;
     int matched = 0;
-    /* the mentions a match holds, and those after the last match */
-    size_t need = ru->triggers ? ru->triggers->slots : 0, left = x->nmentions, m = 0;
+    /* the mentions a match holds; those before `m` are behind the search */
+    size_t need = ru->triggers ? ru->triggers->slots : 0, m = 0;
     while (start <= n) {
         int rc = pcre2_match(ru->code, (PCRE2_SPTR)s, n, start, 0, x->match_data,
                              x->match_context);
@@ -278,11 +299,9 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
         while (next < n && ((unsigned char)s[next] & 0xC0) == 0x80)
             next++;
         start = next;
-        while (m < x->nmentions && x->mention_at[m] < start) {
+        while (m < x->nmentions && x->mention_offset[m] < start)
             m++;
-            left--;
-        }
-        if (left < need)
+        if (x->nmentions - m < need)
             return; /* too few mentions left for another match */
     }
 }
@@ -391,15 +410,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
      * more than finding its mentions. */
     int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
     if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
-        /* the text the patterns see: the folded sentence itself when it has
-         * nothing to mask, as most sentences that name nobody */
-        x->subject = folded;
-        x->subject_length = n;
-        if (x->nmentions > 0 || memchr(folded, 0xEE, n) || memchr(folded, 0xEF, n)) {
-            mask(x, folded, n);
-            x->subject = x->masked.data;
-            x->subject_length = x->masked.length;
-        }
+        mask(x, folded, n);
         /* with no mention only the reciprocal rules may fire: their own
          * automaton, a fraction of the size, tells which */
         int reciprocal_only = x->nmentions == 0;
@@ -422,7 +433,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                     /* its trigger words are here: are the mentions on the
                      * sides its slots need? */
                     const rule *ru = &r->rules[reciprocal_only ? x->by_mode[mode][k] : k];
-                    if (!prefilter_slots_admit(set, k, hits, x->mention_at, x->nmentions,
+                    if (!prefilter_slots_admit(set, k, hits, x->mention_offset, x->nmentions,
                                                MENTION_WIDTH)) {
                         if (x->trace) /* as it would be: run, and no match */
                             x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);

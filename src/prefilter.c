@@ -611,7 +611,6 @@ static void add_out(int **list, int id)
     (*list)[n + 1] = -1;
 }
 
-
 /* Note the prefix of a first clause's literal, its bytes with bit 5 set
  * as the check reads the text's (see anchors_occur); past ANCHORS_MAX there
  * are too many to check (nanchors is then ANCHORS_MAX + 1). */
@@ -1028,7 +1027,7 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
 }
 
 int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits *h,
-                          const uint32_t *mention_at, size_t n, size_t width)
+                          const uint32_t *mention_offset, size_t n, size_t width)
 {
     const int *c = t->rule_slot_clauses[rule];
     if (!c)
@@ -1039,8 +1038,8 @@ int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits 
         uint32_t last = h->clause_last[*c], first_end = h->clause_first_end[*c];
         size_t before = 0, after = 0;
         for (size_t m = 0; m < n; m++) {
-            before += mention_at[m] + width <= last;
-            after += mention_at[m] >= first_end;
+            before += mention_offset[m] + width <= last;
+            after += mention_offset[m] >= first_end;
         }
         if (before < t->clause_before[*c] || after < t->clause_after[*c])
             return 0;
