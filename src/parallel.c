@@ -50,11 +50,33 @@ typedef struct job {
     int done;
 } job;
 
-/* A text buffer with its size, kept for the next document. */
-typedef struct spare {
-    char *text;
-    size_t capacity;
-} spare;
+/* Buffers of delivered documents kept for the next ones: the calling
+ * thread alone takes and returns them, so no new pages are faulted in, nor
+ * memory handed from a worker's heap to this thread's, for every document;
+ * at most as many as the window held at once. */
+typedef struct spares {
+    strbuf *items;
+    size_t count, cap;
+} spares;
+
+/* A kept buffer, or an empty one. */
+static strbuf spares_take(spares *s)
+{
+    return s->count ? s->items[--s->count] : (strbuf){0};
+}
+
+static void spares_keep(spares *s, strbuf b)
+{
+    XGROW(s->items, s->cap, s->count + 1);
+    s->items[s->count++] = b;
+}
+
+static void spares_free(spares *s)
+{
+    for (size_t k = 0; k < s->count; k++)
+        sb_free(&s->items[k]);
+    free(s->items);
+}
 
 typedef struct pool {
     const relmap_rules *rules;
@@ -77,16 +99,8 @@ typedef struct pool {
     pthread_mutex_t lock;
     pthread_cond_t work; /* a document to extract, or the end */
     pthread_cond_t done; /* a document extracted */
-    /* text buffers of delivered documents, for the next ones: this thread
-     * alone takes and returns them, and no new pages are faulted in for
-     * every document; at most as many as the window held at once */
-    spare *spares;
-    size_t nspares, spares_cap;
-    /* the same for the matches of small documents (one a file): a buffer
-     * the worker grew and this thread freed went from one thread's heap to
-     * the other's, document after document */
-    strbuf *spare_matches;
-    size_t nspare_matches, spare_matches_cap;
+    spares texts;   /* the documents' text buffers */
+    spares matches; /* the matches buffers of small documents (one a file) */
 } pool;
 
 /* A matches buffer this large or larger is freed when delivered, not kept:
@@ -239,11 +253,9 @@ static void deliver(const pool *p, job *j, relmap_match_fn fn, void *context, FI
 /* The text of `doc` into job j, in a spare buffer when there is one. */
 static void take_text(pool *p, job *j, const relmap_document *doc)
 {
-    if (p->nspares) {
-        spare sp = p->spares[--p->nspares];
-        j->text = sp.text;
-        j->capacity = sp.capacity;
-    }
+    strbuf kept = spares_take(&p->texts);
+    j->text = kept.data;
+    j->capacity = kept.capacity;
     if (j->capacity < doc->length + 1) {
         j->capacity = doc->length + 1;
         j->text = xrealloc(j->text, j->capacity);
@@ -254,8 +266,7 @@ static void take_text(pool *p, job *j, const relmap_document *doc)
 
 static void give_back_text(pool *p, job *j)
 {
-    XGROW(p->spares, p->spares_cap, p->nspares + 1);
-    p->spares[p->nspares++] = (spare){j->text, j->capacity};
+    spares_keep(&p->texts, (strbuf){j->text, 0, j->capacity});
     j->text = NULL;
     j->capacity = 0;
 }
@@ -263,8 +274,7 @@ static void give_back_text(pool *p, job *j)
 /* A kept matches buffer, empty, for job j's. */
 static void take_matches(pool *p, job *j)
 {
-    if (p->nspare_matches)
-        j->matches = p->spare_matches[--p->nspare_matches];
+    j->matches = spares_take(&p->matches);
 }
 
 /* Keep job j's matches buffer, once delivered, for another job; or free it
@@ -273,8 +283,7 @@ static void give_back_matches(pool *p, job *j)
 {
     if (j->matches.capacity && j->matches.capacity < SPARE_MATCHES_MAX) {
         sb_clear(&j->matches);
-        XGROW(p->spare_matches, p->spare_matches_cap, p->nspare_matches + 1);
-        p->spare_matches[p->nspare_matches++] = j->matches;
+        spares_keep(&p->matches, j->matches);
         memset(&j->matches, 0, sizeof j->matches);
     } else {
         sb_free(&j->matches);
@@ -407,12 +416,8 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
     free(buffer);
     free(threads);
     free(p.slots);
-    for (size_t k = 0; k < p.nspares; k++)
-        free(p.spares[k].text);
-    free(p.spares);
-    for (size_t k = 0; k < p.nspare_matches; k++)
-        sb_free(&p.spare_matches[k]);
-    free(p.spare_matches);
+    spares_free(&p.texts);
+    spares_free(&p.matches);
     pthread_mutex_destroy(&p.lock);
     pthread_cond_destroy(&p.work);
     pthread_cond_destroy(&p.done);
