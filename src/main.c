@@ -63,6 +63,16 @@ static const char usage_main[] =
     "\n"
     "exit status: 0 success, 1 input errors were reported, 2 bad usage\n";
 
+/* The help of options that several commands take. */
+#define HELP_JOBS \
+    "  -j, --jobs N         extract on N threads, the same output as one (default: as\n" \
+    "                       many as there are processors, up to 8)\n"
+#define HELP_MEMORY \
+    "      --memory SIZE    hold at most about SIZE of the graph's edges in memory; the\n" \
+    "                       rest wait, sorted, in temporary files in $TMPDIR. MiB, or\n" \
+    "                       a number ending in K, M or G; 0: no limit; default 16.\n" \
+    "                       The output is the same bytes whatever the size.\n"
+
 static const char usage_build[] =
     "usage: relmap build [-r RULES]... [-o FILE]... [--glob PATTERN] [--level entity|country]\n"
     "                    [--layout LAYOUT] [-j N] [--memory SIZE] CORPUS...\n"
@@ -79,12 +89,8 @@ static const char usage_build[] =
     "                       labelled with counts), sfdp (force-directed, for big graphs:\n"
     "                       counts as line width and in each edge's tooltip), or auto\n"
     "                       (default): dot up to 2000 edges, sfdp beyond\n"
-    "  -j, --jobs N         extract on N threads, the same output as one (default: as\n"
-    "                       many as there are processors, up to 8)\n"
-    "      --memory SIZE    hold at most about SIZE of the graph's edges in memory; the\n"
-    "                       rest wait, sorted, in temporary files in $TMPDIR. MiB, or\n"
-    "                       a number ending in K, M or G; 0: no limit; default 16.\n"
-    "                       The output is the same bytes whatever the size.\n";
+    HELP_JOBS
+    HELP_MEMORY;
 
 static const char usage_extract[] =
     "usage: relmap extract [-r RULES]... [--glob PATTERN] CORPUS...\n"
@@ -95,8 +101,7 @@ static const char usage_extract[] =
     "\n"
     "  -r, --rules FILE     a rule file (repeatable); default: the bundled rules\n"
     "      --glob PATTERN   which files of a folder to read (default *.txt)\n"
-    "  -j, --jobs N         extract on N threads, the same output as one (default: as\n"
-    "                       many as there are processors, up to 8)\n";
+    HELP_JOBS;
 
 static const char usage_merge[] =
     "usage: relmap merge [-r RULES]... [-o FILE]... [--level entity|country] [--layout LAYOUT]\n"
@@ -113,10 +118,7 @@ static const char usage_merge[] =
     "                       labelled with counts), sfdp (force-directed, for big graphs:\n"
     "                       counts as line width and in each edge's tooltip), or auto\n"
     "                       (default): dot up to 2000 edges, sfdp beyond\n"
-    "      --memory SIZE    hold at most about SIZE of the graph's edges in memory; the\n"
-    "                       rest wait, sorted, in temporary files in $TMPDIR. MiB, or\n"
-    "                       a number ending in K, M or G; 0: no limit; default 16.\n"
-    "                       The output is the same bytes whatever the size.\n";
+    HELP_MEMORY;
 
 /* Colour only on a terminal, and never when NO_COLOR is set. */
 static int use_colour(void)
