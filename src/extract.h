@@ -55,6 +55,7 @@ struct relmap_extractor {
     strmap dyn_index;   /* name -> k + 1 */
     strmap short_forms; /* "Qin" -> ref + offset, see REF_TO_PTR */
     word_bloom short_forms_bloom; /* hash_lower of its keys; cleared with it */
+    uint64_t short_forms_gate[64]; /* word_gate_key % 4096 of its keys; the same */
     strmap numbered;    /* "five" -> ref */
     strmap role_refs;   /* "spokesperson" -> ref */
     word_bloom refs_bloom; /* hash_lower of the keys of both; cleared with them */

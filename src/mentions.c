@@ -74,8 +74,10 @@ void reset_document(relmap_extractor *x)
         free(x->dyn[i].name);
     x->ndyn = 0;
     strmap_free(&x->dyn_index, NULL);
-    if (x->short_forms.count)
+    if (x->short_forms.count) {
         memset(&x->short_forms_bloom, 0, sizeof x->short_forms_bloom);
+        memset(x->short_forms_gate, 0, sizeof x->short_forms_gate);
+    }
     strmap_free(&x->short_forms, NULL);
     if (x->numbered.count || x->role_refs.count)
         memset(&x->refs_bloom, 0, sizeof x->refs_bloom);
@@ -504,11 +506,21 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             i++;
             continue;
         }
+        size_t we = word_end(t, n, i);
+        if (we - i < ALIAS_KEY_MAX) {
+            /* most words begin no alias or title, are no role word, short
+             * form or "the": the gate turns them away before any hash */
+            unsigned key = word_gate_key(t + i, we - i);
+            if (!word_gate_open(&r->gate, key)
+                && !((x->short_forms_gate[key % 4096 / 64] >> (key % 64)) & 1)) {
+                i = we;
+                continue;
+            }
+        }
         size_t best_end = 0;
         int best_ref = 0, weak = 0, from_country = 0;
         /* the word, hashed once for the alias and title indexes */
-        uint64_t word_hash;
-        size_t we = word_end_hash(t, n, i, &word_hash);
+        uint64_t word_hash = hash_lower(t + i, we - i);
         unsigned sets = word_sets_of(&r->words, word_hash);
         if (may_be_role(r, sets, t[i])) /* for learn_from_sentence */
             x->role_words_maybe = 1;
@@ -670,6 +682,8 @@ static void learn_short_forms(relmap_extractor *x, int ref)
         if (!title_at(x->rules, words[k][0], len, 0)) {
             strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref));
             bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
+            unsigned key = word_gate_key(words[k][0], len) % 4096;
+            x->short_forms_gate[key / 64] |= 1ULL << (key % 64);
         }
     }
 }

@@ -110,7 +110,8 @@ static void wordlist_add(wordlist *list, const char *word)
 
 /* Each item of `list` into `set` of the word sets: its hash_lower whole, or
  * that of its leading letters and digits (`heads`, a title's first word). */
-static void word_sets_add_list(word_sets *w, const wordlist *list, unsigned set, int heads)
+static void word_sets_add_list(word_sets *w, word_gate *gate, const wordlist *list,
+                               unsigned set, int heads)
 {
     for (size_t i = 0; i < list->count; i++) {
         const char *item = list->items[i];
@@ -122,6 +123,8 @@ static void word_sets_add_list(word_sets *w, const wordlist *list, unsigned set,
             n = lead;
         }
         word_sets_add(w, hash_lower(item, n), set);
+        if (n)
+            word_gate_add(gate, word_gate_key(item, n));
     }
 }
 
@@ -1408,6 +1411,8 @@ static void build_alias_index(relmap_rules *r)
         qsort(l->items, l->n, sizeof *l->items, by_length_desc);
         strmap_put(&r->alias_index, e->key, pack_candidates(r, l->items, l->n));
         word_sets_add(&r->words, hash_lower(e->key, strlen(e->key)), WORD_ALIAS_HEAD);
+        if (e->key[0])
+            word_gate_add(&r->gate, word_gate_key(e->key, strlen(e->key)));
         free(l->items);
         free(l);
     }
@@ -1519,8 +1524,9 @@ static void finish(parser *p)
     wordlist_index(&r->government_nouns);
     wordlist_index(&r->group_nouns);
     wordlist_index(&r->roles);
-    word_sets_add_list(&r->words, &r->titles, WORD_TITLE_HEAD, 1);
-    word_sets_add_list(&r->words, &r->roles, WORD_ROLE, 0);
+    word_sets_add_list(&r->words, &r->gate, &r->titles, WORD_TITLE_HEAD, 1);
+    word_sets_add_list(&r->words, &r->gate, &r->roles, WORD_ROLE, 0);
+    word_gate_add(&r->gate, word_gate_key("the", 3));
     const literals **per_rule = xmalloc((r->nrules + 1) * sizeof *per_rule);
     for (size_t i = 0; i < r->nrules; i++)
         per_rule[i] = r->rules[i].triggers;

@@ -108,6 +108,9 @@ struct relmap_rules {
      * may it begin an alias (a key of alias_index), begin a title (the
      * leading letters and digits of one), be a role word (hash_lower) */
     word_sets words;
+    /* in front of them: the keys of the words that may be in a set
+     * (word_gate_key), and "the", which may refer back */
+    word_gate gate;
 
     relation *relations;
     size_t nrelations, relations_cap;

@@ -178,6 +178,36 @@ static inline unsigned word_sets_of(const word_sets *w, uint64_t h)
     return w->slots[h & mask] & w->slots[(h >> 32) & mask];
 }
 
+/* A gate in front of the word sets: one bit for each key of a whole word
+ * made of its first two bytes, its last byte and its length, with bit 5 of
+ * each byte set (a letter read in either case, and another byte may pass
+ * for one other: more words let through, never fewer). Computed without a
+ * pass over the word's bytes, it turns away most words before they are
+ * hashed. */
+#define WORD_GATE_BITS 16
+typedef struct word_gate {
+    uint64_t bits[(1u << WORD_GATE_BITS) / 64];
+} word_gate;
+
+/* The key of the n (>= 1) bytes at w. */
+static inline unsigned word_gate_key(const char *w, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    uint32_t v = ((uint32_t)u[0] | (uint32_t)u[n > 1] << 8 | (uint32_t)u[n - 1] << 16 | 0x202020u)
+                 ^ (uint32_t)(n < 255 ? n : 255) << 24;
+    return (v * 0x9E3779B1u) >> (32 - WORD_GATE_BITS);
+}
+
+static inline void word_gate_add(word_gate *g, unsigned key)
+{
+    g->bits[key >> 6] |= 1ULL << (key & 63);
+}
+
+static inline int word_gate_open(const word_gate *g, unsigned key)
+{
+    return (g->bits[key >> 6] >> (key & 63)) & 1;
+}
+
 void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* The same, given h = hash_bytes(key, n): a caller that hashed the word

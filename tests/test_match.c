@@ -420,6 +420,66 @@ START_TEST(bundled_rules_cover_every_relation_in_several_forms)
 }
 END_TEST
 
+/* The word gate turns a word away before it is hashed: it must let every
+ * word through that may begin an alias or a title, be a role word, or
+ * refer back ("the"), in lower case, upper case or capitalised; and it
+ * should turn most other words away. */
+static int gate_opens(const relmap_rules *r, const char *word, size_t n)
+{
+    char up[ALIAS_KEY_MAX], cap[ALIAS_KEY_MAX];
+    for (size_t k = 0; k < n; k++) {
+        up[k] = (char)((word[k] >= 'a' && word[k] <= 'z') ? word[k] - 32 : word[k]);
+        cap[k] = k ? word[k] : up[k];
+    }
+    return word_gate_open(&r->gate, word_gate_key(word, n))
+           && word_gate_open(&r->gate, word_gate_key(up, n))
+           && word_gate_open(&r->gate, word_gate_key(cap, n));
+}
+
+static size_t leading_word(const char *s)
+{
+    size_t n = 0;
+    while (s[n] && is_word_byte((unsigned char)s[n]))
+        n++;
+    return n;
+}
+
+START_TEST(word_gate_lets_every_word_of_the_sets_through)
+{
+    relmap_rules *r = load_bundled();
+    size_t checked = 0;
+    for (size_t i = 0; i < r->alias_index.capacity; i++) {
+        const strmap_entry *e = &r->alias_index.slots[i];
+        if (!e->key)
+            continue;
+        ck_assert_msg(gate_opens(r, e->key, e->length), "alias head '%s' turned away", e->key);
+        checked++;
+    }
+    for (size_t i = 0; i < r->titles.count; i++) {
+        const char *title = r->titles.items[i];
+        size_t n = leading_word(title);
+        ck_assert_msg(n == 0 || gate_opens(r, title, n), "title '%s' turned away", title);
+        checked++;
+    }
+    for (size_t i = 0; i < r->roles.count; i++) {
+        const char *role = r->roles.items[i];
+        ck_assert_msg(gate_opens(r, role, strlen(role)), "role word '%s' turned away", role);
+        checked++;
+    }
+    ck_assert(gate_opens(r, "the", 3));
+    ck_assert_uint_gt(checked, 700);
+    /* the other words: most of a plain sentence's stay out */
+    const char *plain[] = {"officials", "and", "experts", "say", "that", "rising", "costs",
+                           "weighed", "on", "exports", "during", "last", "quarter", "while",
+                           "markets", "waited", "for", "clear", "signals", "from", "banks"};
+    size_t let = 0, total = sizeof plain / sizeof *plain;
+    for (size_t i = 0; i < total; i++)
+        let += word_gate_open(&r->gate, word_gate_key(plain[i], strlen(plain[i])));
+    ck_assert_msg(let * 4 < total, "%zu of %zu plain words let through", let, total);
+    relmap_rules_free(r);
+}
+END_TEST
+
 /* The alias index narrows a first word's candidates by the byte after the
  * next (the second word's first): for every first word of the bundled rules
  * and every such byte, the narrowed list is the whole list, in its order,
@@ -481,6 +541,7 @@ int main(void)
               titles_introduce_people_of_the_country_before_them,
               titled_names_in_a_row_do_not_claim_each_other,
               short_forms_refer_back_within_a_document,
+              word_gate_lets_every_word_of_the_sets_through,
               role_and_numbered_references,
               evidence_is_the_sentence_on_one_line,
               denial_without_target_answers_the_last_accuser,
