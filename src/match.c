@@ -252,6 +252,19 @@ typedef struct run_state {
 } run_state;
 
 /* Run one rule over the masked sentence; calls back per match. */
+/* A rule's pattern against the subject from `start`: by the JIT's fast
+ * path when the pattern has JIT code (it skips pcre2_match's checks of the
+ * arguments; PCRE2_MATCH_INVALID_UTF keeps invalid UTF-8 safe there). */
+static int match_rule(relmap_extractor *x, const rule *ru, PCRE2_SIZE start)
+{
+    PCRE2_SPTR s = (PCRE2_SPTR)x->subject;
+    if (ru->jit)
+        return pcre2_jit_match(ru->code, s, x->subject_length, start, 0, x->match_data,
+                               x->match_context);
+    return pcre2_match(ru->code, s, x->subject_length, start, 0, x->match_data,
+                       x->match_context);
+}
+
 static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges, int mode,
                      run_state *st)
 {
@@ -262,8 +275,7 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
     /* the mentions a match holds; those before `m` are behind the search */
     size_t need = ru->triggers ? ru->triggers->slots : 0, m = 0;
     while (start <= n) {
-        int rc = pcre2_match(ru->code, (PCRE2_SPTR)s, n, start, 0, x->match_data,
-                             x->match_context);
+        int rc = match_rule(x, ru, start);
         if (rc == PCRE2_ERROR_NOMATCH) {
             if (!matched && x->trace)
                 x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
@@ -308,8 +320,7 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
 
 static void run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *edges)
 {
-    int rc = pcre2_match(ru->code, (PCRE2_SPTR)x->subject, x->subject_length, 0, 0,
-                         x->match_data, x->match_context);
+    int rc = match_rule(x, ru, 0);
     if (x->trace)
         x->trace->rule(x->trace_context, x, ru, rc >= 0, -1, -1, NO_ENTITY);
     if (rc < 0)

@@ -1302,12 +1302,13 @@ static int compile_draft(parser *p, rule_draft *d)
         goto done;
     }
     /* JIT is an optimisation: when it fails the interpreter still works */
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    int jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
     XGROW(r->rules, r->rules_cap, r->nrules + 1);
     rule *ru = &r->rules[r->nrules++];
     memset(ru, 0, sizeof *ru);
     ru->relation = rel;
     ru->code = re;
+    ru->jit = jit;
     ru->file = d->pattern.file;
     ru->line = d->line;
     ru->column = d->pattern.cols[0];

@@ -59,6 +59,7 @@ enum target_mode {
 typedef struct rule {
     int relation;
     pcre2_code *code;
+    int jit; /* compiled by the JIT: matched by pcre2_jit_match */
     const char *file;
     unsigned line, column; /* where the pattern starts */
     char *origin; /* "file:line" */
