@@ -315,6 +315,10 @@ static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges,
             m++;
         if (x->nmentions - m < need)
             return; /* too few mentions left for another match */
+        /* nor trigger words, or mentions around them, where it may be */
+        if (!prefilter_slots_admit(x->rules->triggers, (size_t)(ru - x->rules->rules), x->hits,
+                                   x->mention_offset, x->nmentions, MENTION_WIDTH, start))
+            return;
     }
 }
 
@@ -445,7 +449,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                      * sides its slots need? */
                     const rule *ru = &r->rules[reciprocal_only ? x->by_mode[mode][k] : k];
                     if (!prefilter_slots_admit(set, k, hits, x->mention_offset, x->nmentions,
-                                               MENTION_WIDTH)) {
+                                               MENTION_WIDTH, 0)) {
                         if (x->trace) /* as it would be: run, and no match */
                             x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
                         continue;
