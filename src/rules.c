@@ -225,12 +225,27 @@ const int *rules_alias_candidates_word(const relmap_rules *rules, const char *wo
                                        size_t *count)
 {
     *count = 0;
-    char key[ALIAS_KEY_MAX];
-    if (length == 0 || alias_key(word, length, key, sizeof key) != length)
+    const strmap *index = &rules->alias_index;
+    if (length == 0 || length >= ALIAS_KEY_MAX || !index->capacity)
         return NULL;
-    int *list = strmap_getnh(&rules->alias_index, key, length, hash);
-    if (!list)
-        return NULL;
+    /* the index's keys are lower case, hashed as hash_lower hashes the
+     * word: probe it with the word as it is, compared in lower case */
+    const int *list = NULL;
+    size_t mask = index->capacity - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const strmap_entry *e = &index->slots[i];
+        if (!e->key)
+            return NULL;
+        if (e->hash != hash || e->length != length)
+            continue;
+        size_t k = 0;
+        while (k < length && word_lower_table[(unsigned char)word[k]] == (unsigned char)e->key[k])
+            k++;
+        if (k == length) {
+            list = e->value;
+            break;
+        }
+    }
     size_t n = (size_t)list[0];
     if (follow < 0 || follow > ALIAS_FOLLOW_NONE || !list[n + 1]) {
         *count = n;
