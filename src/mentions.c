@@ -538,7 +538,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                 best_end = i + a->length;
                 best_ref = a->entity;
                 weak = a->kind == ALIAS_DEMONYM;
-                from_country = weak || !strcmp(r->entities[a->entity].type, "country");
+                from_country = a->country;
                 break;
             }
         }

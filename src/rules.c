@@ -465,7 +465,8 @@ static void add_alias(parser *p, int entity_index, const char *text, int kind)
     size_t head = 0;
     while (head < n && is_word_byte((unsigned char)folded[head]))
         head++;
-    r->aliases[r->naliases++] = (alias){folded, n, entity_index, kind, head};
+    int country = kind == ALIAS_DEMONYM || !strcmp(r->entities[entity_index].type, "country");
+    r->aliases[r->naliases++] = (alias){folded, n, entity_index, kind, head, country};
 }
 
 static int check_alias_owner(parser *p, const logical_line *ll, const token *t, int entity_index)

@@ -37,6 +37,7 @@ typedef struct alias {
     int entity;
     int kind;
     size_t head;  /* the length of its first word, the alias index's key */
+    int country;  /* a demonym, or the name of an entity of type country */
 } alias;
 
 typedef struct relation {
