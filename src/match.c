@@ -140,11 +140,12 @@ static void mask_bytes(relmap_extractor *x, const char *t, size_t n)
 
 /* The text the patterns see, into x->subject: mentions replaced by U+E000
  * + index, whose offsets go to x->mention_offset; private use code points
- * already in the text become '?' so they cannot pose as mentions. With
+ * already in the text become '?' so they cannot pose as mentions (sought
+ * only when the text holds a byte beyond ASCII, as folding tells). With
  * neither, as in most sentences that name nobody, the folded text itself. */
-static void mask(relmap_extractor *x, const char *t, size_t n)
+static void mask(relmap_extractor *x, const char *t, size_t n, int beyond_ascii)
 {
-    int private_use = memchr(t, 0xEE, n) || memchr(t, 0xEF, n);
+    int private_use = beyond_ascii && (memchr(t, 0xEE, n) || memchr(t, 0xEF, n));
     x->subject = t;
     x->subject_length = n;
     if (!private_use && !x->nmentions)
@@ -410,7 +411,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     relmap_extractor *x = d->x;
     const relmap_rules *r = x->rules;
     size_t n;
-    fold_into(&x->folded, sentence->text, sentence->length);
+    int beyond_ascii = fold_into(&x->folded, sentence->text, sentence->length);
     const char *folded = x->folded.data;
     n = x->folded.length;
     find_mentions(x, folded, n);
@@ -425,7 +426,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
      * more than finding its mentions. */
     int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
     if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
-        mask(x, folded, n);
+        mask(x, folded, n, beyond_ascii);
         /* with no mention only the reciprocal rules may fire: their own
          * automaton, a fraction of the size, tells which */
         int reciprocal_only = x->nmentions == 0;

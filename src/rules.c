@@ -46,18 +46,19 @@ char *fold_text(const char *s, size_t n, size_t *out_length)
     return sb_detach(&sb);
 }
 
-void fold_into(strbuf *out, const char *s, size_t n)
+int fold_into(strbuf *out, const char *s, size_t n)
 {
     strbuf sb = *out;
     sb_clear(&sb);
     sb_reserve(&sb, n);
+    unsigned high = 0; /* the top bits of the bytes kept one by one */
     for (size_t i = 0; i < n;) {
         size_t run = i;
         for (;;) {
             if (n - run >= 8 && plain_ascii8(s + run))
                 run += 8;
             else if (run < n && !may_fold((unsigned char)s[run]))
-                run++;
+                high |= (unsigned char)s[run++];
             else
                 break;
         }
@@ -94,12 +95,14 @@ void fold_into(strbuf *out, const char *s, size_t n)
             i++;
             continue;
         }
+        high |= u[0];
         sb_addc(&sb, (char)u[0]);
         i++;
     }
     if (!sb.data)
         sb_add(&sb, "", 0);
     *out = sb;
+    return (high & 0x80) != 0;
 }
 
 static void wordlist_add(wordlist *list, const char *word)

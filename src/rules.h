@@ -162,8 +162,9 @@ int wordlist_has(const wordlist *list, const char *word, size_t n);
 /* Folds curly quotes and apostrophes to ASCII, no-break and other spaces to
  * ' ': the form that aliases and sentences are compared in. */
 char *fold_text(const char *s, size_t n, size_t *out_length);
-/* The same into a reused buffer (cleared first). */
-void fold_into(strbuf *out, const char *s, size_t n);
+/* The same into a reused buffer (cleared first). Returns whether the
+ * result holds a byte beyond ASCII. */
+int fold_into(strbuf *out, const char *s, size_t n);
 /* The first word of `s` for the alias index: ASCII letters and digits,
  * and any byte >= 0x80, lower-cased into `buf`. Returns its length. */
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap);
