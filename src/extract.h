@@ -15,6 +15,7 @@ typedef struct dyn_entity {
     char *name;
     const char *type;  /* static string */
     int parent;        /* an entity ref, or INT32_MIN for none */
+    uint64_t learned;  /* see relmap_extractor.learned */
 } dyn_entity;
 
 typedef struct mention {
@@ -56,6 +57,13 @@ struct relmap_extractor {
     strmap short_forms; /* "Qin" -> ref + offset, see REF_TO_PTR */
     word_bloom short_forms_bloom; /* hash_lower of its keys; cleared with it */
     uint64_t short_forms_gate[64]; /* word_gate_key % 4096 of its keys; the same */
+    /* A person's short forms are learned again only when the map may have
+     * changed for them: when a short form went to another person since.
+     * Per declared entity (dyn_entity.learned for the document's own): the
+     * document's number and the count of such changes when it was last
+     * learned; 0 never matches, as documents count from 1. */
+    uint64_t *learned;
+    uint32_t document_number, short_forms_moved;
     strmap numbered;    /* "five" -> ref */
     strmap role_refs;   /* "spokesperson" -> ref */
     word_bloom refs_bloom; /* hash_lower of the keys of both; cleared with them */

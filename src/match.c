@@ -29,6 +29,8 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
         abort();
     }
     pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
+    x->learned = xcalloc(rules->nentities + 1, sizeof *x->learned);
+    x->document_number = 1;
     x->hits = prefilter_hits_new(rules->triggers);
     x->reciprocal_hits = prefilter_hits_new(rules->reciprocal_triggers);
     pcre2_set_depth_limit(x->match_context, 100000);
@@ -54,6 +56,7 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->dyn);
     free(x->history);
     free(x->mentions);
+    free(x->learned);
     free(x->mention_offset);
     sb_free(&x->folded);
     sb_free(&x->masked);

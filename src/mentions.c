@@ -62,7 +62,7 @@ static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const
         return -(int)(intptr_t)v;
     char *key = xstrndup(name, n);
     XGROW(x->dyn, x->dyn_cap, x->ndyn + 1);
-    x->dyn[x->ndyn] = (dyn_entity){key, type, parent};
+    x->dyn[x->ndyn] = (dyn_entity){key, type, parent, 0};
     x->ndyn++;
     strmap_put(&x->dyn_index, key, (void *)(intptr_t)x->ndyn);
     return -(int)x->ndyn;
@@ -74,6 +74,8 @@ void reset_document(relmap_extractor *x)
         free(x->dyn[i].name);
     x->ndyn = 0;
     strmap_free(&x->dyn_index, NULL);
+    x->document_number++;
+    x->short_forms_moved = 0;
     if (x->short_forms.count) {
         memset(&x->short_forms_bloom, 0, sizeof x->short_forms_bloom);
         memset(x->short_forms_gate, 0, sizeof x->short_forms_gate);
@@ -667,6 +669,10 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
 
 static void learn_short_forms(relmap_extractor *x, int ref)
 {
+    /* as learned last time, unless a short form moved since */
+    uint64_t *learned = ref >= 0 ? &x->learned[ref] : &x->dyn[-ref - 1].learned;
+    if (*learned == ((uint64_t)x->document_number << 32 | x->short_forms_moved))
+        return;
     const char *name = ent_name(x, ref);
     const char *last_space = strrchr(name, ' ');
     if (!last_space)
@@ -680,12 +686,14 @@ static void learn_short_forms(relmap_extractor *x, int ref)
             continue; /* known already: the common case, a person named again */
         /* a title cut at the word's end: "Gen." stays a title */
         if (!title_at(x->rules, words[k][0], len, 0)) {
-            strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref));
+            if (strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref)))
+                x->short_forms_moved++; /* from another person */
             bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
             unsigned key = word_gate_key(words[k][0], len) % 4096;
             x->short_forms_gate[key / 64] |= 1ULL << (key % 64);
         }
     }
+    *learned = (uint64_t)x->document_number << 32 | x->short_forms_moved;
 }
 
 void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)

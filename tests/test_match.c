@@ -188,6 +188,20 @@ START_TEST(short_forms_refer_back_within_a_document)
            "Qin Gang -accuses-> United States [country|]\n");
     /* not before the full name appeared */
     EXPECT(r, "Qin accused the U.S.", "");
+    /* a short form goes to the person named last with it, and back when
+     * the first is named again (learning is skipped only while no short
+     * form has moved) */
+    EXPECT(r, "Qin Gang spoke. Ambassador Li Gang spoke. Gang accused the U.S.",
+           "Li Gang -accuses-> United States [country|]\n");
+    EXPECT(r,
+           "Qin Gang spoke. Ambassador Li Gang spoke. Qin Gang spoke again. "
+           "Gang accused the U.S.",
+           "Qin Gang -accuses-> United States [country|]\n");
+    EXPECT(r,
+           "Qin Gang spoke. Qin Gang spoke again. Ambassador Li Gang spoke. "
+           "Gang accused the U.S. Qin Gang left. Gang accused China.",
+           "Li Gang -accuses-> United States [country|]\n"
+           "Qin Gang -accuses-> China [country|]\n");
     relmap_rules_free(r);
 }
 END_TEST
