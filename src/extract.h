@@ -16,6 +16,7 @@ typedef struct dyn_entity {
     const char *type;  /* static string */
     int parent;        /* an entity ref, or INT32_MIN for none */
     uint64_t learned;  /* see relmap_extractor.learned */
+    int person;        /* of type person */
 } dyn_entity;
 
 typedef struct mention {

@@ -50,8 +50,7 @@ int ent_root(const relmap_extractor *x, int ref)
 
 static int is_person(const relmap_extractor *x, int ref)
 {
-    const char *type = ent_type(x, ref);
-    return type[0] == 'p' && strcmp(type, "person") == 0;
+    return ref >= 0 ? x->rules->entities[ref].person : x->dyn[-ref - 1].person;
 }
 
 static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const char *type,
@@ -62,7 +61,7 @@ static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const
         return -(int)(intptr_t)v;
     char *key = xstrndup(name, n);
     XGROW(x->dyn, x->dyn_cap, x->ndyn + 1);
-    x->dyn[x->ndyn] = (dyn_entity){key, type, parent, 0};
+    x->dyn[x->ndyn] = (dyn_entity){key, type, parent, 0, !strcmp(type, "person")};
     x->ndyn++;
     strmap_put(&x->dyn_index, key, (void *)(intptr_t)x->ndyn);
     return -(int)x->ndyn;

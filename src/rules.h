@@ -25,6 +25,7 @@ typedef struct entity {
     char *parent; /* the declared name it belongs to, or NULL */
     int parent_index; /* resolved after loading, -1 when none */
     int root;         /* the top of the parent chain (itself when none) */
+    int person;       /* of type person */
     const char *file;
     unsigned line, column;
 } entity;
