@@ -55,7 +55,7 @@ static int is_space(unsigned char c)
 
 /* White space other than a newline: ASCII's, and Unicode's as folding
  * takes it (utf8_wide_space_len). */
-static size_t utf8_space_len(const char *p, const char *end)
+static inline size_t utf8_space_len(const char *p, const char *end)
 {
     const unsigned char *u = (const unsigned char *)p;
     if (is_space(u[0]))
@@ -227,14 +227,14 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             int ends = 0;
             if (!line_has_final_stop(line_start, p)) {
                 const char *q = next_line;
-                while (q < end && utf8_space_len(q, end))
-                    q += utf8_space_len(q, end);
+                for (size_t k; q < end && (k = utf8_space_len(q, end)) > 0;)
+                    q += k;
                 ends = q >= end || *q == '\n' || !islower((unsigned char)*q);
             } else {
                 /* a blank line always closes the paragraph */
                 const char *q = next_line;
-                while (q < end && utf8_space_len(q, end))
-                    q += utf8_space_len(q, end);
+                for (size_t k; q < end && (k = utf8_space_len(q, end)) > 0;)
+                    q += k;
                 ends = q >= end || *q == '\n';
             }
             if (ends) {
@@ -249,8 +249,8 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             /* a sentence that has not begun yet starts on this line */
             if (start < p) {
                 const char *q = start;
-                while (q < p && (utf8_space_len(q, p) || *q == '\n'))
-                    q += utf8_space_len(q, p) ? utf8_space_len(q, p) : 1;
+                for (size_t k; q < p && ((k = utf8_space_len(q, p)) > 0 || *q == '\n');)
+                    q += k ? k : 1;
                 if (q == p) {
                     start = p;
                     s.line = line;
