@@ -255,7 +255,6 @@ typedef struct run_state {
     unsigned line;
 } run_state;
 
-/* Run one rule over the masked sentence; calls back per match. */
 /* A rule's pattern against the subject from `start`: by the JIT's fast
  * path when the pattern has JIT code (it skips pcre2_match's checks of the
  * arguments; PCRE2_MATCH_INVALID_UTF keeps invalid UTF-8 safe there). */
@@ -269,6 +268,7 @@ static int match_rule(relmap_extractor *x, const rule *ru, PCRE2_SIZE start)
                        x->match_context);
 }
 
+/* Run one rule over the masked sentence; calls back per match. */
 static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges, int mode,
                      run_state *st)
 {
