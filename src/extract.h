@@ -19,6 +19,10 @@ typedef struct dyn_entity {
     int person;        /* of type person */
 } dyn_entity;
 
+/* The gate of a document's short forms: a few hundred names at most, so
+ * fewer bits than the rules' word gate, and fewer to clear a document. */
+#define SHORT_FORMS_GATE_BITS 4096u
+
 typedef struct mention {
     size_t start, end; /* bytes in the folded sentence */
     int ref;
@@ -57,7 +61,8 @@ struct relmap_extractor {
     strmap dyn_index;   /* name -> k + 1 */
     strmap short_forms; /* "Qin" -> ref + offset, see REF_TO_PTR */
     word_bloom short_forms_bloom; /* hash_lower of its keys; cleared with it */
-    uint64_t short_forms_gate[64]; /* word_gate_key % 4096 of its keys; the same */
+    /* word_gate_key % SHORT_FORMS_GATE_BITS of its keys, a bit each; the same */
+    uint64_t short_forms_gate[SHORT_FORMS_GATE_BITS / 64];
     /* A person's short forms are learned again only when the map may have
      * changed for them: when a short form went to another person since.
      * Per declared entity (dyn_entity.learned for the document's own): the

@@ -513,7 +513,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
              * form or "the": the gate turns them away before any hash */
             unsigned key = word_gate_key(t + i, we - i);
             if (!word_gate_open(&r->gate, key)
-                && !((x->short_forms_gate[key % 4096 / 64] >> (key % 64)) & 1)) {
+                && !bit_test(x->short_forms_gate, key % SHORT_FORMS_GATE_BITS)) {
                 i = we;
                 continue;
             }
@@ -688,8 +688,7 @@ static void learn_short_forms(relmap_extractor *x, int ref)
             if (strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref)))
                 x->short_forms_moved++; /* from another person */
             bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
-            unsigned key = word_gate_key(words[k][0], len) % 4096;
-            x->short_forms_gate[key / 64] |= 1ULL << (key % 64);
+            bit_set(x->short_forms_gate, word_gate_key(words[k][0], len) % SHORT_FORMS_GATE_BITS);
         }
     }
     *learned = (uint64_t)x->document_number << 32 | x->short_forms_moved;

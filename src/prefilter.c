@@ -1069,17 +1069,17 @@ void prefilter_free_set(trigger_set *t)
     for (size_t r = 0; r < t->nrules; r++)
         free(t->rule_slot_clauses[r]);
     free(t->rule_slot_clauses);
-    for (size_t k = 0; k < t->nliterals; k++)
+    for (size_t k = 0; k < t->nliterals; k++) {
         free(t->literal_text[k]);
+        free(t->literal_clauses[k]);
+    }
     free(t->literal_text);
+    free(t->literal_clauses);
     free(t->literal_length);
     free(t->next);
     free(t->delta16);
     free(t->delta32);
     free(t->out_by_row);
-    for (size_t k = 0; k < t->nliterals; k++)
-        free(t->literal_clauses[k]);
-    free(t->literal_clauses);
     free(t->clause_rule);
     free(t->rule_nclauses);
     free(t);

@@ -198,14 +198,25 @@ static inline unsigned word_gate_key(const char *w, size_t n)
     return (v * 0x9E3779B1u) >> (32 - WORD_GATE_BITS);
 }
 
+/* Bit k of a table of 64-bit words. */
+static inline void bit_set(uint64_t *bits, unsigned k)
+{
+    bits[k >> 6] |= 1ULL << (k & 63);
+}
+
+static inline int bit_test(const uint64_t *bits, unsigned k)
+{
+    return (bits[k >> 6] >> (k & 63)) & 1;
+}
+
 static inline void word_gate_add(word_gate *g, unsigned key)
 {
-    g->bits[key >> 6] |= 1ULL << (key & 63);
+    bit_set(g->bits, key);
 }
 
 static inline int word_gate_open(const word_gate *g, unsigned key)
 {
-    return (g->bits[key >> 6] >> (key & 63)) & 1;
+    return bit_test(g->bits, key);
 }
 
 void *strmap_get(const strmap *map, const char *key);
