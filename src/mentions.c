@@ -593,10 +593,11 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                 size_t e = name_word_end(t, n, name_end);
                 if (is_not_name(t + name_end, e - name_end) || title_at(r, t, n, name_end))
                     break;
-                size_t c2;
-                if (words == 0 && (rules_alias_candidates(r, t + name_end, n - name_end, &c2), c2)) {
+                size_t c2 = 0;
+                const int *cc =
+                    words == 0 ? rules_alias_candidates(r, t + name_end, n - name_end, &c2) : NULL;
+                if (c2) {
                     /* it may be a known alias: let the scan find it */
-                    const int *cc = rules_alias_candidates(r, t + name_end, n - name_end, &c2);
                     int known = 0;
                     for (size_t k = 0; k < c2 && !known; k++)
                         known = alias_matches(t + name_end, n - name_end, &r->aliases[cc[k]]);
