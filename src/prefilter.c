@@ -539,6 +539,7 @@ void prefilter_free(literals *lits)
  * checked for them before the walk (the reciprocal rules, which are all a
  * sentence that names nobody may fire). */
 #define ANCHORS_MAX 8
+#define ANCHOR_BYTES 16 /* of a longer literal, its first ANCHOR_BYTES */
 
 struct trigger_set {
     int (*next)[256];   /* the automaton's transitions while it is built */
@@ -573,15 +574,22 @@ struct trigger_set {
     int **rule_slot_clauses; /* per rule: its clauses with slots around them, or NULL */
     size_t *rule_nclauses; /* per rule; 0: the rule always runs */
     size_t nrules;
-    /* When the rules are few: the prefixes of their first clauses' literals
-     * (lower case), one of which any text a rule may match holds. A text
+    /* When the rules are few: their first clauses' literals (their first
+     * ANCHOR_BYTES), one of which any text a rule may match holds. A text
      * without them is told so before the automaton's walk. nanchors 0: no
-     * such check (too many, or a rule that always runs). */
-    unsigned char anchor[ANCHORS_MAX][PREFIX_MAX];
+     * such check (too many, or a rule that always runs). Bytes with bit 5
+     * set, as the check reads the text's (see anchors_occur). */
+    unsigned char anchor[ANCHORS_MAX][ANCHOR_BYTES];
     unsigned char anchor_length[ANCHORS_MAX];
     size_t nanchors;
-    /* each anchor byte 16 times, for the vector check */
-    unsigned char anchor_wide[ANCHORS_MAX][PREFIX_MAX][16];
+    /* The vector check's pairs: places whose bytes at offsets pair_at[0]
+     * and pair_at[1] (the same for all anchors, both < PREFIX_MAX) are those
+     * of some anchor, each byte 16 times; a place it finds is then compared
+     * with the anchors whole. */
+    unsigned char pair_at[2];
+    unsigned char pair_wide[ANCHORS_MAX][2][16];
+    size_t npairs;
+    size_t anchor_shortest;
 };
 
 
@@ -611,26 +619,54 @@ static void add_out(int **list, int id)
     (*list)[n + 1] = -1;
 }
 
-/* Note the prefix of a first clause's literal, its bytes with bit 5 set
- * as the check reads the text's (see anchors_occur); past ANCHORS_MAX there
- * are too many to check (nanchors is then ANCHORS_MAX + 1). */
+/* Note a first clause's literal, its bytes with bit 5 set as the check
+ * reads the text's (see anchors_occur); past ANCHORS_MAX there are too many
+ * to check (nanchors is then ANCHORS_MAX + 1). */
 static void add_anchor(trigger_set *t, const char *literal)
 {
     size_t len = strlen(literal);
-    unsigned char prefix[PREFIX_MAX];
-    if (len > PREFIX_MAX)
-        len = PREFIX_MAX;
+    unsigned char bytes[ANCHOR_BYTES];
+    if (len > ANCHOR_BYTES)
+        len = ANCHOR_BYTES;
     for (size_t k = 0; k < len; k++)
-        prefix[k] = (unsigned char)literal[k] | 0x20;
+        bytes[k] = (unsigned char)literal[k] | 0x20;
     for (size_t a = 0; a < t->nanchors && a < ANCHORS_MAX; a++)
-        if (t->anchor_length[a] == len && !memcmp(t->anchor[a], prefix, len))
+        if (t->anchor_length[a] == len && !memcmp(t->anchor[a], bytes, len))
             return;
     if (t->nanchors < ANCHORS_MAX) {
-        memcpy(t->anchor[t->nanchors], prefix, len);
+        memcpy(t->anchor[t->nanchors], bytes, len);
         t->anchor_length[t->nanchors] = (unsigned char)len;
     }
     if (t->nanchors <= ANCHORS_MAX)
         t->nanchors++;
+}
+
+/* The vector check's pairs. The offsets: the second and fourth bytes when
+ * every anchor has four (of the pairs of bytes of "accu", "trad" and "exch",
+ * those that the fewest places of English text hold: about one sentence in
+ * ten), else the first and the last of the shortest anchor's; anchors with
+ * the same pair share it. */
+static void make_anchor_pairs(trigger_set *t)
+{
+    t->npairs = 0;
+    t->anchor_shortest = ANCHOR_BYTES;
+    for (size_t a = 0; a < t->nanchors; a++)
+        if (t->anchor_length[a] < t->anchor_shortest)
+            t->anchor_shortest = t->anchor_length[a];
+    size_t shortest = t->anchor_shortest;
+    t->pair_at[0] = shortest >= PREFIX_MAX ? 1 : 0;
+    t->pair_at[1] = (unsigned char)(shortest >= PREFIX_MAX ? PREFIX_MAX - 1 : shortest - 1);
+    for (size_t a = 0; a < t->nanchors; a++) {
+        unsigned char b0 = t->anchor[a][t->pair_at[0]], b1 = t->anchor[a][t->pair_at[1]];
+        size_t k = 0;
+        while (k < t->npairs && !(t->pair_wide[k][0][0] == b0 && t->pair_wide[k][1][0] == b1))
+            k++;
+        if (k == t->npairs) {
+            memset(t->pair_wide[k][0], b0, 16);
+            memset(t->pair_wide[k][1], b1, 16);
+            t->npairs++;
+        }
+    }
 }
 
 trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
@@ -724,9 +760,7 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
             t->nanchors = ANCHORS_MAX + 1; /* a rule that always runs */
     if (t->nanchors > ANCHORS_MAX)
         t->nanchors = 0;
-    for (size_t a = 0; a < t->nanchors; a++)
-        for (size_t k = 0; k < t->anchor_length[a]; k++)
-            memset(t->anchor_wide[a][k], t->anchor[a][k], 16);
+    make_anchor_pairs(t);
     /* breadth first: failure links, folded into complete transitions */
     int *fail = xcalloc(t->nstates, sizeof *fail);
     int *queue = xmalloc(t->nstates * sizeof *queue);
@@ -890,54 +924,69 @@ static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const
     }
 }
 
-/* Does the text hold one of the anchors (ASCII letters in either case)?
- * Both sides are read with bit 5 set: a letter is then its lower case, and
- * another byte may pass for one other ('_' for DEL, a space for NUL): more
- * places, never fewer. */
+/* Does one of the anchors begin at text[i] (n bytes in all)? Both sides
+ * are read with bit 5 set: a letter is then its lower case, and another byte
+ * may pass for one other ('_' for DEL, a space for NUL): more places, never
+ * fewer. */
+static int anchor_at(const trigger_set *t, const char *text, size_t n, size_t i)
+{
+    for (size_t a = 0; a < t->nanchors; a++) {
+        size_t len = t->anchor_length[a], k = 0;
+        if (len > n - i)
+            continue;
+        while (k < len && (unsigned char)(text[i + k] | 0x20) == t->anchor[a][k])
+            k++;
+        if (k == len)
+            return 1;
+    }
+    return 0;
+}
+
+/* Does the text hold one of the anchors (as anchor_at reads them)? */
 static int anchors_occur(const trigger_set *t, const char *text, size_t n)
 {
     size_t from = 0; /* the places checked one by one */
 #ifdef __SSE2__
     /* 16 places at a time, the last block overlapping the one before it,
-     * up to where the reads would pass the end; the few places left are
-     * checked one by one. */
+     * up to where the reads would pass the end: first for the pairs of
+     * bytes, then, at the few places that hold one, for the anchors whole.
+     * The places left are checked one by one. */
     if (n >= 16 + PREFIX_MAX - 1) {
         const __m128i case_bit = _mm_set1_epi8(0x20);
         size_t last = n - (16 + PREFIX_MAX - 1);
         for (size_t i = 0;; i += 16) {
             if (i > last)
                 i = last;
-            __m128i at[PREFIX_MAX];
-            for (size_t k = 0; k < PREFIX_MAX; k++)
-                at[k] = _mm_or_si128(_mm_loadu_si128((const __m128i *)(text + i + k)),
-                                     case_bit);
+            __m128i at0 = _mm_or_si128(
+                _mm_loadu_si128((const __m128i *)(text + i + t->pair_at[0])), case_bit);
+            __m128i at1 = _mm_or_si128(
+                _mm_loadu_si128((const __m128i *)(text + i + t->pair_at[1])), case_bit);
             __m128i any = _mm_setzero_si128();
-            for (size_t a = 0; a < t->nanchors; a++) {
-                const unsigned char(*w)[16] = t->anchor_wide[a];
-                __m128i all = _mm_cmpeq_epi8(at[0], _mm_loadu_si128((const __m128i *)w[0]));
-                all = _mm_and_si128(all, _mm_cmpeq_epi8(at[1], _mm_loadu_si128((const __m128i *)w[1])));
-                all = _mm_and_si128(all, _mm_cmpeq_epi8(at[2], _mm_loadu_si128((const __m128i *)w[2])));
-                if (t->anchor_length[a] > 3)
-                    all = _mm_and_si128(all, _mm_cmpeq_epi8(at[3], _mm_loadu_si128((const __m128i *)w[3])));
-                any = _mm_or_si128(any, all);
+            for (size_t k = 0; k < t->npairs; k++) {
+                const unsigned char(*w)[16] = t->pair_wide[k];
+                __m128i both =
+                    _mm_and_si128(_mm_cmpeq_epi8(at0, _mm_loadu_si128((const __m128i *)w[0])),
+                                  _mm_cmpeq_epi8(at1, _mm_loadu_si128((const __m128i *)w[1])));
+                any = _mm_or_si128(any, both);
             }
-            if (_mm_movemask_epi8(any))
-                return 1;
+            for (unsigned bits = (unsigned)_mm_movemask_epi8(any); bits; bits &= bits - 1)
+                if (anchor_at(t, text, n, i + (size_t)__builtin_ctz(bits)))
+                    return 1;
             if (i == last)
                 break;
         }
         from = last + 16;
     }
 #endif
-    for (size_t a = 0; a < t->nanchors; a++) {
-        size_t len = t->anchor_length[a];
-        for (size_t i = from; i + len <= n; i++) {
-            size_t k = 0;
-            while (k < len && (text[i + k] | 0x20) == (char)t->anchor[a][k])
-                k++;
-            if (k == len)
+    /* where the shortest anchor still fits, for a pair first */
+    unsigned p0 = t->pair_at[0], p1 = t->pair_at[1];
+    for (size_t i = from; i + t->anchor_shortest <= n; i++) {
+        unsigned char c0 = (unsigned char)(text[i + p0] | 0x20);
+        unsigned char c1 = (unsigned char)(text[i + p1] | 0x20);
+        for (size_t k = 0; k < t->npairs; k++)
+            if (c0 == t->pair_wide[k][0][0] && c1 == t->pair_wide[k][1][0]
+                && anchor_at(t, text, n, i))
                 return 1;
-        }
     }
     return 0;
 }
