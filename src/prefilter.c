@@ -1002,7 +1002,8 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     }
     unsigned scan = h->scan;
     h->nfound = 0;
-    memcpy(h->admitted, h->always, h->words * sizeof *h->admitted);
+    for (size_t w = 0; w < h->words; w++) /* a word or a few: no call to memcpy */
+        h->admitted[w] = h->always[w];
     if (t->nanchors && !anchors_occur(t, text, n))
         return; /* no rule's first clause: nothing admitted */
     size_t out_from = t->out_from;
