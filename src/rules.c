@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "factor.h"
 #include "rules.h"
 
 /* ----------------------------------------------------------- small helpers */
@@ -1299,10 +1300,18 @@ static int compile_draft(parser *p, rule_draft *d)
     }
     int code;
     PCRE2_SIZE offset;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)x.out.data, x.out.length,
-                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DUPNAMES
-                                       | PCRE2_MATCH_INVALID_UTF,
-                                   &code, &offset, NULL);
+    const uint32_t options = PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DUPNAMES
+                             | PCRE2_MATCH_INVALID_UTF;
+    /* the pattern with its alternations factored, which PCRE2 runs in fewer
+     * tries (factor.h); its errors are told of the pattern as written */
+    strbuf factored = {0};
+    pcre2_code *re = NULL;
+    if (pattern_factor(x.out.data, x.out.length, &factored))
+        re = pcre2_compile((PCRE2_SPTR)factored.data, factored.length, options, &code, &offset,
+                           NULL);
+    sb_free(&factored);
+    if (!re)
+        re = pcre2_compile((PCRE2_SPTR)x.out.data, x.out.length, options, &code, &offset, NULL);
     if (!re) {
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(code, message, sizeof message);
