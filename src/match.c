@@ -12,6 +12,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "extract.h"
 
@@ -362,6 +365,26 @@ static void fold_evidence(strbuf *sb, const char *s, size_t n)
     /* most sentences are on one line already: single spaces between words,
      * none at either end, no control byte */
     size_t k = 0;
+#ifdef __SSE2__
+    /* 16 bytes at a time, with the byte after each: no control byte, no
+     * space before a space (and none at either end, checked below) */
+    if (n > 0 && s[0] != ' ') {
+        const __m128i space = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7F);
+        const __m128i below_space = _mm_set1_epi8(' '), minus_one = _mm_set1_epi8(-1);
+        for (; k + 17 <= n; k += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+            __m128i after = _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1));
+            /* 0x00 to 0x1F: >= 0 and < ' ' as signed bytes */
+            __m128i control = _mm_and_si128(_mm_cmpgt_epi8(v, minus_one),
+                                            _mm_cmplt_epi8(v, below_space));
+            control = _mm_or_si128(control, _mm_cmpeq_epi8(v, del));
+            __m128i double_space =
+                _mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(after, space));
+            if (_mm_movemask_epi8(_mm_or_si128(control, double_space)))
+                break; /* the bytes one by one find which */
+        }
+    }
+#endif
     while (k < n) {
         unsigned char c = (unsigned char)s[k];
         if (evidence_space(c)

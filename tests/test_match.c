@@ -115,6 +115,44 @@ START_TEST(evidence_is_the_sentence_on_one_line)
 }
 END_TEST
 
+/* The same at every place of a longer sentence, where the bytes are looked
+ * at 16 at a time: a run of two spaces, a tab, a control byte after a
+ * space, at each space in turn, and at neither end. */
+START_TEST(evidence_is_on_one_line_whatever_the_place_of_the_run)
+{
+    relmap_rules *r = load(small_rules);
+    const char *plain = "China accused the U.S. of stealing secrets from the networks of "
+                        "steel makers and solar firms on Monday";
+    const char *runs[] = {"  ", "\t", "\r ", " \x7F", " \x01"};
+    size_t n = strlen(plain);
+    char expected[256];
+    snprintf(expected, sizeof expected, "[%s]\n", plain);
+    for (size_t at = 0; at < n; at++) {
+        if (plain[at] != ' ')
+            continue;
+        for (size_t v = 0; v < sizeof runs / sizeof *runs; v++) {
+            /* a control byte is no white space to the pattern: only after
+             * the part it matches */
+            if (v >= 3 && at < 22)
+                continue;
+            char text[256];
+            snprintf(text, sizeof text, "%.*s%s%s", (int)at, plain, runs[v], plain + at + 1);
+            relmap_extractor *x = relmap_extractor_new(r);
+            strbuf sb = {0};
+            relmap_error err;
+            ck_assert_int_eq(relmap_extract_document(x, "doc.txt", text, strlen(text),
+                                                     on_evidence, &sb, &err),
+                             0);
+            ck_assert_msg(sb.data && !strcmp(sb.data, expected), "run %zu at %zu: got %s", v,
+                          at, sb.data ? sb.data : "(no edge)");
+            sb_free(&sb);
+            relmap_extractor_free(x);
+        }
+    }
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(active_and_passive_give_the_same_edge)
 {
     relmap_rules *r = load(small_rules);
@@ -558,6 +596,7 @@ int main(void)
               word_gate_lets_every_word_of_the_sets_through,
               role_and_numbered_references,
               evidence_is_the_sentence_on_one_line,
+              evidence_is_on_one_line_whatever_the_place_of_the_run,
               denial_without_target_answers_the_last_accuser,
               reciprocal_joins_the_last_two_parties,
               reciprocal_rules_among_others_each_fire_on_their_own_words,
