@@ -520,16 +520,22 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         }
         size_t best_end = 0;
         int best_ref = 0, weak = 0, from_country = 0;
-        /* the word, hashed once for the alias and title indexes */
-        uint64_t word_hash = hash_lower(t + i, we - i);
-        unsigned sets = word_sets_of(&r->words, word_hash);
+        /* the word, hashed once for the alias and title indexes; "the", a
+         * third of the words the gate lets through, known already */
+        int the = we - i == 3 && lower_ascii(t[i]) == 't' && lower_ascii(t[i + 1]) == 'h'
+                  && lower_ascii(t[i + 2]) == 'e';
+        uint64_t word_hash = the ? r->the_hash : hash_lower(t + i, we - i);
+        unsigned sets = the ? r->the_sets : word_sets_of(&r->words, word_hash);
         if (may_be_role(r, sets, t[i])) /* for learn_from_sentence */
             x->role_words_maybe = 1;
         size_t count = 0;
         const int *cands = NULL;
         if (we - i >= ALIAS_KEY_MAX)
             cands = rules_alias_candidates(r, t + i, n - i, &count);
-        else if (sets & WORD_ALIAS_HEAD) /* most words are no alias's */
+        else if (the && r->the_aliases)
+            cands = rules_alias_follow(
+                r->the_aliases, we + 1 < n ? lower_ascii(t[we + 1]) : ALIAS_FOLLOW_NONE, &count);
+        else if (!the && (sets & WORD_ALIAS_HEAD)) /* most words are no alias's */
             cands = rules_alias_candidates_word(
                 r, t + i, we - i, word_hash,
                 we + 1 < n ? lower_ascii(t[we + 1]) : ALIAS_FOLLOW_NONE, &count);

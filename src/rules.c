@@ -250,6 +250,11 @@ const int *rules_alias_candidates_word(const relmap_rules *rules, const char *wo
             break;
         }
     }
+    return rules_alias_follow(list, follow, count);
+}
+
+const int *rules_alias_follow(const int *list, int follow, size_t *count)
+{
     size_t n = (size_t)list[0];
     if (follow < 0 || follow > ALIAS_FOLLOW_NONE || !list[n + 1]) {
         *count = n;
@@ -1556,6 +1561,9 @@ static void finish(parser *p)
     word_sets_add_list(&r->words, &r->gate, &r->titles, WORD_TITLE_HEAD, 1);
     word_sets_add_list(&r->words, &r->gate, &r->roles, WORD_ROLE, 0);
     word_gate_add(&r->gate, word_gate_key("the", 3));
+    r->the_hash = hash_lower("the", 3);
+    r->the_sets = word_sets_of(&r->words, r->the_hash);
+    r->the_aliases = strmap_get(&r->alias_index, "the");
     const literals **per_rule = xmalloc((r->nrules + 1) * sizeof *per_rule);
     for (size_t i = 0; i < r->nrules; i++)
         per_rule[i] = r->rules[i].triggers;

@@ -114,6 +114,12 @@ struct relmap_rules {
     /* in front of them: the keys of the words that may be in a set
      * (word_gate_key), and "the", which may refer back */
     word_gate gate;
+    /* "the", a third of the words the gate lets through: its hash_lower,
+     * its word sets and its aliases (alias_index's list, or NULL), known
+     * once */
+    uint64_t the_hash;
+    unsigned the_sets;
+    const int *the_aliases;
 
     relation *relations;
     size_t nrelations, relations_cap;
@@ -159,6 +165,8 @@ enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
                                        size_t length, uint64_t hash, int follow,
                                        size_t *count);
+/* The same, from a word's list in alias_index (one of its values). */
+const int *rules_alias_follow(const int *list, int follow, size_t *count);
 int wordlist_has(const wordlist *list, const char *word, size_t n);
 /* Folds curly quotes and apostrophes to ASCII, no-break and other spaces to
  * ' ': the form that aliases and sentences are compared in. */
