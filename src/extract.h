@@ -73,6 +73,7 @@ struct relmap_extractor {
     strmap numbered;    /* "five" -> ref */
     strmap role_refs;   /* "spokesperson" -> ref */
     word_bloom refs_bloom; /* hash_lower of the keys of both; cleared with them */
+    uint32_t refs_first;   /* their first letters, a bit each (a-z; 26: others) */
     past_edge *history;
     size_t nhistory, history_cap;
     int parties[2];     /* the last two distinct roots named, most recent first */

@@ -82,6 +82,7 @@ void reset_document(relmap_extractor *x)
     strmap_free(&x->short_forms, NULL);
     if (x->numbered.count || x->role_refs.count)
         memset(&x->refs_bloom, 0, sizeof x->refs_bloom);
+    x->refs_first = 0;
     strmap_free(&x->numbered, NULL);
     strmap_free(&x->role_refs, NULL);
     x->nhistory = 0;
@@ -433,6 +434,13 @@ static void absorb_title(relmap_extractor *x, const char *t, size_t title_start,
     x->nmentions--;
 }
 
+/* A word's first byte as a bit of relmap_extractor.refs_first. */
+static uint32_t first_letter_bit(char c)
+{
+    int l = lower_ascii((unsigned char)c);
+    return 1u << (l >= 'a' && l <= 'z' ? l - 'a' : 26);
+}
+
 /* "the spokesman", "the five hackers": what the document named before. */
 static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i, int *ref)
 {
@@ -442,8 +450,8 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
     if (e - i != 3 || t[i + 1] != 'h' || t[i + 2] != 'e')
         return 0;
     size_t w = skip_spaces(t, n, e);
-    if (w == e || w >= n)
-        return 0;
+    if (w == e || w >= n || !(x->refs_first & first_letter_bit(t[w])))
+        return 0; /* most "the X": no role or number the document named begins so */
     uint64_t h;
     size_t we = word_end_hash(t, n, w, &h);
     char key[64];
@@ -722,6 +730,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
                     key[len] = '\0';
                     strmap_put(&x->numbered, key, REF_TO_PTR(m->ref));
                     bloom_add(&x->refs_bloom, hash_lower(key, len));
+                    x->refs_first |= first_letter_bit(key[0]);
                 }
             }
         }
@@ -780,6 +789,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
         if (ref != NO_ENTITY) {
             strmap_put(&x->role_refs, key, REF_TO_PTR(ref));
             bloom_add(&x->refs_bloom, hash_lower(key, e - i));
+            x->refs_first |= first_letter_bit(key[0]);
         }
     }
 }
