@@ -41,10 +41,16 @@ struct relmap_corpus {
     char *name;
 };
 
-static void push(relmap_corpus *c, const char *path, int named, int file)
+/* Push a path the corpus now owns. */
+static void push_owned(relmap_corpus *c, char *path, int named, int file)
 {
     XGROW(c->stack, c->cap, c->depth + 1);
-    c->stack[c->depth++] = (pending){xstrdup(path), named, file};
+    c->stack[c->depth++] = (pending){path, named, file};
+}
+
+static void push(relmap_corpus *c, const char *path, int named, int file)
+{
+    push_owned(c, xstrdup(path), named, file);
 }
 
 int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npaths,
@@ -59,16 +65,19 @@ int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npa
     return 0;
 }
 
-/* An entry of a folder: its name, and whether it is a regular file that
- * the glob takes, as the folder's listing says (then no stat is needed). */
+/* An entry of a folder: its name (in the listing's `names`, at `at`), and
+ * whether it is a regular file that the glob takes, as the folder's listing
+ * says (then no stat is needed). */
 typedef struct entry {
-    char *name;
+    size_t at, length;
     int file;
 } entry;
 
+static const char *sort_names; /* the listing qsort compares in (one at a time) */
+
 static int entry_cmp(const void *a, const void *b)
 {
-    return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
+    return strcmp(sort_names + ((const entry *)a)->at, sort_names + ((const entry *)b)->at);
 }
 
 /* Push a folder's entries so that they pop in byte order of their names. */
@@ -83,7 +92,10 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
     DIR *d = opendir(path);
     if (!d)
         return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open folder: %s", strerror(errno));
-    entry *names = NULL;
+    /* the names in one buffer: a corpus of one small document a file has
+     * thousands a folder */
+    entry *entries = NULL;
+    strbuf names = {0};
     size_t n = 0, cap = 0;
     struct dirent *ent;
     while ((ent = readdir(d)) != NULL) {
@@ -99,22 +111,29 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
 #endif
         if (file && fnmatch(c->glob, ent->d_name, 0) != 0)
             continue;
-        XGROW(names, cap, n + 1);
-        names[n++] = (entry){xstrdup(ent->d_name), file};
+        XGROW(entries, cap, n + 1);
+        size_t length = strlen(ent->d_name);
+        entries[n++] = (entry){names.length, length, file};
+        sb_add(&names, ent->d_name, length + 1); /* with its NUL */
     }
     closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, entry_cmp);
+    if (n) {
+        sort_names = names.data;
+        qsort(entries, n, sizeof *entries, entry_cmp);
+    }
     size_t plen = strlen(path);
     int slash = plen > 0 && path[plen - 1] == '/';
     for (size_t i = n; i-- > 0;) {
-        strbuf sb = {0};
-        sb_addf(&sb, "%s%s%s", path, slash ? "" : "/", names[i].name);
-        push(c, sb.data, 0, names[i].file);
-        sb_free(&sb);
-        free(names[i].name);
+        /* path, '/' unless it ends so, name, NUL */
+        char *full = xmalloc(plen + 1 + entries[i].length + 1), *end = full + plen;
+        memcpy(full, path, plen);
+        if (!slash)
+            *end++ = '/';
+        memcpy(end, names.data + entries[i].at, entries[i].length + 1);
+        push_owned(c, full, 0, entries[i].file);
     }
-    free(names);
+    free(entries);
+    sb_free(&names);
     return 0;
 }
 
