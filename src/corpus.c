@@ -34,6 +34,10 @@ struct relmap_corpus {
     pending *stack; /* popped from the end */
     size_t depth, cap;
     char *glob;
+    /* a glob that is '*' and a plain suffix ("*.txt"): the suffix, which a
+     * name is then compared with as fnmatch would, without its cost */
+    const char *glob_suffix;
+    size_t glob_suffix_length;
     visited *dirs;
     size_t ndirs, dirs_cap;
     char *text;      /* the current document, in a buffer kept for the next */
@@ -53,11 +57,27 @@ static void push(relmap_corpus *c, const char *path, int named, int file)
     push_owned(c, xstrdup(path), named, file);
 }
 
+/* Does the glob take a file of this name? */
+static int glob_takes(const relmap_corpus *c, const char *name)
+{
+    if (c->glob_suffix) {
+        size_t n = strlen(name);
+        return n >= c->glob_suffix_length
+               && !memcmp(name + n - c->glob_suffix_length, c->glob_suffix,
+                          c->glob_suffix_length);
+    }
+    return fnmatch(c->glob, name, 0) == 0;
+}
+
 int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npaths,
                        const char *glob, relmap_error *err)
 {
     relmap_corpus *c = xcalloc(1, sizeof *c);
     c->glob = xstrdup(glob ? glob : "*.txt");
+    if (c->glob[0] == '*' && !strpbrk(c->glob + 1, "*?[\\")) {
+        c->glob_suffix = c->glob + 1;
+        c->glob_suffix_length = strlen(c->glob_suffix);
+    }
     for (size_t i = npaths; i-- > 0;)
         push(c, paths[i], 1, 0);
     relmap_error_clear(err);
@@ -109,7 +129,7 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
 #else
         int file = 0;
 #endif
-        if (file && fnmatch(c->glob, ent->d_name, 0) != 0)
+        if (file && !glob_takes(c, ent->d_name))
             continue;
         XGROW(entries, cap, n + 1);
         size_t length = strlen(ent->d_name);
@@ -251,7 +271,7 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
             if (!p.named) {
                 const char *base = strrchr(p.path, '/');
                 base = base ? base + 1 : p.path;
-                if (!S_ISREG(st.st_mode) || fnmatch(c->glob, base, 0) != 0) {
+                if (!S_ISREG(st.st_mode) || !glob_takes(c, base)) {
                     free(p.path);
                     continue;
                 }

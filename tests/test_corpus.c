@@ -24,7 +24,8 @@ static void write_file(const char *name, const char *text, size_t length)
 
 static void remove_folder(void)
 {
-    const char *names[] = {"a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "skip.md"};
+    const char *names[] = {"a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "skip.md",
+                           "b.md", "c.txt.bak", "d.TXT", "txt"};
     char path[512];
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         snprintf(path, sizeof path, "%s/%s", folder, names[i]);
@@ -103,8 +104,57 @@ START_TEST(a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on)
 }
 END_TEST
 
+/* The base names of the documents the glob takes, in order, joined by ' '. */
+static char *taken(const char *glob)
+{
+    relmap_corpus *c;
+    relmap_error err;
+    const char *paths[] = {folder};
+    ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, glob, &err), 0);
+    char *list = calloc(1, 512);
+    relmap_document doc;
+    while (relmap_corpus_next(c, &doc, &err) == 1) {
+        const char *base = strrchr(doc.name, '/');
+        if (*list)
+            strcat(list, " ");
+        strcat(list, base ? base + 1 : doc.name);
+    }
+    relmap_corpus_free(c);
+    return list;
+}
+
+#define TAKES(glob, expected)                                                                \
+    do {                                                                                     \
+        char *got_ = taken(glob);                                                            \
+        ck_assert_msg(!strcmp(got_, expected), "%s: got \"%s\"", glob ? glob : "(none)", got_); \
+        free(got_);                                                                          \
+    } while (0)
+
+/* A glob of a '*' and a plain suffix is compared as a suffix; any other
+ * goes to fnmatch; both take what fnmatch takes. */
+START_TEST(a_glob_takes_the_files_fnmatch_would)
+{
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    const char *names[] = {"a.txt", "b.md", "c.txt.bak", "d.TXT", "e.txt", "txt"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        write_file(names[i], "One.", 4);
+    TAKES(NULL, "a.txt e.txt");
+    TAKES("*.txt", "a.txt e.txt");
+    TAKES("*txt", "a.txt e.txt txt");
+    TAKES("*.TXT", "d.TXT");
+    TAKES("*.md", "b.md");
+    TAKES("*", "a.txt b.md c.txt.bak d.TXT e.txt txt");
+    TAKES("*.t?t", "a.txt e.txt");
+    TAKES("[a-c]*", "a.txt b.md c.txt.bak");
+    TAKES("*\\.txt", "a.txt e.txt");
+    TAKES("a.txt", "a.txt");
+    remove_folder();
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("corpus", documents_in_name_order_each_exact_in_a_reused_buffer,
-              a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on);
+              a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on,
+              a_glob_takes_the_files_fnmatch_would);
 }
