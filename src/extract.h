@@ -19,9 +19,6 @@ typedef struct dyn_entity {
     int person;        /* of type person */
 } dyn_entity;
 
-/* The gate of a document's short forms: a few hundred names at most, so
- * fewer bits than the rules' word gate, and fewer to clear a document. */
-#define SHORT_FORMS_GATE_BITS 4096u
 
 typedef struct mention {
     size_t start, end; /* bytes in the folded sentence */
@@ -61,8 +58,10 @@ struct relmap_extractor {
     strmap dyn_index;   /* name -> k + 1 */
     strmap short_forms; /* "Qin" -> ref + offset, see REF_TO_PTR */
     word_bloom short_forms_bloom; /* hash_lower of its keys; cleared with it */
-    /* word_gate_key % SHORT_FORMS_GATE_BITS of its keys, a bit each; the same */
-    uint64_t short_forms_gate[SHORT_FORMS_GATE_BITS / 64];
+    /* The finder's gate: the rules' (relmap_rules.gate), and the keys of
+     * the document's short forms, so that a word takes one test; the
+     * rules' again once a document with short forms is done. */
+    word_gate gate;
     /* A person's short forms are learned again only when the map may have
      * changed for them: when a short form went to another person since.
      * Per declared entity (dyn_entity.learned for the document's own): the

@@ -25,6 +25,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
 {
     relmap_extractor *x = xcalloc(1, sizeof *x);
     x->rules = rules;
+    x->gate = rules->gate;
     x->match_data = pcre2_match_data_create(32, NULL);
     x->match_context = pcre2_match_context_create(NULL);
     if (!x->match_data || !x->match_context) {

@@ -77,7 +77,7 @@ void reset_document(relmap_extractor *x)
     x->short_forms_moved = 0;
     if (x->short_forms.count) {
         memset(&x->short_forms_bloom, 0, sizeof x->short_forms_bloom);
-        memset(x->short_forms_gate, 0, sizeof x->short_forms_gate);
+        x->gate = x->rules->gate;
     }
     strmap_free(&x->short_forms, NULL);
     if (x->numbered.count || x->role_refs.count)
@@ -520,8 +520,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             /* most words begin no alias or title, are no role word, short
              * form or "the": the gate turns them away before any hash */
             unsigned key = word_gate_key(t + i, we - i);
-            if (!word_gate_open(&r->gate, key)
-                && !bit_test(x->short_forms_gate, key % SHORT_FORMS_GATE_BITS)) {
+            if (!word_gate_open(&x->gate, key)) {
                 i = we;
                 continue;
             }
@@ -703,7 +702,7 @@ static void learn_short_forms(relmap_extractor *x, int ref)
             if (strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref)))
                 x->short_forms_moved++; /* from another person */
             bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
-            bit_set(x->short_forms_gate, word_gate_key(words[k][0], len) % SHORT_FORMS_GATE_BITS);
+            word_gate_add(&x->gate, word_gate_key(words[k][0], len));
         }
     }
     *learned = (uint64_t)x->document_number << 32 | x->short_forms_moved;
