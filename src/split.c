@@ -48,6 +48,21 @@ static int in_list(const char *const *list, const char *word, size_t n)
     return word_in_list(list, word, n);
 }
 
+/* Whether a byte begins one of the abbreviations (never_end or may_end): a
+ * word before a stop that begins otherwise, as most do ("said", "comment"),
+ * is none of them, and the lists need not be searched. */
+static int begins_abbreviation(char c)
+{
+    switch (c) {
+    case 'A': case 'B': case 'C': case 'D': case 'F': case 'G': case 'H': case 'I': case 'J':
+    case 'L': case 'M': case 'N': case 'O': case 'P': case 'R': case 'S': case 'V':
+    case 'a': case 'c': case 'e': case 'i': case 'v':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
@@ -129,7 +144,8 @@ static int period_ends(const char *start, const char *dot, const char *next, con
     word_before(start, dot, &w, &n);
     if (n == 0)
         return 1;
-    if (n <= NEVER_END_LONGEST
+    int maybe = begins_abbreviation(w[0]);
+    if (maybe && n <= NEVER_END_LONGEST
         && word_in_sorted(never_end, sizeof never_end / sizeof *never_end, w, n))
         return 0;
     /* a single initial ("F." in "John F. Kennedy"), a dotted acronym (U.S.
@@ -137,7 +153,7 @@ static int period_ends(const char *start, const char *dot, const char *next, con
      * when the next word is a usual sentence opener; any other word ends
      * the sentence */
     if (!(n == 1 && is_upper_ascii(w[0])) && !memchr(w, '.', n)
-        && !(n <= MAY_END_LONGEST && in_list(may_end, w, n)))
+        && !(maybe && n <= MAY_END_LONGEST && in_list(may_end, w, n)))
         return 1;
     const char *q = next;
     while (q < end && (isalpha((unsigned char)*q) || *q == '\''))
