@@ -383,8 +383,10 @@ static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t 
                 break;
         }
         size_t e = name_word_end(t, n, w);
-        int group = word_in(&r->group_nouns, t + w, e - w);
-        int gov = word_in(&r->government_nouns, t + w, e - w);
+        /* most words are no such noun: the gate tells without a hash */
+        int noun = word_gate_open(&r->nouns_gate, word_gate_key(t + w, e - w));
+        int group = noun && word_in(&r->group_nouns, t + w, e - w);
+        int gov = noun && word_in(&r->government_nouns, t + w, e - w);
         if (group || (k > 0 && gov))
             group_end = e;
         else if (k == 0 && gov)

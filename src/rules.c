@@ -1561,6 +1561,12 @@ static void finish(parser *p)
     word_sets_add_list(&r->words, &r->gate, &r->titles, WORD_TITLE_HEAD, 1);
     word_sets_add_list(&r->words, &r->gate, &r->roles, WORD_ROLE, 0);
     word_gate_add(&r->gate, word_gate_key("the", 3));
+    const wordlist *nouns[] = {&r->group_nouns, &r->government_nouns};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < nouns[k]->count; i++)
+            if (nouns[k]->lengths[i])
+                word_gate_add(&r->nouns_gate,
+                              word_gate_key(nouns[k]->items[i], nouns[k]->lengths[i]));
     r->the_hash = hash_lower("the", 3);
     r->the_sets = word_sets_of(&r->words, r->the_hash);
     r->the_aliases = strmap_get(&r->alias_index, "the");

@@ -120,6 +120,9 @@ struct relmap_rules {
     uint64_t the_hash;
     unsigned the_sets;
     const int *the_aliases;
+    /* the keys (word_gate_key) of the group and government nouns: most
+     * words after a country's name are neither */
+    word_gate nouns_gate;
 
     relation *relations;
     size_t nrelations, relations_cap;
