@@ -116,7 +116,7 @@ static size_t escape_length(const char *p, const char *end)
     if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
         return 0;
     char e = p[1];
-    if (p + 2 < end && p[2] == '{' && strchr("xopPgkN", e)) {
+    if (p + 2 < end && p[2] == '{' && e && strchr("xopPgkN", e)) {
         const char *close = memchr(p + 2, '}', (size_t)(end - p - 2));
         return close ? (size_t)(close + 1 - p) : 0;
     }

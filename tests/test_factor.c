@@ -99,6 +99,16 @@ START_TEST(syntax_it_does_not_take_apart_leaves_the_pattern_as_written)
     };
     for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++)
         FACTORS(patterns[i], "(as written)");
+    /* an escaped NUL is two bytes, as PCRE2 reads it: the '{' after it is
+     * a character, not the start of \x{...} (found by fuzzing) */
+    {
+        static const char with_nul[] = "\\\0{|ab|ac";
+        strbuf out = {0};
+        ck_assert(pattern_factor(with_nul, sizeof with_nul - 1, &out));
+        ck_assert_uint_eq(out.length, 12);
+        ck_assert(!memcmp(out.data, "\\\0{|a(?:b|c)", 12));
+        sb_free(&out);
+    }
     /* lookarounds as written (a lookbehind's branches keep their lengths) */
     FACTORS("(?<=ab|ac)x", "(as written)");
     FACTORS("(?<=ab|ac)(?:xy|xz)", "(?<=ab|ac)(?:x(?:y|z))");
