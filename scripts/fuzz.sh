@@ -18,10 +18,10 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
 fi
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DRELMAP_FUZZ=ON -DBUILD_TESTING=OFF \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_rules fuzz_extract fuzz_dot >/dev/null
+cmake --build build-fuzz -j2 --target fuzz_rules fuzz_extract fuzz_dot fuzz_factor >/dev/null
 mkdir -p build-fuzz/crashes
 status=0
-for target in rules extract dot; do
+for target in rules extract dot factor; do
   work=build-fuzz/corpus_$target
   mkdir -p "$work"
   # Graphviz's DOT parser leaks on malformed input inside cgraph itself
@@ -36,7 +36,7 @@ for target in rules extract dot; do
   # a run explores the same inputs on any machine; by hand: SECONDS of wall time
   bound=-max_total_time="$seconds"
   if [ -n "${FUZZ_CI:-}" ]; then
-    case $target in rules) bound=-runs=45000 ;; extract) bound=-runs=35000 ;; dot) bound=-runs=2500000 ;; esac
+    case $target in rules) bound=-runs=45000 ;; extract) bound=-runs=35000 ;; dot) bound=-runs=2500000 ;; factor) bound=-runs=1500000 ;; esac
   fi
   if ! ASAN_OPTIONS=detect_leaks=$leaks build-fuzz/tests/fuzz/fuzz_$target "$work" "tests/fuzz/corpus_$target" \
         "$bound" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -seed="${FUZZ_SEED:-1}" \

@@ -38,9 +38,15 @@ typedef struct span {
     size_t first, count;
 } span;
 
+/* Groups inside groups deeper than this: the pattern as written (PCRE2
+ * itself refuses more than 250 by default), and the parser's recursion
+ * bounded. */
+#define DEPTH_MAX 250
+
 typedef struct fparser {
     const char *pattern, *p, *end;
     int failed;
+    int depth;    /* of the group being read */
     int changed;  /* some alternation was rewritten */
     strbuf texts;
     atom *atoms;  /* those of the groups being read, innermost last */
@@ -217,11 +223,16 @@ static void parse_group(fparser *ps, int caseless)
             q++;
         }
     }
+    if (++ps->depth > DEPTH_MAX) {
+        ps->failed = 1;
+        return;
+    }
     ps->p = q;
     /* the group's text is written at the end of `texts`, after those of the
      * atoms it is made of */
     int captures = 0;
     size_t at = parse_body(ps, inner, open, (size_t)(q - open), &ps->texts, &captures);
+    ps->depth--;
     if (!ps->failed && (ps->p >= end || *ps->p != ')'))
         ps->failed = 1;
     if (ps->failed)
@@ -422,7 +433,7 @@ static size_t parse_body(fparser *ps, int caseless, const char *opener, size_t o
 
 int pattern_factor(const char *pattern, size_t length, strbuf *out)
 {
-    fparser ps = {pattern, pattern, pattern + length, 0, 0, {0}, NULL, 0, 0};
+    fparser ps = {pattern, pattern, pattern + length, 0, 0, 0, {0}, NULL, 0, 0};
     strbuf body = {0};
     int captures = 0;
     parse_body(&ps, 1, "", 0, &body, &captures);

@@ -109,6 +109,26 @@ START_TEST(syntax_it_does_not_take_apart_leaves_the_pattern_as_written)
         ck_assert(!memcmp(out.data, "\\\0{|a(?:b|c)", 12));
         sb_free(&out);
     }
+    /* groups in groups past PCRE2's own limit (250): as written, and no
+     * recursion that deep (found by fuzzing: the stack ran out) */
+    {
+        size_t depth = 20000;
+        char *deep = malloc(2 * depth + 8);
+        memset(deep, '(', depth);
+        memcpy(deep + depth, "ab|ac", 5);
+        memset(deep + depth + 5, ')', depth);
+        strbuf out = {0};
+        ck_assert(!pattern_factor(deep, 2 * depth + 5, &out));
+        sb_free(&out);
+        /* 250 deep is still taken apart */
+        memset(deep, '(', 250);
+        memcpy(deep + 250, "ab|ac", 5);
+        memset(deep + 255, ')', 250);
+        ck_assert(pattern_factor(deep, 505, &out));
+        ck_assert(!memcmp(out.data + 250, "a(?:b|c))", 9));
+        sb_free(&out);
+        free(deep);
+    }
     /* lookarounds as written (a lookbehind's branches keep their lengths) */
     FACTORS("(?<=ab|ac)x", "(as written)");
     FACTORS("(?<=ab|ac)(?:xy|xz)", "(?<=ab|ac)(?:x(?:y|z))");
