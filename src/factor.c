@@ -370,10 +370,9 @@ static void emit_branches(fparser *ps, const span *b, size_t n, int caseless, st
                 break;
         }
         add_atoms(ps, b[i].first, common, out);
-        /* the rest of each as written: putting the rests together again
-         * ("ha(?:s|ve|d)" for "ha(?:s|ve|d)" is all there is to gain,
-         * "w(?:ill|ould)" for "w(?:i(?:ll)|o(?:uld))" costs PCRE2 more code
-         * and spares no try that counts) */
+        /* the rest of each as written, not put together again: the first
+         * character is what spares PCRE2 its tries, and "w(?:i(?:ll)|o(?:uld))"
+         * for "w(?:ill|ould)" only costs it more code */
         sb_adds(out, "(?:");
         for (size_t g = 0; g < ng; g++) {
             if (g)

@@ -654,6 +654,10 @@ static void make_anchor_pairs(trigger_set *t)
         if (t->anchor_length[a] < t->anchor_shortest)
             t->anchor_shortest = t->anchor_length[a];
     size_t shortest = t->anchor_shortest;
+    if (shortest == 0) { /* no clause holds an empty literal; were one to, no check */
+        t->nanchors = 0;
+        return;
+    }
     t->pair_at[0] = shortest >= PREFIX_MAX ? 1 : 0;
     t->pair_at[1] = (unsigned char)(shortest >= PREFIX_MAX ? PREFIX_MAX - 1 : shortest - 1);
     for (size_t a = 0; a < t->nanchors; a++) {
