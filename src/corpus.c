@@ -85,19 +85,18 @@ int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npa
     return 0;
 }
 
-/* An entry of a folder: its name (in the listing's `names`, at `at`), and
- * whether it is a regular file that the glob takes, as the folder's listing
- * says (then no stat is needed). */
+/* An entry of a folder: its name (in the listing's `names`, at `at`; `name`
+ * once the listing is complete), and whether it is a regular file that the
+ * glob takes, as the folder's listing says (then no stat is needed). */
 typedef struct entry {
     size_t at, length;
+    const char *name;
     int file;
 } entry;
 
-static const char *sort_names; /* the listing qsort compares in (one at a time) */
-
 static int entry_cmp(const void *a, const void *b)
 {
-    return strcmp(sort_names + ((const entry *)a)->at, sort_names + ((const entry *)b)->at);
+    return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
 }
 
 /* Push a folder's entries so that they pop in byte order of their names. */
@@ -133,14 +132,14 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
             continue;
         XGROW(entries, cap, n + 1);
         size_t length = strlen(ent->d_name);
-        entries[n++] = (entry){names.length, length, file};
+        entries[n++] = (entry){names.length, length, NULL, file};
         sb_add(&names, ent->d_name, length + 1); /* with its NUL */
     }
     closedir(d);
-    if (n) {
-        sort_names = names.data;
+    for (size_t i = 0; i < n; i++) /* the buffer moves no more */
+        entries[i].name = names.data + entries[i].at;
+    if (n)
         qsort(entries, n, sizeof *entries, entry_cmp);
-    }
     size_t plen = strlen(path);
     int slash = plen > 0 && path[plen - 1] == '/';
     for (size_t i = n; i-- > 0;) {
@@ -149,7 +148,7 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
         memcpy(full, path, plen);
         if (!slash)
             *end++ = '/';
-        memcpy(end, names.data + entries[i].at, entries[i].length + 1);
+        memcpy(end, entries[i].name, entries[i].length + 1);
         push_owned(c, full, 0, entries[i].file);
     }
     free(entries);
