@@ -371,13 +371,13 @@ static void fold_evidence(strbuf *sb, const char *s, size_t n)
      * space before a space (and none at either end, checked below) */
     if (n > 0 && s[0] != ' ') {
         const __m128i space = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7F);
-        const __m128i below_space = _mm_set1_epi8(' '), minus_one = _mm_set1_epi8(-1);
+        const __m128i minus_one = _mm_set1_epi8(-1);
         for (; k + 17 <= n; k += 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
             __m128i after = _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1));
             /* 0x00 to 0x1F: >= 0 and < ' ' as signed bytes */
             __m128i control = _mm_and_si128(_mm_cmpgt_epi8(v, minus_one),
-                                            _mm_cmplt_epi8(v, below_space));
+                                            _mm_cmplt_epi8(v, space));
             control = _mm_or_si128(control, _mm_cmpeq_epi8(v, del));
             __m128i double_space =
                 _mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(after, space));
