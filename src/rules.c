@@ -253,18 +253,6 @@ const int *rules_alias_candidates_word(const relmap_rules *rules, const char *wo
     return rules_alias_follow(list, follow, count);
 }
 
-const int *rules_alias_follow(const int *list, int follow, size_t *count)
-{
-    size_t n = (size_t)list[0];
-    if (follow < 0 || follow > ALIAS_FOLLOW_NONE || !list[n + 1]) {
-        *count = n;
-        return list + 1;
-    }
-    /* the bucket of the byte after the next: see build_alias_index */
-    const int *offsets = list + n + 2, *items = offsets + ALIAS_FOLLOW_NONE + 2;
-    *count = (size_t)(offsets[follow + 1] - offsets[follow]);
-    return items + offsets[follow];
-}
 
 /* ------------------------------------------------------------ logical lines */
 

@@ -168,8 +168,20 @@ enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
                                        size_t length, uint64_t hash, int follow,
                                        size_t *count);
-/* The same, from a word's list in alias_index (one of its values). */
-const int *rules_alias_follow(const int *list, int follow, size_t *count);
+/* The same, from a word's list in alias_index (one of its values). Inline:
+ * the finder asks it for every "the". */
+static inline const int *rules_alias_follow(const int *list, int follow, size_t *count)
+{
+    size_t n = (size_t)list[0];
+    if (follow < 0 || follow > ALIAS_FOLLOW_NONE || !list[n + 1]) {
+        *count = n;
+        return list + 1;
+    }
+    /* the bucket of the byte after the next: see build_alias_index */
+    const int *offsets = list + n + 2, *items = offsets + ALIAS_FOLLOW_NONE + 2;
+    *count = (size_t)(offsets[follow + 1] - offsets[follow]);
+    return items + offsets[follow];
+}
 int wordlist_has(const wordlist *list, const char *word, size_t n);
 /* Folds curly quotes and apostrophes to ASCII, no-break and other spaces to
  * ' ': the form that aliases and sentences are compared in. */
