@@ -350,10 +350,13 @@ static const char *const function_words[] = {
     "their", "these", "this", "those", "to", "was", "were", "which", "who", "will", "with",
     "would",
 };
+#define FUNCTION_WORD_LONGEST 5 /* "their", "these", "those", "which", "would" */
 
 static int is_function_word(const char *t, size_t n)
 {
-    return word_in_sorted(function_words, sizeof function_words / sizeof *function_words, t, n);
+    return n <= FUNCTION_WORD_LONGEST
+           && word_in_sorted(function_words, sizeof function_words / sizeof *function_words, t,
+                             n);
 }
 
 /* After a demonym or a country ending at `end`: a group noun, after up to
