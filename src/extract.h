@@ -63,12 +63,12 @@ struct relmap_extractor {
      * rules' again once a document with short forms is done. */
     word_gate gate;
     /* A person's short forms are learned again only when the map may have
-     * changed for them: when a short form went to another person since.
-     * Per declared entity (dyn_entity.learned for the document's own): the
-     * document's number and the count of such changes when it was last
-     * learned; 0 never matches, as documents count from 1. */
+     * changed for them: when one of them went to another person since,
+     * which clears the mark. Per declared entity (dyn_entity.learned for the
+     * document's own): the number of the document they were learned in; 0
+     * never matches, as documents count from 1. */
     uint64_t *learned;
-    uint32_t document_number, short_forms_moved;
+    uint32_t document_number;
     strmap numbered;    /* "five" -> ref */
     strmap role_refs;   /* "spokesperson" -> ref */
     word_bloom refs_bloom; /* hash_lower of the keys of both; cleared with them */

@@ -74,7 +74,6 @@ void reset_document(relmap_extractor *x)
     x->ndyn = 0;
     strmap_free(&x->dyn_index, NULL);
     x->document_number++;
-    x->short_forms_moved = 0;
     if (x->short_forms.count) {
         memset(&x->short_forms_bloom, 0, sizeof x->short_forms_bloom);
         x->gate = x->rules->gate;
@@ -685,11 +684,18 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
     x->nmentions = k;
 }
 
+/* Where the document keeps whether entity `ref`'s short forms are learned. */
+static uint64_t *learned_mark(relmap_extractor *x, int ref)
+{
+    return ref >= 0 ? &x->learned[ref] : &x->dyn[-ref - 1].learned;
+}
+
 static void learn_short_forms(relmap_extractor *x, int ref)
 {
-    /* as learned last time, unless a short form moved since */
-    uint64_t *learned = ref >= 0 ? &x->learned[ref] : &x->dyn[-ref - 1].learned;
-    if (*learned == ((uint64_t)x->document_number << 32 | x->short_forms_moved))
+    /* as learned last time in this document, unless one went to another
+     * person since (who then cleared the mark) */
+    uint64_t *learned = learned_mark(x, ref);
+    if (*learned == x->document_number)
         return;
     const char *name = ent_name(x, ref);
     const char *last_space = strrchr(name, ' ');
@@ -699,18 +705,21 @@ static void learn_short_forms(relmap_extractor *x, int ref)
     const char *words[2][2] = {{name, first_end}, {last_space + 1, name + strlen(name)}};
     for (int k = 0; k < 2; k++) {
         size_t len = (size_t)(words[k][1] - words[k][0]);
-        if (len < 2 || !starts_upper(words[k][0], len, 0)
-            || strmap_getn(&x->short_forms, words[k][0], len) == REF_TO_PTR(ref))
+        if (len < 2 || !starts_upper(words[k][0], len, 0))
+            continue;
+        void *owner = strmap_getn(&x->short_forms, words[k][0], len);
+        if (owner == REF_TO_PTR(ref))
             continue; /* known already: the common case, a person named again */
         /* a title cut at the word's end: "Gen." stays a title */
         if (!title_at(x->rules, words[k][0], len, 0)) {
-            if (strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref)))
-                x->short_forms_moved++; /* from another person */
+            if (owner) /* from another person, who takes it back when named again */
+                *learned_mark(x, PTR_TO_REF(owner)) = 0;
+            strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref));
             bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
             word_gate_add(&x->gate, word_gate_key(words[k][0], len));
         }
     }
-    *learned = (uint64_t)x->document_number << 32 | x->short_forms_moved;
+    *learned = x->document_number;
 }
 
 void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
