@@ -168,6 +168,11 @@ static int alias_matches(const char *t, size_t n, const alias *a)
     size_t len = a->length;
     if (len == 0 || len > n)
         return 0;
+    /* The last byte first, in either case (any match below has it so): a
+     * word's candidates come longest first, and most fail there ("U.S.
+     * Treasury", "U.S. Senate" and ten others before "U.S."). */
+    if (lower_ascii(t[len - 1]) != lower_ascii(a->text[len - 1]))
+        return 0;
     /* The candidates of a word share its first word ("the Pentagon", "the
      * White House"): what follows it tells most apart at once. The byte
      * after the head is no word byte, so it matches exactly in either case
