@@ -15,10 +15,9 @@ typedef struct dyn_entity {
     char *name;
     const char *type;  /* static string */
     int parent;        /* an entity ref, or INT32_MIN for none */
-    uint64_t learned;  /* see relmap_extractor.learned */
+    uint32_t learned;  /* see relmap_extractor.learned */
     int person;        /* of type person */
 } dyn_entity;
-
 
 typedef struct mention {
     size_t start, end; /* bytes in the folded sentence */
@@ -67,7 +66,7 @@ struct relmap_extractor {
      * which clears the mark. Per declared entity (dyn_entity.learned for the
      * document's own): the number of the document they were learned in; 0
      * never matches, as documents count from 1. */
-    uint64_t *learned;
+    uint32_t *learned;
     uint32_t document_number;
     strmap numbered;    /* "five" -> ref */
     strmap role_refs;   /* "spokesperson" -> ref */

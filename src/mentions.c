@@ -443,11 +443,28 @@ static void absorb_title(relmap_extractor *x, const char *t, size_t title_start,
     x->nmentions--;
 }
 
+/* The byte that picks a word's alias candidates, the word ending at we:
+ * the one after the next, in lower case (see rules_alias_candidates_word). */
+static int alias_follow(const char *t, size_t n, size_t we)
+{
+    return we + 1 < n ? lower_ascii(t[we + 1]) : ALIAS_FOLLOW_NONE;
+}
+
 /* A word's first byte as a bit of relmap_extractor.refs_first. */
 static uint32_t first_letter_bit(char c)
 {
     int l = lower_ascii((unsigned char)c);
     return 1u << (l >= 'a' && l <= 'z' ? l - 'a' : 26);
+}
+
+/* Remember that "the KEY" (lower case, len bytes) refers to `ref`, in the
+ * document's numbered groups or roles, and in the filters in front of both. */
+static void remember_reference(relmap_extractor *x, strmap *refs, const char *key, size_t len,
+                               int ref)
+{
+    strmap_put(refs, key, REF_TO_PTR(ref));
+    bloom_add(&x->refs_bloom, hash_lower(key, len));
+    x->refs_first |= first_letter_bit(key[0]);
 }
 
 /* "the spokesman", "the five hackers": what the document named before. */
@@ -548,13 +565,13 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         const int *cands = NULL;
         if (we - i >= ALIAS_KEY_MAX)
             cands = rules_alias_candidates(r, t + i, n - i, &count);
-        else if (the && r->the_aliases)
-            cands = rules_alias_follow(
-                r->the_aliases, we + 1 < n ? lower_ascii(t[we + 1]) : ALIAS_FOLLOW_NONE, &count);
-        else if (!the && (sets & WORD_ALIAS_HEAD)) /* most words are no alias's */
-            cands = rules_alias_candidates_word(
-                r, t + i, we - i, word_hash,
-                we + 1 < n ? lower_ascii(t[we + 1]) : ALIAS_FOLLOW_NONE, &count);
+        else if (the)
+            cands = r->the_aliases
+                        ? rules_alias_follow(r->the_aliases, alias_follow(t, n, we), &count)
+                        : NULL;
+        else if (sets & WORD_ALIAS_HEAD) /* most words are no alias's */
+            cands = rules_alias_candidates_word(r, t + i, we - i, word_hash,
+                                                alias_follow(t, n, we), &count);
         for (size_t k = 0; k < count; k++) {
             const alias *a = &r->aliases[cands[k]];
             if (alias_matches(t + i, n - i, a)) {
@@ -690,7 +707,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
 }
 
 /* Where the document keeps whether entity `ref`'s short forms are learned. */
-static uint64_t *learned_mark(relmap_extractor *x, int ref)
+static uint32_t *learned_mark(relmap_extractor *x, int ref)
 {
     return ref >= 0 ? &x->learned[ref] : &x->dyn[-ref - 1].learned;
 }
@@ -699,7 +716,7 @@ static void learn_short_forms(relmap_extractor *x, int ref)
 {
     /* as learned last time in this document, unless one went to another
      * person since (who then cleared the mark) */
-    uint64_t *learned = learned_mark(x, ref);
+    uint32_t *learned = learned_mark(x, ref);
     if (*learned == x->document_number)
         return;
     const char *name = ent_name(x, ref);
@@ -746,9 +763,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
                     for (size_t k = 0; k < len; k++)
                         key[k] = (char)lower_ascii(t[ws + k]);
                     key[len] = '\0';
-                    strmap_put(&x->numbered, key, REF_TO_PTR(m->ref));
-                    bloom_add(&x->refs_bloom, hash_lower(key, len));
-                    x->refs_first |= first_letter_bit(key[0]);
+                    remember_reference(x, &x->numbered, key, len, m->ref);
                 }
             }
         }
@@ -805,9 +820,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
             ref = x->mentions[mi - 1].ref;
         }
         if (ref != NO_ENTITY) {
-            strmap_put(&x->role_refs, key, REF_TO_PTR(ref));
-            bloom_add(&x->refs_bloom, hash_lower(key, e - i));
-            x->refs_first |= first_letter_bit(key[0]);
+            remember_reference(x, &x->role_refs, key, e - i, ref);
         }
     }
 }

@@ -253,7 +253,6 @@ const int *rules_alias_candidates_word(const relmap_rules *rules, const char *wo
     return rules_alias_follow(list, follow, count);
 }
 
-
 /* ------------------------------------------------------------ logical lines */
 
 /* A directive with its continuation lines, joined by single spaces; each
