@@ -238,21 +238,16 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
         char c = *p;
         if (c == '\n') {
             const char *next_line = p + 1;
-            /* blank next line or end of text, or a line with no final stop
-             * that the next line does not continue in lower case */
-            int ends = 0;
-            if (!line_has_final_stop(line_start, p)) {
-                const char *q = next_line;
-                for (size_t k; q < end && (k = utf8_space_len(q, end)) > 0;)
-                    q += k;
-                ends = q >= end || *q == '\n' || !islower((unsigned char)*q);
-            } else {
-                /* a blank line always closes the paragraph */
-                const char *q = next_line;
-                for (size_t k; q < end && (k = utf8_space_len(q, end)) > 0;)
-                    q += k;
-                ends = q >= end || *q == '\n';
-            }
+            /* the next line's first byte after its white space */
+            const char *first = next_line;
+            for (size_t k; first < end && (k = utf8_space_len(first, end)) > 0;)
+                first += k;
+            /* a blank next line or the end of the text always closes the
+             * paragraph; so does a line with no final stop that the next
+             * line does not continue in lower case */
+            int ends = first >= end || *first == '\n'
+                       || (!line_has_final_stop(line_start, p)
+                           && !islower((unsigned char)*first));
             if (ends) {
                 emit(&s, start, p, s.line, s.line_start);
                 start = next_line;
