@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "factor.h"
+#include "prefilter.h" /* PCRE2's syntax: classes, quantifiers */
 
 /* One atom of a branch: its text, in the pattern, or for a group (already
  * rewritten) in the parser's `texts`; and, when it is one ASCII letter or
@@ -58,60 +59,13 @@ static int is_ascii_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* The length of the quantifier at p (0 when none), a lazy or possessive
- * mark included. A '{' that could begin one counts as one: more atoms with
- * quantifiers only means fewer atoms that take part. */
+/* The length of the quantifier at p (0: none). A '{' that could begin one
+ * counts as one: more atoms with quantifiers only means fewer atoms that
+ * take part. */
 static size_t quantifier_length(const char *p, const char *end)
 {
-    size_t n = 0;
-    if (p < end && (*p == '?' || *p == '*' || *p == '+')) {
-        n = 1;
-    } else if (p < end && *p == '{') {
-        const char *q = p + 1;
-        size_t digits = 0;
-        for (; q < end && is_digit(*q); q++)
-            digits++;
-        if (q < end && *q == ',')
-            for (q++; q < end && is_digit(*q); q++)
-                digits++;
-        if (q < end && *q == '}' && digits)
-            n = (size_t)(q + 1 - p);
-    }
-    if (n && p + n < end && (p[n] == '?' || p[n] == '+'))
-        n++;
-    return n;
-}
-
-/* Past the class that begins at p ('['), or NULL when it does not end or
- * holds \Q. */
-static const char *skip_class(const char *p, const char *end)
-{
-    p++;
-    if (p < end && *p == '^')
-        p++;
-    if (p < end && *p == ']')
-        p++;
-    while (p < end && *p != ']') {
-        if (*p == '\\') {
-            if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
-                return NULL;
-            p += 2;
-            continue;
-        }
-        if (*p == '[' && p + 1 < end && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-            const char *close = p + 2;
-            while (close + 1 < end && !(close[0] == p[1] && close[1] == ']'))
-                close++;
-            if (close + 1 >= end)
-                return NULL;
-            p = close + 2;
-            continue;
-        }
-        p++;
-    }
-    return p < end ? p + 1 : NULL;
+    unsigned min;
+    return pattern_quantifier(p, end, &min);
 }
 
 /* The length of the escape at p ('\'), or 0 for \Q, \E or a cut one. Read
@@ -144,7 +98,7 @@ static const char *skip_group(const char *p, const char *end)
             continue;
         }
         if (*p == '[') {
-            p = skip_class(p, end);
+            p = pattern_class_end(p, end);
             if (!p)
                 return NULL;
             continue;
@@ -257,7 +211,7 @@ static void parse_atom(fparser *ps, int caseless)
     size_t n = 1;
     int literal = -1;
     if (c == '[') {
-        const char *after = skip_class(p, end);
+        const char *after = pattern_class_end(p, end);
         if (!after) {
             ps->failed = 1;
             return;

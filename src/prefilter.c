@@ -213,62 +213,80 @@ static void clauses_splice(clauses *to, clauses *from, unsigned before, unsigned
     clauses_free(from);
 }
 
-/* Skip a quantifier at ps->p; returns its minimum count (1 when none). */
-static int quantifier(parser *ps)
+/* ------------------------------------------- PCRE2's syntax, shared */
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+size_t pattern_quantifier(const char *p, const char *end, unsigned *min)
 {
-    int min = 1;
-    if (ps->p >= ps->end)
-        return 1;
-    char c = *ps->p;
-    if (c == '?' || c == '*') {
-        min = 0;
-        ps->p++;
-    } else if (c == '+') {
-        ps->p++;
-    } else if (c == '{') {
-        const char *q = ps->p + 1;
-        int n = 0, digits = 0;
-        while (q < ps->end && *q >= '0' && *q <= '9') {
-            n = n * 10 + (*q - '0');
-            q++;
-            digits++;
+    size_t n = 0;
+    *min = 1;
+    if (p < end && (*p == '?' || *p == '*' || *p == '+')) {
+        n = 1;
+        *min = *p == '+';
+    } else if (p < end && *p == '{') {
+        const char *q = p + 1;
+        size_t digits = 0;
+        unsigned least = 0;
+        for (; q < end && is_digit(*q); q++, digits++)
+            if (least <= 65535) /* PCRE2's most; a larger count it refuses */
+                least = least * 10 + (unsigned)(*q - '0');
+        if (q < end && *q == ',')
+            for (q++; q < end && is_digit(*q); q++)
+                digits++;
+        if (q < end && *q == '}' && digits) {
+            n = (size_t)(q + 1 - p);
+            *min = least;
         }
-        if (!digits && q < ps->end && *q == ',')
-            n = 0, digits = 1; /* {,m} */
-        const char *close = memchr(q, '}', (size_t)(ps->end - q));
-        if (!digits || !close)
-            return 1; /* a literal '{' */
-        min = n;
-        ps->p = close + 1;
-    } else {
-        return 1;
     }
-    if (ps->p < ps->end && (*ps->p == '?' || *ps->p == '+'))
-        ps->p++; /* lazy or possessive */
+    if (n && p + n < end && (p[n] == '?' || p[n] == '+'))
+        n++; /* lazy or possessive */
+    return n;
+}
+
+const char *pattern_class_end(const char *p, const char *end)
+{
+    p++; /* '[' */
+    if (p < end && *p == '^')
+        p++;
+    if (p < end && *p == ']')
+        p++;
+    while (p < end && *p != ']') {
+        if (*p == '\\') {
+            if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
+                return NULL;
+            p += 2;
+            continue;
+        }
+        if (*p == '[' && p + 1 < end && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char *close = p + 2;
+            while (close + 1 < end && !(close[0] == p[1] && close[1] == ']'))
+                close++;
+            if (close + 1 >= end)
+                return NULL;
+            p = close + 2;
+            continue;
+        }
+        p++;
+    }
+    return p < end ? p + 1 : NULL;
+}
+
+/* Skip a quantifier at ps->p; returns its minimum count (1 when none). */
+static unsigned quantifier(parser *ps)
+{
+    unsigned min;
+    ps->p += pattern_quantifier(ps->p, ps->end, &min);
     return min;
 }
 
 static void skip_class(parser *ps)
 {
-    ps->p++; /* '[' */
-    if (ps->p < ps->end && *ps->p == '^')
-        ps->p++;
-    if (ps->p < ps->end && *ps->p == ']')
-        ps->p++;
-    while (ps->p < ps->end && *ps->p != ']') {
-        if (*ps->p == '\\' && ps->p + 1 < ps->end)
-            ps->p++;
-        else if (*ps->p == '[' && ps->p + 1 < ps->end && ps->p[1] == ':') {
-            const char *close = strstr(ps->p + 2, ":]");
-            if (close && close < ps->end)
-                ps->p = close + 1;
-        }
-        ps->p++;
-    }
-    if (ps->p >= ps->end)
-        ps->failed = 1;
+    const char *after = pattern_class_end(ps->p, ps->end);
+    if (after)
+        ps->p = after;
     else
-        ps->p++;
+        ps->failed = 1;
 }
 
 static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
@@ -383,7 +401,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
             ps->p++;
         }
         const char *before = ps->p;
-        int min = quantifier(ps);
+        unsigned min = quantifier(ps);
         int repeated = ps->p != before;
         if (literal >= 0 && min >= 1) {
             sb_addc(&run, lower((char)literal));
@@ -402,7 +420,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
         }
         /* the atom's slots, each repetition's at least once for its minimum */
         unsigned end = slots;
-        for (int k = 0; k < min && end < SLOTS_MAX && inner_slots; k++)
+        for (unsigned k = 0; k < min && end < SLOTS_MAX && inner_slots; k++)
             end = slots_add(end, inner_slots);
         if (is_group) {
             if (min >= 1) {

@@ -32,6 +32,18 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
 
 void prefilter_free(literals *lits);
 
+/* PCRE2's syntax as both readers of a pattern take it apart, the prefilter
+ * and the rewriting of its alternations (factor.c). */
+
+/* The length of the quantifier at p (0: none), its lazy or possessive mark
+ * included; *min its least count (1 when none). "{,m}", which PCRE2 10.42
+ * reads as characters, counts as one: more text taken as repeats, never
+ * less. */
+size_t pattern_quantifier(const char *p, const char *end, unsigned *min);
+/* Past the character class that begins at p ('['), or NULL when it does
+ * not end, or holds \Q or \E. */
+const char *pattern_class_end(const char *p, const char *end);
+
 /* All rules' literals in one Aho-Corasick automaton: one pass over a
  * sentence tells every rule whether its trigger words occur. */
 typedef struct trigger_set trigger_set;
