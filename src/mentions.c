@@ -536,11 +536,13 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
     x->nmentions = 0;
     x->role_words_maybe = 0;
     size_t title_start = 0, title_next = (size_t)-1;
-    for (size_t i = 0; i < n;) {
-        if (!at_word_start(t, i)) {
+    /* i is at the text's start, a word's end, or after a byte that is no
+     * word byte: the next word byte starts a word */
+    for (size_t i = 0;;) {
+        while (i < n && !is_word_byte((unsigned char)t[i]))
             i++;
-            continue;
-        }
+        if (i >= n)
+            break;
         size_t we = word_end(t, n, i);
         if (we - i < ALIAS_KEY_MAX) {
             /* most words begin no alias or title, are no role word, short
