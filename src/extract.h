@@ -50,6 +50,9 @@ struct relmap_extractor {
     void *trace_context;
     pcre2_match_data *match_data;
     pcre2_match_context *match_context;
+    /* per rule: JIT_UNTRIED until this extractor first runs it, then
+     * whether it has JIT code (rules_jit_compile) */
+    unsigned char *jit_known;
 
     /* per document */
     dyn_entity *dyn;

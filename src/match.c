@@ -34,6 +34,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     }
     pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
     x->learned = xcalloc(rules->nentities + 1, sizeof *x->learned);
+    x->jit_known = xcalloc(rules->nrules + 1, sizeof *x->jit_known);
     x->document_number = 1;
     x->hits = prefilter_hits_new(rules->triggers);
     x->reciprocal_hits = prefilter_hits_new(rules->reciprocal_triggers);
@@ -62,6 +63,7 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->mentions);
     free(x->learned);
     free(x->mention_offset);
+    free(x->jit_known);
     sb_free(&x->folded);
     sb_free(&x->masked);
     sb_free(&x->evidence);
@@ -265,7 +267,10 @@ typedef struct run_state {
 static int match_rule(relmap_extractor *x, const rule *ru, PCRE2_SIZE start)
 {
     PCRE2_SPTR s = (PCRE2_SPTR)x->subject;
-    if (ru->jit)
+    size_t k = (size_t)(ru - x->rules->rules);
+    if (x->jit_known[k] == JIT_UNTRIED)
+        x->jit_known[k] = (unsigned char)rules_jit_compile(x->rules, ru);
+    if (x->jit_known[k] == JIT_READY)
         return pcre2_jit_match(ru->code, s, x->subject_length, start, 0, x->match_data,
                                x->match_context);
     return pcre2_match(ru->code, s, x->subject_length, start, 0, x->match_data,

@@ -1321,14 +1321,11 @@ static int compile_draft(parser *p, rule_draft *d)
                         (const char *)message);
         goto done;
     }
-    /* JIT is an optimisation: when it fails the interpreter still works */
-    int jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
     XGROW(r->rules, r->rules_cap, r->nrules + 1);
     rule *ru = &r->rules[r->nrules++];
     memset(ru, 0, sizeof *ru);
     ru->relation = rel;
     ru->code = re;
-    ru->jit = jit;
     ru->file = d->pattern.file;
     ru->line = d->line;
     ru->column = d->pattern.cols[0];
@@ -1566,6 +1563,7 @@ static void finish(parser *p)
         if (r->rules[i].target_mode == TARGET_RECIPROCAL)
             per_rule[nreciprocal++] = r->rules[i].triggers;
     r->reciprocal_triggers = prefilter_build(per_rule, nreciprocal);
+    r->jit_state = xcalloc(r->nrules + 1, sizeof *r->jit_state); /* all JIT_UNTRIED */
     free(per_rule);
     if (p->ndiags > 1)
         qsort(p->diags, p->ndiags, sizeof *p->diags, diagnostic_cmp);
@@ -1578,6 +1576,7 @@ static int load(relmap_rules **out, const char *const *paths, size_t npaths, con
 {
     *out = NULL;
     relmap_rules *r = xcalloc(1, sizeof *r);
+    pthread_mutex_init(&r->jit_lock, NULL);
     parser p = {0};
     p.rules = r;
     p.err = &p.scratch;
@@ -1600,6 +1599,19 @@ static int load(relmap_rules **out, const char *const *paths, size_t npaths, con
     else
         *out = r;
     return rc;
+}
+
+int rules_jit_compile(const relmap_rules *r, const rule *ru)
+{
+    /* the rules are const to their users; what the lock guards is not */
+    pthread_mutex_t *lock = (pthread_mutex_t *)&r->jit_lock;
+    unsigned char *state = &r->jit_state[ru - r->rules];
+    pthread_mutex_lock(lock);
+    if (*state == JIT_UNTRIED) /* JIT is an optimisation: the interpreter works without */
+        *state = pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0 ? JIT_READY : JIT_NONE;
+    int s = *state;
+    pthread_mutex_unlock(lock);
+    return s;
 }
 
 int relmap_rules_check(relmap_rules **out, const char *const *paths, size_t npaths,
@@ -1661,6 +1673,8 @@ void relmap_rules_free(relmap_rules *r)
     }
     free(r->relations);
     strmap_free(&r->relation_index, NULL);
+    free(r->jit_state);
+    pthread_mutex_destroy(&r->jit_lock);
     for (size_t i = 0; i < r->nrules; i++) {
         pcre2_code_free(r->rules[i].code);
         prefilter_free(r->rules[i].triggers);

@@ -80,6 +80,34 @@ static void on_evidence(const relmap_match *m, void *context)
     sb_addf(context, "[%s]\n", m->evidence);
 }
 
+/* A rule's pattern gets its JIT code when a sentence first runs it, and
+ * keeps it: loading compiles none, a sentence that admits one rule compiles
+ * that one, and the next extractor (another thread's) finds it compiled. */
+START_TEST(patterns_are_jit_compiled_when_first_run)
+{
+    relmap_rules *r = load(small_rules);
+    ck_assert_uint_eq(r->nrules, 5);
+    for (size_t i = 0; i < r->nrules; i++)
+        ck_assert_int_eq(r->jit_state[i], JIT_UNTRIED);
+    uint32_t has_jit = 0;
+    pcre2_config(PCRE2_CONFIG_JIT, &has_jit);
+    int compiled = has_jit ? JIT_READY : JIT_NONE;
+    EXPECT(r, "China accused the U.S. of hacking.",
+           "China -accuses-> United States [country|]\n");
+    /* the first rule ran (and matched); the others were never admitted */
+    ck_assert_int_eq(r->jit_state[0], compiled);
+    for (size_t i = 1; i < r->nrules; i++)
+        ck_assert_int_eq(r->jit_state[i], JIT_UNTRIED);
+    EXPECT(r, "The U.S. urged China to stop.", "United States -urges-> China [country|]\n");
+    ck_assert_int_eq(r->jit_state[2], compiled);
+    ck_assert_int_eq(r->jit_state[1], JIT_UNTRIED);
+    /* a fresh extractor asks again and is told */
+    EXPECT(r, "China accused the U.S. again.", "China -accuses-> United States [country|]\n");
+    ck_assert_int_eq(r->jit_state[0], compiled);
+    relmap_rules_free(r);
+}
+END_TEST
+
 /* The evidence of a sentence is on one line: each run of white space or
  * control bytes one space, none at either end; a sentence already so is
  * kept as it is. */
@@ -596,6 +624,7 @@ int main(void)
               word_gate_lets_every_word_of_the_sets_through,
               role_and_numbered_references,
               evidence_is_the_sentence_on_one_line,
+              patterns_are_jit_compiled_when_first_run,
               evidence_is_on_one_line_whatever_the_place_of_the_run,
               denial_without_target_answers_the_last_accuser,
               reciprocal_joins_the_last_two_parties,
