@@ -31,6 +31,36 @@ typedef struct past_edge {
 
 #define NO_ENTITY INT32_MIN
 
+/* A sentence whose rules wait in the extractor's batch (match.c): what the
+ * rules see of it, kept until they run. */
+typedef struct pending_sentence {
+    const char *text;          /* as read, for the evidence */
+    size_t length;
+    unsigned line;
+    size_t subject_at, subject_length; /* in relmap_extractor.batch_subjects */
+    size_t mentions_at, nmentions;     /* in batch_refs and batch_offsets */
+    size_t rules_at, nrules;           /* in batch_rules */
+    int parties[2];            /* relmap_extractor.parties as the sentence found them */
+    int32_t slot_matches;      /* its first in batch_matches, or -1 */
+} pending_sentence;
+
+/* A rule a pending sentence runs, in the order the sentence runs them. */
+typedef struct pending_rule {
+    uint32_t rule;     /* in relmap_rules.rules */
+    uint32_t sentence; /* in the batch */
+    unsigned char mode;
+    unsigned char admitted; /* 0: its slots turned it away (kept for the trace) */
+    int32_t next;      /* the next of the same rule, in sentence order, or -1 */
+} pending_rule;
+
+/* A match of a rule with a {TGT} slot, before the sentence's edges take it. */
+typedef struct slot_match {
+    int source, target;
+    const struct rule *rule;
+    uint32_t sentence;
+    int32_t next; /* the sentence's next match, in rule order, or -1 */
+} slot_match;
+
 /* Hooks through which `relmap explain` watches extraction (explain.c). */
 typedef struct trace_hooks {
     /* after the sentence's mentions are found */
@@ -78,6 +108,23 @@ struct relmap_extractor {
     past_edge *history;
     size_t nhistory, history_cap;
     int parties[2];     /* the last two distinct roots named, most recent first */
+    /* The sentences whose rules wait to run, rule by rule over all of them
+     * (match.c, run_batch); the run of the document they belong to. */
+    pending_sentence *batch;
+    size_t nbatch, batch_cap;
+    strbuf batch_subjects;
+    int *batch_refs;
+    uint32_t *batch_offsets;
+    size_t nbatch_mentions, batch_mentions_cap, batch_offsets_cap;
+    pending_rule *batch_rules;
+    size_t nbatch_rules, batch_rules_cap;
+    int32_t *batch_rule_first; /* per rule: its first in batch_rules, or -1 */
+    slot_match *batch_matches;
+    size_t nbatch_matches, batch_matches_cap;
+    struct doc_run *run;
+    /* the document's entities before the current sentence: those the
+     * batch's sentences may name */
+    size_t ndyn_before;
 
     /* per sentence, reused */
     mention *mentions;
@@ -115,5 +162,9 @@ void find_mentions(relmap_extractor *x, const char *text, size_t n);
  * numbered groups and the parties named. */
 void learn_from_sentence(relmap_extractor *x, const char *text, size_t n);
 void reset_document(relmap_extractor *x);
+/* Run the rules of the batch's sentences and give their edges: before the
+ * document ends, and before a sentence changes what the batch's sentences
+ * name (a person given a country). */
+void run_batch(relmap_extractor *x);
 
 #endif

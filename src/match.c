@@ -40,6 +40,9 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     x->reciprocal_hits = prefilter_hits_new(rules->reciprocal_triggers);
     pcre2_set_depth_limit(x->match_context, 100000);
     x->parties[0] = x->parties[1] = NO_ENTITY;
+    x->batch_rule_first = xmalloc((rules->nrules + 1) * sizeof *x->batch_rule_first);
+    for (size_t i = 0; i <= rules->nrules; i++)
+        x->batch_rule_first[i] = -1;
     for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
         x->by_mode[mode] = xmalloc((rules->nrules + 1) * sizeof *x->by_mode[mode]);
         x->mode_bits[mode] = xcalloc(x->hits->words, sizeof *x->mode_bits[mode]);
@@ -64,6 +67,13 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->learned);
     free(x->mention_offset);
     free(x->jit_known);
+    free(x->batch);
+    sb_free(&x->batch_subjects);
+    free(x->batch_refs);
+    free(x->batch_offsets);
+    free(x->batch_rules);
+    free(x->batch_rule_first);
+    free(x->batch_matches);
     sb_free(&x->folded);
     sb_free(&x->masked);
     sb_free(&x->evidence);
@@ -167,22 +177,38 @@ static void mask(relmap_extractor *x, const char *t, size_t n, int beyond_ascii)
     x->subject_length = x->masked.length;
 }
 
-static int mention_at(const relmap_extractor *x, PCRE2_SIZE offset)
+/* The sentence as a pending one's rules see it. */
+typedef struct view {
+    const char *subject;
+    size_t length;
+    const uint32_t *offsets; /* per mention: its offset in the subject */
+    const int *refs;         /* per mention: the entity */
+    size_t nmentions;
+} view;
+
+static view view_of(const relmap_extractor *x, const pending_sentence *p)
 {
-    const unsigned char *u = (const unsigned char *)x->subject + offset;
+    return (view){x->batch_subjects.data + p->subject_at, p->subject_length,
+                  x->batch_offsets + p->mentions_at, x->batch_refs + p->mentions_at,
+                  p->nmentions};
+}
+
+static int mention_at(const view *v, PCRE2_SIZE offset)
+{
+    const unsigned char *u = (const unsigned char *)v->subject + offset;
     unsigned cp = ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
     return (int)(cp - MENTION_BASE);
 }
 
 /* The mention captured by the first set group among `groups`, or -1. */
-static int slot(const relmap_extractor *x, const int *groups, int count)
+static int slot(const relmap_extractor *x, const view *v, const int *groups, int count)
 {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
     uint32_t pairs = pcre2_get_ovector_count(x->match_data);
     for (int k = 0; k < count; k++) {
         uint32_t g = (uint32_t)groups[k];
         if (g < pairs && ov[2 * g] != PCRE2_UNSET)
-            return mention_at(x, ov[2 * g]);
+            return mention_at(v, ov[2 * g]);
     }
     return -1;
 }
@@ -254,98 +280,107 @@ static int last_actor(const relmap_extractor *x, const sentence_edges *now, int 
     return NO_ENTITY;
 }
 
-typedef struct run_state {
-    relmap_error *err;
-    int rc;
-    const char *document;
-    unsigned line;
-} run_state;
+/* The last rule of a batch that gave up on its sentence, in the order the
+ * sentences ran their rules one by one: the error the caller is told. */
+typedef struct gave_up {
+    int set, code;
+    uint32_t sentence, rule;
+    int mode;
+} gave_up;
+
+static void note_gave_up(gave_up *g, uint32_t sentence, int mode, uint32_t k, int code)
+{
+    if (g->set && (sentence < g->sentence || (sentence == g->sentence && mode < g->mode)
+                   || (sentence == g->sentence && mode == g->mode && k < g->rule)))
+        return;
+    *g = (gave_up){1, code, sentence, k, mode};
+}
 
 /* A rule's pattern against the subject from `start`: by the JIT's fast
  * path when the pattern has JIT code (it skips pcre2_match's checks of the
  * arguments; PCRE2_MATCH_INVALID_UTF keeps invalid UTF-8 safe there). */
-static int match_rule(relmap_extractor *x, const rule *ru, PCRE2_SIZE start)
+static int match_rule(relmap_extractor *x, const view *v, const rule *ru, PCRE2_SIZE start)
 {
-    PCRE2_SPTR s = (PCRE2_SPTR)x->subject;
+    PCRE2_SPTR s = (PCRE2_SPTR)v->subject;
     size_t k = (size_t)(ru - x->rules->rules);
     if (x->jit_known[k] == JIT_UNTRIED)
         x->jit_known[k] = (unsigned char)rules_jit_compile(x->rules, ru);
     if (x->jit_known[k] == JIT_READY)
-        return pcre2_jit_match(ru->code, s, x->subject_length, start, 0, x->match_data,
+        return pcre2_jit_match(ru->code, s, v->length, start, 0, x->match_data,
                                x->match_context);
-    return pcre2_match(ru->code, s, x->subject_length, start, 0, x->match_data,
-                       x->match_context);
+    return pcre2_match(ru->code, s, v->length, start, 0, x->match_data, x->match_context);
 }
 
-/* Run one rule over the masked sentence; calls back per match. */
-static void run_rule(relmap_extractor *x, const rule *ru, sentence_edges *edges, int mode,
-                     run_state *st)
+/* Run one rule over pending sentence `s`. A match of a {TGT} rule goes to
+ * the batch's slot matches, for the sentence to take in its turn; another
+ * rule's edge, whose target may be an earlier edge's, to `edges` at once. */
+static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
+                     sentence_edges *edges, gave_up *g)
 {
-    const char *s = x->subject;
-    size_t n = x->subject_length;
+    view v = view_of(x, &x->batch[s]);
     PCRE2_SIZE start = 0;
     int matched = 0;
     /* the mentions a match holds; those before `m` are behind the search */
     size_t need = ru->triggers ? ru->triggers->slots : 0, m = 0;
-    while (start <= n) {
-        int rc = match_rule(x, ru, start);
+    while (start <= v.length) {
+        int rc = match_rule(x, &v, ru, start);
         if (rc == PCRE2_ERROR_NOMATCH) {
             if (!matched && x->trace)
                 x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
             return;
         }
         if (rc < 0) {
-            PCRE2_UCHAR message[256];
-            pcre2_get_error_message(rc, message, sizeof message);
-            seterr(st->err, RELMAP_ELIMIT, st->document, st->line, 0,
-                   "rule %s gave up on this sentence: %s", ru->origin, (const char *)message);
-            st->rc = RELMAP_ELIMIT;
+            note_gave_up(g, s, mode, (uint32_t)(ru - x->rules->rules), rc);
             return;
         }
         matched = 1;
-        int src = slot(x, ru->src_groups, ru->nsrc);
+        int src = slot(x, &v, ru->src_groups, ru->nsrc);
         if (src >= 0) {
-            int source = x->mentions[src].ref, tgt = -1, target = NO_ENTITY;
+            int source = v.refs[src], tgt = -1, target = NO_ENTITY;
             if (mode == TARGET_SLOT) {
-                tgt = slot(x, ru->tgt_groups, ru->ntgt);
+                tgt = slot(x, &v, ru->tgt_groups, ru->ntgt);
                 if (tgt >= 0)
-                    target = x->mentions[tgt].ref;
+                    target = v.refs[tgt];
             } else if (!has_edge_from(edges, source, ru->relation)) {
                 /* a fallback: only when no rule named this verb's target */
                 target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
             }
             if (x->trace)
                 x->trace->rule(x->trace_context, x, ru, 1, src, tgt, target);
-            add_edge(x, edges, source, ru->relation, target, ru);
+            if (mode == TARGET_SLOT) {
+                XGROW(x->batch_matches, x->batch_matches_cap, x->nbatch_matches + 1);
+                x->batch_matches[x->nbatch_matches++] = (slot_match){source, target, ru, s, -1};
+            } else {
+                add_edge(x, edges, source, ru->relation, target, ru);
+            }
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
         PCRE2_SIZE next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
         /* keep to code point boundaries */
-        while (next < n && ((unsigned char)s[next] & 0xC0) == 0x80)
+        while (next < v.length && ((unsigned char)v.subject[next] & 0xC0) == 0x80)
             next++;
         start = next;
-        while (m < x->nmentions && x->mention_offset[m] < start)
+        while (m < v.nmentions && v.offsets[m] < start)
             m++;
-        if (x->nmentions - m < need)
+        if (v.nmentions - m < need)
             return; /* too few mentions left for another match */
-        /* nor trigger words, or mentions around them, where it may be */
-        if (!prefilter_slots_admit(x->rules->triggers, (size_t)(ru - x->rules->rules), x->hits,
-                                   x->mention_offset, x->nmentions, MENTION_WIDTH, start))
-            return;
     }
 }
 
-static void run_reciprocal(relmap_extractor *x, const rule *ru, sentence_edges *edges)
+static void run_reciprocal(relmap_extractor *x, uint32_t s, const rule *ru,
+                           sentence_edges *edges)
 {
-    int rc = match_rule(x, ru, 0);
+    const pending_sentence *p = &x->batch[s];
+    view v = view_of(x, p);
+    int rc = match_rule(x, &v, ru, 0);
     if (x->trace)
         x->trace->rule(x->trace_context, x, ru, rc >= 0, -1, -1, NO_ENTITY);
     if (rc < 0)
         return;
     /* the parties: those named in this sentence first, then before it */
-    int a = x->parties[0], b = x->parties[1];
-    for (size_t i = 0; i < x->nmentions; i++) {
-        int root = ent_root(x, x->mentions[i].ref);
+    int a = p->parties[0], b = p->parties[1];
+    for (size_t i = 0; i < v.nmentions; i++) {
+        int root = ent_root(x, v.refs[i]);
         if (root != a) {
             b = a;
             a = root;
@@ -437,6 +472,135 @@ typedef struct doc_run {
     int rc;
 } doc_run;
 
+/* The sentence's edges: the evidence, the rows, the document's history. */
+static void give_edges(relmap_extractor *x, doc_run *d, const pending_sentence *p,
+                       const sentence_edges *edges)
+{
+    const relmap_rules *r = x->rules;
+    if (x->trace)
+        x->trace->edges(x->trace_context, x, edges->count);
+    if (!edges->count)
+        return;
+    fold_evidence(&x->evidence, p->text, p->length);
+    for (size_t i = 0; i < edges->count; i++) {
+        const sentence_edge *e = &edges->items[i];
+        relmap_match m = {ent_name(x, e->source), r->relations[e->relation].name,
+                          ent_name(x, e->target), d->document, p->line,
+                          e->rule->origin, x->evidence.data, ent_type(x, e->source),
+                          country_name(x, e->source), ent_type(x, e->target),
+                          country_name(x, e->target)};
+        d->fn(&m, d->context);
+        XGROW(x->history, x->history_cap, x->nhistory + 1);
+        x->history[x->nhistory++] = (past_edge){e->source, e->target};
+    }
+}
+
+/* The batch's rules. A pattern's JIT code (some 20 KB a pattern) met once a
+ * sentence is met cold, out of the nearest caches, its branches unknown to
+ * the predictor: so the rules with a {TGT} slot, which only their sentence
+ * tells, run rule by rule over every sentence of the batch. Then sentence by
+ * sentence, in order, as one at a time would: each takes its slot matches
+ * in rule order, then runs its other rules (whose targets are earlier edges:
+ * its own, then the document's history), and gives its edges. */
+void run_batch(relmap_extractor *x)
+{
+    if (!x->nbatch)
+        return;
+    const relmap_rules *r = x->rules;
+    gave_up g = {0};
+    /* each rule's list, in sentence order: built backwards */
+    for (size_t i = x->nbatch_rules; i-- > 0;) {
+        pending_rule *pr = &x->batch_rules[i];
+        if (pr->mode != TARGET_SLOT)
+            continue;
+        pr->next = x->batch_rule_first[pr->rule];
+        x->batch_rule_first[pr->rule] = (int32_t)i;
+    }
+    x->nbatch_matches = 0;
+    for (size_t k = 0; k < r->nrules; k++) {
+        for (int32_t i = x->batch_rule_first[k]; i >= 0; i = x->batch_rules[i].next) {
+            const pending_rule *pr = &x->batch_rules[i];
+            if (!pr->admitted) { /* as it would be: run, and no match */
+                x->trace->rule(x->trace_context, x, &r->rules[k], 0, -1, -1, NO_ENTITY);
+                continue;
+            }
+            run_rule(x, pr->sentence, &r->rules[k], TARGET_SLOT, NULL, &g);
+        }
+        x->batch_rule_first[k] = -1;
+    }
+    /* each sentence's slot matches, in rule order: built backwards */
+    for (size_t i = x->nbatch_matches; i-- > 0;) {
+        slot_match *sm = &x->batch_matches[i];
+        sm->next = x->batch[sm->sentence].slot_matches;
+        x->batch[sm->sentence].slot_matches = (int32_t)i;
+    }
+    for (uint32_t s = 0; s < x->nbatch; s++) {
+        const pending_sentence *p = &x->batch[s];
+        sentence_edges edges;
+        edges.count = 0; /* the items are written before they are read */
+        for (int32_t i = p->slot_matches; i >= 0; i = x->batch_matches[i].next) {
+            const slot_match *sm = &x->batch_matches[i];
+            add_edge(x, &edges, sm->source, sm->rule->relation, sm->target, sm->rule);
+        }
+        for (size_t i = p->rules_at; i < p->rules_at + p->nrules; i++) {
+            const pending_rule *pr = &x->batch_rules[i];
+            const rule *ru = &r->rules[pr->rule];
+            if (pr->mode == TARGET_SLOT)
+                continue;
+            if (!pr->admitted)
+                x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
+            else if (pr->mode == TARGET_RECIPROCAL)
+                run_reciprocal(x, s, ru, &edges);
+            else
+                run_rule(x, s, ru, pr->mode, &edges, &g);
+        }
+        give_edges(x, x->run, p, &edges);
+    }
+    if (g.set) {
+        PCRE2_UCHAR message[256];
+        pcre2_get_error_message(g.code, message, sizeof message);
+        seterr(x->run->err, RELMAP_ELIMIT, x->run->document, x->batch[g.sentence].line, 0,
+               "rule %s gave up on this sentence: %s", r->rules[g.rule].origin,
+               (const char *)message);
+        x->run->rc = RELMAP_ELIMIT;
+    }
+    x->nbatch = x->nbatch_rules = x->nbatch_mentions = x->nbatch_matches = 0;
+    sb_clear(&x->batch_subjects);
+}
+
+/* The sentences a batch holds at most before its rules run. */
+#define BATCH_SENTENCES 64
+
+/* The sentence to the batch, with the rules batch_rules holds from
+ * rules_at, and its subject and mentions when it was masked (else it runs
+ * no rule: it waits only for the trace). */
+static void add_to_batch(relmap_extractor *x, const relmap_sentence *sentence,
+                         size_t rules_at, int masked)
+{
+    XGROW(x->batch, x->batch_cap, x->nbatch + 1);
+    pending_sentence *p = &x->batch[x->nbatch++];
+    p->text = sentence->text;
+    p->length = sentence->length;
+    p->line = sentence->line;
+    p->subject_at = x->batch_subjects.length;
+    p->subject_length = masked ? x->subject_length : 0;
+    sb_add(&x->batch_subjects, x->subject, p->subject_length);
+    p->mentions_at = x->nbatch_mentions;
+    p->nmentions = masked ? x->nmentions : 0;
+    XGROW(x->batch_refs, x->batch_mentions_cap, x->nbatch_mentions + p->nmentions + 1);
+    XGROW(x->batch_offsets, x->batch_offsets_cap, x->nbatch_mentions + p->nmentions + 1);
+    for (size_t i = 0; i < p->nmentions; i++) {
+        x->batch_refs[x->nbatch_mentions + i] = x->mentions[i].ref;
+        x->batch_offsets[x->nbatch_mentions + i] = x->mention_offset[i];
+    }
+    x->nbatch_mentions += p->nmentions;
+    p->rules_at = rules_at;
+    p->nrules = x->nbatch_rules - rules_at;
+    p->parties[0] = x->parties[0];
+    p->parties[1] = x->parties[1];
+    p->slot_matches = -1;
+}
+
 static int on_sentence(const relmap_sentence *sentence, void *context)
 {
     doc_run *d = context;
@@ -449,15 +613,14 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     find_mentions(x, folded, n);
     if (x->trace)
         x->trace->sentence(x->trace_context, x, sentence, folded, n);
-    sentence_edges edges;
-    edges.count = 0; /* the items are written before they are read */
-    run_state st = {d->err, 0, d->document, sentence->line};
     /* A rule with a {TGT} needs two mentions, a target=actor rule one, and a
      * reciprocal rule two parties named so far; and any rule needs one of
      * its trigger words. A sentence that gives no rule a chance costs little
      * more than finding its mentions. */
     int parties = x->parties[1] != NO_ENTITY || x->nmentions >= 2;
-    if (x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties)) {
+    size_t rules_at = x->nbatch_rules;
+    int masked = x->nmentions < MENTION_MAX && (x->nmentions > 0 || parties);
+    if (masked) {
         mask(x, folded, n, beyond_ascii);
         /* with no mention only the reciprocal rules may fire: their own
          * automaton, a fraction of the size, tells which */
@@ -480,39 +643,24 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                     size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
                     /* its trigger words are here: are the mentions on the
                      * sides its slots need? */
-                    const rule *ru = &r->rules[reciprocal_only ? x->by_mode[mode][k] : k];
-                    if (!prefilter_slots_admit(set, k, hits, x->mention_offset, x->nmentions,
-                                               MENTION_WIDTH, 0)) {
-                        if (x->trace) /* as it would be: run, and no match */
-                            x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
+                    int admitted = prefilter_slots_admit(set, k, hits, x->mention_offset,
+                                                         x->nmentions, MENTION_WIDTH, 0);
+                    if (!admitted && !x->trace)
                         continue;
-                    }
-                    if (mode == TARGET_RECIPROCAL)
-                        run_reciprocal(x, ru, &edges);
-                    else
-                        run_rule(x, ru, &edges, mode, &st);
+                    XGROW(x->batch_rules, x->batch_rules_cap, x->nbatch_rules + 1);
+                    x->batch_rules[x->nbatch_rules++] = (pending_rule){
+                        (uint32_t)(reciprocal_only ? x->by_mode[mode][k] : k),
+                        (uint32_t)x->nbatch, (unsigned char)mode, (unsigned char)admitted, -1};
                 }
             }
         }
     }
-    if (st.rc < 0)
-        d->rc = st.rc;
-    if (x->trace)
-        x->trace->edges(x->trace_context, x, edges.count);
-    if (edges.count) {
-        fold_evidence(&x->evidence, sentence->text, sentence->length);
-        for (size_t i = 0; i < edges.count; i++) {
-            const sentence_edge *e = &edges.items[i];
-            relmap_match m = {ent_name(x, e->source), r->relations[e->relation].name,
-                              ent_name(x, e->target), d->document, sentence->line,
-                              e->rule->origin, x->evidence.data, ent_type(x, e->source),
-                              country_name(x, e->source), ent_type(x, e->target),
-                              country_name(x, e->target)};
-            d->fn(&m, d->context);
-            XGROW(x->history, x->history_cap, x->nhistory + 1);
-            x->history[x->nhistory++] = (past_edge){e->source, e->target};
-        }
-    }
+    /* a sentence that runs no rule gives no edge: it waits only to be
+     * traced in its turn */
+    if (x->nbatch_rules > rules_at || x->trace)
+        add_to_batch(x, sentence, rules_at, masked);
+    if (x->trace || x->nbatch >= BATCH_SENTENCES)
+        run_batch(x);
     learn_from_sentence(x, folded, n);
     return 0;
 }
@@ -522,7 +670,10 @@ int relmap_extract_document(relmap_extractor *x, const char *document_name, cons
 {
     reset_document(x);
     doc_run d = {x, document_name, fn, context, err, 0};
+    x->run = &d;
     relmap_split(text, length, on_sentence, &d);
+    run_batch(x);
+    x->run = NULL;
     reset_document(x);
     return d.rc;
 }

@@ -437,8 +437,13 @@ static void absorb_title(relmap_extractor *x, const char *t, size_t title_start,
     if (gap != title_start || is_person(x, prev->ref))
         return;
     int country = ent_root(x, prev->ref);
-    if (ref < 0 && x->dyn[-ref - 1].parent == NO_ENTITY && country >= 0)
+    if (ref < 0 && x->dyn[-ref - 1].parent == NO_ENTITY && country >= 0) {
+        /* sentences before this one, whose rules wait, named the person
+         * without a country: their edges go out as they were */
+        if ((size_t)(-ref - 1) < x->ndyn_before && x->nbatch)
+            run_batch(x);
         x->dyn[-ref - 1].parent = country;
+    }
     *start = prev->start;
     x->nmentions--;
 }
@@ -535,6 +540,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
     const relmap_rules *r = x->rules;
     x->nmentions = 0;
     x->role_words_maybe = 0;
+    x->ndyn_before = x->ndyn;
     size_t title_start = 0, title_next = (size_t)-1;
     /* i is at the text's start, a word's end, or after a byte that is no
      * word byte: the next word byte starts a word */
