@@ -569,7 +569,7 @@ void run_batch(relmap_extractor *x)
 }
 
 /* The sentences a batch holds at most before its rules run. */
-#define BATCH_SENTENCES 64
+#define BATCH_SENTENCES 256
 
 /* The sentence to the batch, with the rules batch_rules holds from
  * rules_at, and its subject and mentions when it was masked (else it runs
