@@ -235,6 +235,48 @@ START_TEST(titles_introduce_people_of_the_country_before_them)
 }
 END_TEST
 
+/* Rules run over batches of sentences, after the mentions of later ones
+ * are found: a sentence that gives a person a country does not give it to
+ * the edges of the sentences before, whose rules wait in the batch. */
+START_TEST(a_later_country_does_not_change_earlier_edges)
+{
+    relmap_rules *r = load(small_rules);
+    EXPECT(r, "China accused Foreign Minister Boris Dimitrov. "
+              "U.S. Ambassador Boris Dimitrov spoke. China accused Boris Dimitrov again.",
+           "China -accuses-> Boris Dimitrov [person|]\n"
+           "China -accuses-> Boris Dimitrov [person|United States]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
+/* A rule that gives up on a sentence (PCRE2's match limit) is an error:
+ * the caller is told of the last, in the order of the sentences and of
+ * their rules, however the batch ran them. */
+START_TEST(the_last_rule_that_gave_up_is_told)
+{
+    relmap_rules *r = load_rules_text("relation r\nrelation s\n"
+                                      "entity country \"A\"\nentity country \"B\"\n"
+                                      "rule r: {SRC} (?:x+x+)+y {TGT}\n"
+                                      "rule s: {SRC} (?:x+x+)+y {TGT}\n");
+    char slow[128];
+    snprintf(slow, sizeof slow, "A %s. A xxy B.\n\nA %s.\n\nB accused A.", 
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxz y B",
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxz y B");
+    relmap_extractor *x = relmap_extractor_new(r);
+    strbuf sb = {0};
+    relmap_error err;
+    int rc = relmap_extract_document(x, "doc.txt", slow, strlen(slow), on_match, &sb, &err);
+    ck_assert_int_eq(rc, RELMAP_ELIMIT);
+    ck_assert_uint_eq(err.line, 3);
+    ck_assert_msg(strstr(err.message, "rule t.rules:6 gave up") != NULL, "%s", err.message);
+    /* the sentences that did not give up still matched */
+    ck_assert_str_eq(sb.data, "A -r-> B [country|]\nA -s-> B [country|]\n");
+    sb_free(&sb);
+    relmap_extractor_free(x);
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(titled_names_in_a_row_do_not_claim_each_other)
 {
     relmap_rules *r = load(small_rules);
@@ -620,6 +662,8 @@ int main(void)
               demonym_groups_and_government_forms,
               titles_introduce_people_of_the_country_before_them,
               titled_names_in_a_row_do_not_claim_each_other,
+              a_later_country_does_not_change_earlier_edges,
+              the_last_rule_that_gave_up_is_told,
               short_forms_refer_back_within_a_document,
               word_gate_lets_every_word_of_the_sets_through,
               role_and_numbered_references,
