@@ -148,12 +148,40 @@ struct relmap_extractor {
 #define REF_TO_PTR(ref) ((void *)(intptr_t)((int64_t)(ref) + 0x80000001LL))
 #define PTR_TO_REF(ptr) ((int)((int64_t)(intptr_t)(ptr) - 0x80000001LL))
 
-const char *ent_name(const relmap_extractor *x, int ref);
-const char *ent_type(const relmap_extractor *x, int ref);
+/* Of an entity (inline: the finder, the rules and the rows ask often). */
+static inline const char *ent_name(const relmap_extractor *x, int ref)
+{
+    return ref >= 0 ? x->rules->entities[ref].name : x->dyn[-ref - 1].name;
+}
+
+static inline const char *ent_type(const relmap_extractor *x, int ref)
+{
+    return ref >= 0 ? x->rules->entities[ref].type : x->dyn[-ref - 1].type;
+}
+
 /* The ref an entity belongs to directly, or NO_ENTITY. */
-int ent_parent(const relmap_extractor *x, int ref);
-/* The top of its chain (a country, usually); itself when it has no parent. */
-int ent_root(const relmap_extractor *x, int ref);
+static inline int ent_parent(const relmap_extractor *x, int ref)
+{
+    if (ref >= 0) {
+        int p = x->rules->entities[ref].parent_index;
+        return p >= 0 ? p : NO_ENTITY;
+    }
+    return x->dyn[-ref - 1].parent;
+}
+
+/* The top of its chain (a country, usually); itself when it has no parent.
+ * A document's own entities only ever belong to declared ones, so one step
+ * reaches the declared chain, whose root is precomputed. */
+static inline int ent_root(const relmap_extractor *x, int ref)
+{
+    if (ref < 0) {
+        int parent = x->dyn[-ref - 1].parent;
+        if (parent == NO_ENTITY || parent < 0)
+            return ref;
+        ref = parent;
+    }
+    return x->rules->entities[ref].root;
+}
 
 /* Find the entity mentions of a folded sentence into x->mentions, and learn
  * what later sentences of the document may refer back to. */

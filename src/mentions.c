@@ -16,38 +16,6 @@
 
 #include "extract.h"
 
-const char *ent_name(const relmap_extractor *x, int ref)
-{
-    return ref >= 0 ? x->rules->entities[ref].name : x->dyn[-ref - 1].name;
-}
-
-const char *ent_type(const relmap_extractor *x, int ref)
-{
-    return ref >= 0 ? x->rules->entities[ref].type : x->dyn[-ref - 1].type;
-}
-
-int ent_parent(const relmap_extractor *x, int ref)
-{
-    if (ref >= 0) {
-        int p = x->rules->entities[ref].parent_index;
-        return p >= 0 ? p : NO_ENTITY;
-    }
-    return x->dyn[-ref - 1].parent;
-}
-
-int ent_root(const relmap_extractor *x, int ref)
-{
-    /* a document's own entities only ever belong to declared ones, so one
-     * step reaches the declared chain, whose root is precomputed */
-    if (ref < 0) {
-        int parent = x->dyn[-ref - 1].parent;
-        if (parent == NO_ENTITY || parent < 0)
-            return ref;
-        ref = parent;
-    }
-    return x->rules->entities[ref].root;
-}
-
 static int is_person(const relmap_extractor *x, int ref)
 {
     return ref >= 0 ? x->rules->entities[ref].person : x->dyn[-ref - 1].person;

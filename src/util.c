@@ -122,13 +122,6 @@ void sb_addf(strbuf *sb, const char *fmt, ...)
     sb->length += (size_t)n;
 }
 
-void sb_clear(strbuf *sb)
-{
-    sb->length = 0;
-    if (sb->data)
-        sb->data[0] = '\0';
-}
-
 void sb_free(strbuf *sb)
 {
     free(sb->data);

@@ -76,7 +76,13 @@ void sb_add_uint(strbuf *sb, unsigned long long n);
 void sb_add_escaped(strbuf *sb, const char *s, const char *special,
                     const char *(*escape)(unsigned char c));
 void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_clear(strbuf *sb);
+/* Empty, keeping the memory (every sentence clears a few). */
+static inline void sb_clear(strbuf *sb)
+{
+    sb->length = 0;
+    if (sb->data)
+        sb->data[0] = '\0';
+}
 void sb_free(strbuf *sb);
 /* Hand the buffer over (never NULL); the strbuf is left empty. */
 char *sb_detach(strbuf *sb);
