@@ -644,7 +644,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                     /* its trigger words are here: are the mentions on the
                      * sides its slots need? */
                     int admitted = prefilter_slots_admit(set, k, hits, x->mention_offset,
-                                                         x->nmentions, MENTION_WIDTH, 0);
+                                                         x->nmentions, MENTION_WIDTH);
                     if (!admitted && !x->trace)
                         continue;
                     XGROW(x->batch_rules, x->batch_rules_cap, x->nbatch_rules + 1);

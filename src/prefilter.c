@@ -1099,7 +1099,7 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
 }
 
 int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits *h,
-                          const uint32_t *mention_offset, size_t n, size_t width, size_t from)
+                          const uint32_t *mention_offset, size_t n, size_t width)
 {
     const int *c = t->rule_slot_clauses[rule];
     if (!c)
@@ -1108,13 +1108,8 @@ int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits 
         if (h->clause[*c] != h->scan)
             continue; /* not met: the scan did not admit the rule */
         uint32_t last = h->clause_last[*c], first_end = h->clause_first_end[*c];
-        if (last < from)
-            return 0; /* no literal of the clause begins where a match may */
-        /* the mentions a match from `from` may hold */
         size_t before = 0, after = 0;
         for (size_t m = 0; m < n; m++) {
-            if (mention_offset[m] < from)
-                continue;
             before += mention_offset[m] + width <= last;
             after += mention_offset[m] >= first_end;
         }

@@ -84,12 +84,11 @@ void prefilter_hits_free(trigger_hits *hits);
  * and note which rules have a literal of each of their clauses. */
 void prefilter_scan(const trigger_set *set, const char *text, size_t n, trigger_hits *hits);
 /* After a scan that admits `rule`: may its clauses' literals stand where
- * its slots need, in a match that begins at `from` or later (0: anywhere;
- * later, to search on after a match)? `mention_offset` holds the offsets in
- * the scanned text of its n mentions, in order, each `width` bytes long. A
- * rule with mentions needed on neither side of its literals passes at once. */
+ * its slots need? `mention_offset` holds the offsets in the scanned text of
+ * its n mentions, in order, each `width` bytes long. A rule with mentions
+ * needed on neither side of its literals passes at once. */
 int prefilter_slots_admit(const trigger_set *set, size_t rule, const trigger_hits *hits,
-                          const uint32_t *mention_offset, size_t n, size_t width, size_t from);
+                          const uint32_t *mention_offset, size_t n, size_t width);
 
 /* After a scan: may `rule` match the text? (Always, for a rule without literals.) */
 static inline int prefilter_rule_admits(const trigger_set *set, size_t rule,
