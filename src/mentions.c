@@ -258,26 +258,30 @@ static int leads_to_title(const relmap_rules *r, const char *t, size_t n, size_t
     return at < n && title_at(r, t, n, at);
 }
 
-static const char *const number_words[] = {
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "dozen", NULL};
+/* The number words, by length: the word before nearly every mention is
+ * tried, and most are no number ("the", "said", "accused"). */
+static const char *const number_words[][4] = {
+    [3] = {"two", "six", "ten", NULL},
+    [4] = {"four", "five", "nine", NULL},
+    [5] = {"three", "seven", "eight", "dozen"},
+    [6] = {"eleven", "twelve", NULL, NULL},
+};
 
 static int is_number_word(const char *t, size_t n)
 {
     int digits = n > 0;
-    for (size_t i = 0; i < n; i++)
-        digits &= t[i] >= '0' && t[i] <= '9';
+    for (size_t i = 0; i < n && digits; i++)
+        digits = t[i] >= '0' && t[i] <= '9';
     if (digits)
         return 1;
-    /* most words begin as no number word does */
-    int c = n ? lower_ascii(t[0]) : 0;
-    if (c != 't' && c != 'f' && c != 's' && c != 'e' && c != 'n' && c != 'd')
+    if (n < 3 || n > 6)
         return 0;
-    for (const char *const *w = number_words; *w; w++) {
+    for (size_t k = 0; k < 4 && number_words[n][k]; k++) {
+        const char *w = number_words[n][k];
         size_t j = 0;
-        while (j < n && (*w)[j] && (*w)[j] == lower_ascii(t[j]))
+        while (j < n && w[j] == lower_ascii(t[j]))
             j++;
-        if (j == n && (*w)[j] == '\0')
+        if (j == n)
             return 1;
     }
     return 0;
