@@ -94,6 +94,11 @@ struct relmap_extractor {
      * the document's short forms, so that a word takes one test; the
      * rules' again once a document with short forms is done. */
     word_gate gate;
+    /* the keys the document's short forms set in it, so that only their
+     * words are put back (all of the gate when there were more) */
+#define GATE_ADDED_MAX 64
+    unsigned gate_added[GATE_ADDED_MAX];
+    size_t ngate_added;
     /* A person's short forms are learned again only when the map may have
      * changed for them: when one of them went to another person since,
      * which clears the mark. Per declared entity (dyn_entity.learned for the

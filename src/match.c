@@ -61,6 +61,10 @@ void relmap_extractor_free(relmap_extractor *x)
     if (!x)
         return;
     reset_document(x);
+    strmap_free(&x->dyn_index, NULL); /* the tables reset_document keeps */
+    strmap_free(&x->short_forms, NULL);
+    strmap_free(&x->numbered, NULL);
+    strmap_free(&x->role_refs, NULL);
     free(x->dyn);
     free(x->history);
     free(x->mentions);

@@ -40,18 +40,27 @@ void reset_document(relmap_extractor *x)
     for (size_t i = 0; i < x->ndyn; i++)
         free(x->dyn[i].name);
     x->ndyn = 0;
-    strmap_free(&x->dyn_index, NULL);
+    strmap_clear(&x->dyn_index);
     x->document_number++;
     if (x->short_forms.count) {
         memset(&x->short_forms_bloom, 0, sizeof x->short_forms_bloom);
-        x->gate = x->rules->gate;
+        /* the gate as the rules have it: the words the short forms set */
+        if (x->ngate_added > GATE_ADDED_MAX) {
+            x->gate = x->rules->gate;
+        } else {
+            for (size_t i = 0; i < x->ngate_added; i++) {
+                unsigned w = x->gate_added[i] >> 6;
+                x->gate.bits[w] = x->rules->gate.bits[w];
+            }
+        }
     }
-    strmap_free(&x->short_forms, NULL);
+    x->ngate_added = 0;
+    strmap_clear(&x->short_forms);
     if (x->numbered.count || x->role_refs.count)
         memset(&x->refs_bloom, 0, sizeof x->refs_bloom);
     x->refs_first = 0;
-    strmap_free(&x->numbered, NULL);
-    strmap_free(&x->role_refs, NULL);
+    strmap_clear(&x->numbered);
+    strmap_clear(&x->role_refs);
     x->nhistory = 0;
     x->parties[0] = x->parties[1] = NO_ENTITY;
 }
@@ -718,7 +727,11 @@ static void learn_short_forms(relmap_extractor *x, int ref)
                 *learned_mark(x, PTR_TO_REF(owner)) = 0;
             strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref));
             bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
-            word_gate_add(&x->gate, word_gate_key(words[k][0], len));
+            unsigned key = word_gate_key(words[k][0], len);
+            word_gate_add(&x->gate, key);
+            if (x->ngate_added < GATE_ADDED_MAX)
+                x->gate_added[x->ngate_added] = key;
+            x->ngate_added++; /* past the most: the whole gate is copied back */
         }
     }
     *learned = x->document_number;

@@ -262,6 +262,23 @@ void strmap_free(strmap *map, void (*free_value)(void *))
     map->capacity = map->count = 0;
 }
 
+void strmap_clear(strmap *map)
+{
+    /* a small table is kept for the next use; a large one is given back,
+     * so that a big document's maps do not cost every small one after it */
+    if (map->capacity > STRMAP_KEEP) {
+        strmap_free(map, NULL);
+        return;
+    }
+    for (size_t i = 0; i < map->capacity && map->count; i++) {
+        if (map->slots[i].key) {
+            free(map->slots[i].key);
+            map->slots[i] = (strmap_entry){0};
+            map->count--;
+        }
+    }
+}
+
 void relmap_error_clear(relmap_error *err)
 {
     if (err)

@@ -281,6 +281,10 @@ void *strmap_putn(strmap *map, const char *key, size_t n, void *value);
 const char *strmap_intern(strmap *map, const char *key);
 /* Free the keys; values are the caller's (see `free_value`, may be NULL). */
 void strmap_free(strmap *map, void (*free_value)(void *));
+/* Empty, its keys freed, its table kept when it has no more than
+ * STRMAP_KEEP slots (values are the caller's, as with strmap_free). */
+#define STRMAP_KEEP 1024
+void strmap_clear(strmap *map);
 
 /* Fill `err` (which may be NULL); returns `code` for `return seterr(...)`. */
 int seterr(relmap_error *err, int code, const char *file, unsigned line, unsigned column,

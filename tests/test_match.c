@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "relmap.h"
+#include "extract.h"
 #include "rules.h"
 #include "util.h"
 #include "check_main.h"
@@ -272,6 +273,51 @@ START_TEST(the_last_rule_that_gave_up_is_told)
     /* the sentences that did not give up still matched */
     ck_assert_str_eq(sb.data, "A -r-> B [country|]\nA -s-> B [country|]\n");
     sb_free(&sb);
+    relmap_extractor_free(x);
+    relmap_rules_free(r);
+}
+END_TEST
+
+/* A document's short forms, people and references are its own: the next
+ * document, on the same extractor, finds none of them, and the mention
+ * finder's gate is the rules' again (put back word by word, or whole when
+ * a document set more words than are noted). */
+static char *edges_with(relmap_extractor *x, const char *text)
+{
+    strbuf sb = {0};
+    relmap_error err;
+    ck_assert_int_eq(relmap_extract_document(x, "doc.txt", text, strlen(text), on_match, &sb,
+                                             &err), 0);
+    if (!sb.data)
+        sb_adds(&sb, "");
+    return sb_detach(&sb);
+}
+
+START_TEST(a_document_leaves_nothing_for_the_next)
+{
+    relmap_rules *r = load(small_rules);
+    relmap_extractor *x = relmap_extractor_new(r);
+    char *got = edges_with(x, "Ambassador Max Baucus arrived. Later, Baucus accused China.");
+    ck_assert_str_eq(got, "Max Baucus -accuses-> China [country|]\n");
+    free(got);
+    ck_assert(memcmp(&x->gate, &r->gate, sizeof r->gate) == 0);
+    got = edges_with(x, "Baucus accused China.");
+    ck_assert_str_eq(got, "");
+    free(got);
+    /* more people than the noted words: 40 of them, two short forms each */
+    strbuf many = {0};
+    for (int i = 0; i < 40; i++)
+        sb_addf(&many, "Ambassador Max%c%c Baucus%c%c arrived. ", 'a' + i / 26, 'a' + i % 26,
+                'a' + i % 26, 'a' + i / 26);
+    sb_adds(&many, "Later, Baucusba accused China.");
+    got = edges_with(x, many.data);
+    ck_assert_str_eq(got, "Maxab Baucusba -accuses-> China [country|]\n");
+    free(got);
+    ck_assert(memcmp(&x->gate, &r->gate, sizeof r->gate) == 0);
+    got = edges_with(x, "Baucusba accused China. Baucus accused China.");
+    ck_assert_str_eq(got, "");
+    free(got);
+    sb_free(&many);
     relmap_extractor_free(x);
     relmap_rules_free(r);
 }
@@ -664,6 +710,7 @@ int main(void)
               titled_names_in_a_row_do_not_claim_each_other,
               a_later_country_does_not_change_earlier_edges,
               the_last_rule_that_gave_up_is_told,
+              a_document_leaves_nothing_for_the_next,
               short_forms_refer_back_within_a_document,
               word_gate_lets_every_word_of_the_sets_through,
               role_and_numbered_references,
