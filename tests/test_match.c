@@ -282,41 +282,34 @@ END_TEST
  * document, on the same extractor, finds none of them, and the mention
  * finder's gate is the rules' again (put back word by word, or whole when
  * a document set more words than are noted). */
-static char *edges_with(relmap_extractor *x, const char *text)
+/* The edges of one document on extractor x, as EXPECT has them. */
+static void expect_with(relmap_extractor *x, const char *text, const char *expected)
 {
     strbuf sb = {0};
     relmap_error err;
     ck_assert_int_eq(relmap_extract_document(x, "doc.txt", text, strlen(text), on_match, &sb,
                                              &err), 0);
-    if (!sb.data)
-        sb_adds(&sb, "");
-    return sb_detach(&sb);
+    ck_assert_str_eq(sb.data ? sb.data : "", expected);
+    sb_free(&sb);
 }
 
 START_TEST(a_document_leaves_nothing_for_the_next)
 {
     relmap_rules *r = load(small_rules);
     relmap_extractor *x = relmap_extractor_new(r);
-    char *got = edges_with(x, "Ambassador Max Baucus arrived. Later, Baucus accused China.");
-    ck_assert_str_eq(got, "Max Baucus -accuses-> China [country|]\n");
-    free(got);
+    expect_with(x, "Ambassador Max Baucus arrived. Later, Baucus accused China.",
+                "Max Baucus -accuses-> China [country|]\n");
     ck_assert(memcmp(&x->gate, &r->gate, sizeof r->gate) == 0);
-    got = edges_with(x, "Baucus accused China.");
-    ck_assert_str_eq(got, "");
-    free(got);
+    expect_with(x, "Baucus accused China.", "");
     /* more people than the noted words: 40 of them, two short forms each */
     strbuf many = {0};
     for (int i = 0; i < 40; i++)
         sb_addf(&many, "Ambassador Max%c%c Baucus%c%c arrived. ", 'a' + i / 26, 'a' + i % 26,
                 'a' + i % 26, 'a' + i / 26);
     sb_adds(&many, "Later, Baucusba accused China.");
-    got = edges_with(x, many.data);
-    ck_assert_str_eq(got, "Maxab Baucusba -accuses-> China [country|]\n");
-    free(got);
+    expect_with(x, many.data, "Maxab Baucusba -accuses-> China [country|]\n");
     ck_assert(memcmp(&x->gate, &r->gate, sizeof r->gate) == 0);
-    got = edges_with(x, "Baucusba accused China. Baucus accused China.");
-    ck_assert_str_eq(got, "");
-    free(got);
+    expect_with(x, "Baucusba accused China. Baucus accused China.", "");
     sb_free(&many);
     relmap_extractor_free(x);
     relmap_rules_free(r);
