@@ -574,6 +574,9 @@ void run_batch(relmap_extractor *x)
 
 /* The sentences a batch holds at most before its rules run. */
 #define BATCH_SENTENCES 256
+/* ... and the bytes of their texts, so that long sentences (up to 64 KiB
+ * each, with a mention code every 3 bytes) do not make a batch large */
+#define BATCH_BYTES (256 * 1024)
 
 /* The sentence to the batch, with the rules batch_rules holds from
  * rules_at, and its subject and mentions when it was masked (else it runs
@@ -663,7 +666,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
      * traced in its turn */
     if (x->nbatch_rules > rules_at || x->trace)
         add_to_batch(x, sentence, rules_at, masked);
-    if (x->trace || x->nbatch >= BATCH_SENTENCES)
+    if (x->trace || x->nbatch >= BATCH_SENTENCES || x->batch_subjects.length >= BATCH_BYTES)
         run_batch(x);
     learn_from_sentence(x, folded, n);
     return 0;
