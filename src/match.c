@@ -49,7 +49,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
         for (size_t i = 0; i < rules->nrules; i++) {
             if (rules->rules[i].target_mode == mode) {
                 x->by_mode[mode][x->nby_mode[mode]++] = i;
-                x->mode_bits[mode][i / 64] |= 1ULL << (i % 64);
+                bit_set(x->mode_bits[mode], (unsigned)i);
             }
         }
     }

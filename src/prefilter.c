@@ -883,7 +883,7 @@ trigger_hits *prefilter_hits_new(const trigger_set *t)
     h->always = xcalloc(h->words, sizeof *h->always);
     for (size_t r = 0; r < t->nrules; r++)
         if (t->rule_nclauses[r] == 0)
-            h->always[r / 64] |= 1ULL << (r % 64);
+            bit_set(h->always, (unsigned)r);
     memcpy(h->admitted, h->always, h->words * sizeof *h->admitted);
     return h;
 }
@@ -1093,7 +1093,7 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
                 h->met[r] = 0;
             }
             if (++h->met[r] == t->rule_nclauses[r])
-                h->admitted[r / 64] |= 1ULL << (r % 64);
+                bit_set(h->admitted, (unsigned)r);
         }
     }
 }

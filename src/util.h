@@ -145,6 +145,17 @@ static inline int plain_ascii8(const char *p)
     return !(((v - 0x2020202020202020ULL) | v) & 0x8080808080808080ULL);
 }
 
+/* Bit k of a table of 64-bit words. */
+static inline void bit_set(uint64_t *bits, unsigned k)
+{
+    bits[k >> 6] |= 1ULL << (k & 63);
+}
+
+static inline int bit_test(const uint64_t *bits, unsigned k)
+{
+    return (bits[k >> 6] >> (k & 63)) & 1;
+}
+
 /* A Bloom filter of word hashes (32K bits, two probes): a word whose hash
  * it lacks is surely not in the set, so the hash lookup is skipped. */
 typedef struct word_bloom {
@@ -153,15 +164,14 @@ typedef struct word_bloom {
 
 static inline void bloom_add(word_bloom *b, uint64_t h)
 {
-    unsigned a = (unsigned)(h & 0x7FFF), c = (unsigned)((h >> 32) & 0x7FFF);
-    b->bits[a >> 6] |= 1ULL << (a & 63);
-    b->bits[c >> 6] |= 1ULL << (c & 63);
+    bit_set(b->bits, (unsigned)(h & 0x7FFF));
+    bit_set(b->bits, (unsigned)((h >> 32) & 0x7FFF));
 }
 
 static inline int bloom_maybe(const word_bloom *b, uint64_t h)
 {
-    unsigned a = (unsigned)(h & 0x7FFF), c = (unsigned)((h >> 32) & 0x7FFF);
-    return (b->bits[a >> 6] >> (a & 63)) & (b->bits[c >> 6] >> (c & 63)) & 1;
+    return bit_test(b->bits, (unsigned)(h & 0x7FFF))
+           & bit_test(b->bits, (unsigned)((h >> 32) & 0x7FFF));
 }
 /* A few Bloom filters in one table of bytes, a bit a set: a word may be in
  * set s when both its probes have bit s. One pair of loads tells every set
@@ -202,17 +212,6 @@ static inline unsigned word_gate_key(const char *w, size_t n)
     uint32_t v = ((uint32_t)u[0] | (uint32_t)u[n > 1] << 8 | (uint32_t)u[n - 1] << 16 | 0x202020u)
                  ^ (uint32_t)(n < 255 ? n : 255) << 24;
     return (v * 0x9E3779B1u) >> (32 - WORD_GATE_BITS);
-}
-
-/* Bit k of a table of 64-bit words. */
-static inline void bit_set(uint64_t *bits, unsigned k)
-{
-    bits[k >> 6] |= 1ULL << (k & 63);
-}
-
-static inline int bit_test(const uint64_t *bits, unsigned k)
-{
-    return (bits[k >> 6] >> (k & 63)) & 1;
 }
 
 static inline void word_gate_add(word_gate *g, unsigned key)
