@@ -38,11 +38,18 @@ typedef struct pending_sentence {
     size_t length;
     unsigned line;
     size_t subject_at, subject_length; /* in relmap_extractor.batch_subjects */
-    size_t mentions_at, nmentions;     /* in batch_refs and batch_offsets */
+    size_t mentions_at, nmentions;     /* in batch_mentions */
     size_t rules_at, nrules;           /* in batch_rules */
     int parties[2];            /* relmap_extractor.parties as the sentence found them */
     int32_t slot_matches;      /* its first in batch_matches, or -1 */
 } pending_sentence;
+
+/* A mention of a pending sentence: the entity, and where its code stands
+ * in the sentence's masked text. */
+typedef struct pending_mention {
+    int ref;
+    uint32_t offset;
+} pending_mention;
 
 /* A rule a pending sentence runs, in the order the sentence runs them. */
 typedef struct pending_rule {
@@ -118,9 +125,8 @@ struct relmap_extractor {
     pending_sentence *batch;
     size_t nbatch, batch_cap;
     strbuf batch_subjects;
-    int *batch_refs;
-    uint32_t *batch_offsets;
-    size_t nbatch_mentions, batch_mentions_cap, batch_offsets_cap;
+    pending_mention *batch_mentions;
+    size_t nbatch_mentions, batch_mentions_cap;
     pending_rule *batch_rules;
     size_t nbatch_rules, batch_rules_cap;
     int32_t *batch_rule_first; /* per rule: its first in batch_rules, or -1 */

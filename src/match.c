@@ -73,8 +73,7 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->jit_known);
     free(x->batch);
     sb_free(&x->batch_subjects);
-    free(x->batch_refs);
-    free(x->batch_offsets);
+    free(x->batch_mentions);
     free(x->batch_rules);
     free(x->batch_rule_first);
     free(x->batch_matches);
@@ -185,16 +184,14 @@ static void mask(relmap_extractor *x, const char *t, size_t n, int beyond_ascii)
 typedef struct view {
     const char *subject;
     size_t length;
-    const uint32_t *offsets; /* per mention: its offset in the subject */
-    const int *refs;         /* per mention: the entity */
+    const pending_mention *mentions;
     size_t nmentions;
 } view;
 
 static view view_of(const relmap_extractor *x, const pending_sentence *p)
 {
     return (view){x->batch_subjects.data + p->subject_at, p->subject_length,
-                  x->batch_offsets + p->mentions_at, x->batch_refs + p->mentions_at,
-                  p->nmentions};
+                  x->batch_mentions + p->mentions_at, p->nmentions};
 }
 
 static int mention_at(const view *v, PCRE2_SIZE offset)
@@ -340,11 +337,11 @@ static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
         matched = 1;
         int src = slot(x, &v, ru->src_groups, ru->nsrc);
         if (src >= 0) {
-            int source = v.refs[src], tgt = -1, target = NO_ENTITY;
+            int source = v.mentions[src].ref, tgt = -1, target = NO_ENTITY;
             if (mode == TARGET_SLOT) {
                 tgt = slot(x, &v, ru->tgt_groups, ru->ntgt);
                 if (tgt >= 0)
-                    target = v.refs[tgt];
+                    target = v.mentions[tgt].ref;
             } else if (!has_edge_from(edges, source, ru->relation)) {
                 /* a fallback: only when no rule named this verb's target */
                 target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
@@ -364,7 +361,7 @@ static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
         while (next < v.length && ((unsigned char)v.subject[next] & 0xC0) == 0x80)
             next++;
         start = next;
-        while (m < v.nmentions && v.offsets[m] < start)
+        while (m < v.nmentions && v.mentions[m].offset < start)
             m++;
         if (v.nmentions - m < need)
             return; /* too few mentions left for another match */
@@ -384,7 +381,7 @@ static void run_reciprocal(relmap_extractor *x, uint32_t s, const rule *ru,
     /* the parties: those named in this sentence first, then before it */
     int a = p->parties[0], b = p->parties[1];
     for (size_t i = 0; i < v.nmentions; i++) {
-        int root = ent_root(x, v.refs[i]);
+        int root = ent_root(x, v.mentions[i].ref);
         if (root != a) {
             b = a;
             a = root;
@@ -594,12 +591,10 @@ static void add_to_batch(relmap_extractor *x, const relmap_sentence *sentence,
     sb_add(&x->batch_subjects, x->subject, p->subject_length);
     p->mentions_at = x->nbatch_mentions;
     p->nmentions = masked ? x->nmentions : 0;
-    XGROW(x->batch_refs, x->batch_mentions_cap, x->nbatch_mentions + p->nmentions + 1);
-    XGROW(x->batch_offsets, x->batch_offsets_cap, x->nbatch_mentions + p->nmentions + 1);
-    for (size_t i = 0; i < p->nmentions; i++) {
-        x->batch_refs[x->nbatch_mentions + i] = x->mentions[i].ref;
-        x->batch_offsets[x->nbatch_mentions + i] = x->mention_offset[i];
-    }
+    XGROW(x->batch_mentions, x->batch_mentions_cap, x->nbatch_mentions + p->nmentions + 1);
+    for (size_t i = 0; i < p->nmentions; i++)
+        x->batch_mentions[x->nbatch_mentions + i] =
+            (pending_mention){x->mentions[i].ref, x->mention_offset[i]};
     x->nbatch_mentions += p->nmentions;
     p->rules_at = rules_at;
     p->nrules = x->nbatch_rules - rules_at;
