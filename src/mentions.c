@@ -466,14 +466,11 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
         return 0; /* most "the X": no role or number the document named begins so */
     uint64_t h;
     size_t we = word_end_hash(t, n, w, &h);
-    char key[64];
-    if (we - w >= sizeof key || we == w || !bloom_maybe(&x->refs_bloom, h))
+    /* (no key is 64 bytes long or more: learn_from_sentence keeps none) */
+    if (we - w >= 64 || we == w || !bloom_maybe(&x->refs_bloom, h))
         return 0; /* most "the X": no role or number the document named */
-    for (size_t k = 0; k < we - w; k++)
-        key[k] = (char)lower_ascii(t[w + k]);
-    key[we - w] = '\0';
-    /* the maps hash the lower-cased key as hash_lower hashed the word */
-    void *v = strmap_getnh(&x->role_refs, key, we - w, h);
+    /* the maps' keys are lower case, hashed as hash_lower hashed the word */
+    void *v = strmap_getnh_lower(&x->role_refs, t + w, we - w, h);
     if (v) {
         /* not "the spokesman for X" nor "the spokesman Qin Gang" */
         size_t after = skip_spaces(t, n, we);
@@ -483,7 +480,7 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
         *ref = PTR_TO_REF(v);
         return we;
     }
-    v = strmap_getnh(&x->numbered, key, we - w, h);
+    v = strmap_getnh_lower(&x->numbered, t + w, we - w, h);
     if (v) {
         size_t p = skip_spaces(t, n, we);
         if (p == we || !starts_lower(t, n, p))

@@ -232,24 +232,10 @@ const int *rules_alias_candidates_word(const relmap_rules *rules, const char *wo
     const strmap *index = &rules->alias_index;
     if (length == 0 || length >= ALIAS_KEY_MAX || !index->capacity)
         return NULL;
-    /* the index's keys are lower case, hashed as hash_lower hashes the
-     * word: probe it with the word as it is, compared in lower case */
-    const int *list = NULL;
-    size_t mask = index->capacity - 1;
-    for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        const strmap_entry *e = &index->slots[i];
-        if (!e->key)
-            return NULL;
-        if (e->hash != hash || e->length != length)
-            continue;
-        size_t k = 0;
-        while (k < length && word_lower_table[(unsigned char)word[k]] == (unsigned char)e->key[k])
-            k++;
-        if (k == length) {
-            list = e->value;
-            break;
-        }
-    }
+    /* the index's keys are lower case, hashed as hash_lower hashes the word */
+    const int *list = strmap_getnh_lower(index, word, length, hash);
+    if (!list)
+        return NULL;
     return rules_alias_follow(list, follow, count);
 }
 

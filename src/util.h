@@ -103,6 +103,12 @@ typedef struct strmap {
 
 uint64_t hash_bytes(const void *data, size_t n);
 
+/* An ASCII letter in lower case; any other byte as it is. */
+static inline unsigned char lower_byte(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
 /* The hash of n bytes with ASCII letters lower-cased. */
 static inline uint64_t hash_lower(const char *s, size_t n)
 {
@@ -229,6 +235,29 @@ void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* The same, given h = hash_bytes(key, n): a caller that hashed the word
  * already (hash_lower of a word is hash_bytes of its lower-cased copy). */
 void *strmap_getnh(const strmap *map, const char *key, size_t n, uint64_t h);
+/* The same in a map whose keys are lower case, for the n bytes at key read
+ * in lower case (ASCII letters), given h = hash_lower(key, n): no lower-case
+ * copy of a word is made to look it up. Inline: the mention finder asks it
+ * for words that may begin an alias. */
+static inline void *strmap_getnh_lower(const strmap *map, const char *key, size_t n,
+                                       uint64_t h)
+{
+    if (!map->capacity)
+        return NULL;
+    size_t mask = map->capacity - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const strmap_entry *e = &map->slots[i];
+        if (!e->key)
+            return NULL;
+        if (e->hash != h || e->length != n)
+            continue;
+        size_t k = 0;
+        while (k < n && lower_byte((unsigned char)key[k]) == (unsigned char)e->key[k])
+            k++;
+        if (k == n)
+            return e->value;
+    }
+}
 /* Insert or replace; returns the previous value or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
 
