@@ -33,9 +33,13 @@
 #define MIN_LITERAL 3 /* shorter literals filter too little to be worth it alone */
 #define MIN_CLAUSE_LITERAL 2 /* beside a longer one: "{TGT} was urged by {SRC}" needs "by" */
 
+/* at_start[i]: items[i] begins, in any match, where no word byte of
+ * ASCII ([A-Za-z0-9_]) stands before it, or at the subject's start (see
+ * "Where a literal begins" below). */
 typedef struct set {
     int known;
     char **items;
+    unsigned char *at_start;
     size_t count, cap;
 } set;
 
@@ -70,16 +74,31 @@ static void set_free(set *s)
     for (size_t i = 0; i < s->count; i++)
         free(s->items[i]);
     free(s->items);
+    free(s->at_start);
     memset(s, 0, sizeof *s);
 }
 
-static void set_add(set *s, const char *str, size_t n)
+/* A literal found again keeps at_start only if both places have it. */
+static void set_add(set *s, const char *str, size_t n, int at_start)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        if (strlen(s->items[i]) == n && !memcmp(s->items[i], str, n)) {
+            s->at_start[i] &= (unsigned char)at_start;
+            return;
+        }
+    }
+    size_t cap = s->cap;
+    XGROW(s->items, s->cap, s->count + 1);
+    if (s->cap != cap)
+        s->at_start = xrealloc(s->at_start, s->cap * sizeof *s->at_start);
+    s->at_start[s->count] = (unsigned char)(at_start != 0);
+    s->items[s->count++] = xstrndup(str, n);
+}
+
+static void set_forget_starts(set *s)
 {
     for (size_t i = 0; i < s->count; i++)
-        if (strlen(s->items[i]) == n && !memcmp(s->items[i], str, n))
-            return;
-    XGROW(s->items, s->cap, s->count + 1);
-    s->items[s->count++] = xstrndup(str, n);
+        s->at_start[i] = 0;
 }
 
 /* The commonest words of English, in byte order (a binary search; a test
@@ -135,7 +154,24 @@ static size_t shortest(const set *s)
     return set_least(s, strlen);
 }
 
-/* Keep in *best whichever of *best and *candidate filters more. */
+static int is_word_ascii(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Can the scan find the set's literals where words begin (see "Where a
+ * literal begins")? Those that begin with no word byte it seeks at every
+ * place that byte stands. */
+static int set_at_starts(const set *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (!s->at_start[i] && is_word_ascii(s->items[i][0]))
+            return 0;
+    return 1;
+}
+
+/* Keep in *best whichever of *best and *candidate filters more; of a set
+ * the scan finds where words begin and one it does not, the first. */
 static void keep_better(set *best, set *candidate)
 {
     if (!candidate->known || shortest(candidate) < MIN_LITERAL) {
@@ -143,7 +179,9 @@ static void keep_better(set *best, set *candidate)
         return;
     }
     size_t a = best->known ? set_worth(best) : 0, b = set_worth(candidate);
-    if (!best->known || b > a || (b == a && candidate->count < best->count)) {
+    int starts_a = best->known && set_at_starts(best), starts_b = set_at_starts(candidate);
+    if (!best->known || starts_b > starts_a
+        || (starts_b == starts_a && (b > a || (b == a && candidate->count < best->count)))) {
         set_free(best);
         *best = *candidate;
         memset(candidate, 0, sizeof *candidate);
@@ -152,13 +190,14 @@ static void keep_better(set *best, set *candidate)
     }
 }
 
-static set parse_alternation(parser *ps, clauses *out, unsigned *slots);
+static set parse_alternation(parser *ps, clauses *out, unsigned *slots, int apart,
+                             int *apart_after);
 
 static void set_copy(set *to, const set *from)
 {
-    *to = (set){from->known, NULL, 0, 0};
+    *to = (set){from->known, NULL, NULL, 0, 0};
     for (size_t i = 0; i < from->count; i++)
-        set_add(to, from->items[i], strlen(from->items[i]));
+        set_add(to, from->items[i], strlen(from->items[i]), from->at_start[i]);
 }
 
 static void clauses_free(clauses *c)
@@ -291,13 +330,26 @@ static void skip_class(parser *ps)
 
 static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
 
+/* Where a literal begins. The scan looks for most literals only where a
+ * word begins: at the text's start, or after a byte that is no word byte of
+ * ASCII ([A-Za-z0-9_]; any byte of a character beyond ASCII ends no such
+ * word). That a literal begins so in every match the parser proves from
+ * what stands before it: white space, punctuation, \b, a slot (a mention's
+ * code ends in a byte beyond ASCII), or a group or optional atom all of
+ * whose ways end so. `apart` is whether the place before the next atom is
+ * proved so; the pattern's own start is not (a match may begin inside a
+ * word). */
+
 /* A sequence of atoms up to '|' or ')': returns the best set; adds every
  * required set to *out (when out is not NULL); *slots_out is the number of
- * slots the sequence requires. */
-static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
+ * slots the sequence requires. It begins where `apart` tells (above);
+ * *apart_after tells the same of where it ends. */
+static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apart,
+                          int *apart_after)
 {
     set best = {0};
     strbuf run = {0};
+    int run_apart = 0;  /* `apart` where the run began */
     unsigned slots = 0; /* required so far */
     while (ps->p < ps->end && !ps->failed && *ps->p != '|' && *ps->p != ')') {
         char c = *ps->p;
@@ -306,10 +358,14 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
         clauses inner_clauses = {0};
         unsigned inner_slots = 0; /* one of the atom */
         int is_group = 0;
+        /* where the atom, taken once, leaves `apart`: -1 keeps it as it
+         * was (an atom of no width, such as $) */
+        int ends_apart = 0;
         if (ps->slot && (size_t)(ps->end - ps->p) >= ps->slot_length
             && !memcmp(ps->p, ps->slot, ps->slot_length)) {
             ps->p += ps->slot_length;
             inner_slots = 1;
+            ends_apart = 1;
         } else if (c == '(') {
             ps->p++;
             if (ps->p < ps->end && *ps->p == '?') {
@@ -318,7 +374,8 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
                     /* a lookaround: skip it, it adds no requirement */
                     ps->p = q + (*q == '<' ? 2 : 1);
                     unsigned ignored_slots;
-                    set ignored = parse_alternation(ps, NULL, &ignored_slots);
+                    int ignored_apart;
+                    set ignored = parse_alternation(ps, NULL, &ignored_slots, 0, &ignored_apart);
                     set_free(&ignored);
                     if (ps->p >= ps->end || *ps->p != ')') {
                         ps->failed = 1;
@@ -357,7 +414,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
                 ps->failed = 1; /* verbs such as (*UTF) */
                 break;
             }
-            inner = parse_alternation(ps, &inner_clauses, &inner_slots);
+            inner = parse_alternation(ps, &inner_clauses, &inner_slots, apart, &ends_apart);
             if (ps->p >= ps->end || *ps->p != ')') {
                 set_free(&inner);
                 clauses_free(&inner_clauses);
@@ -380,7 +437,13 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
             }
             ps->p += 2;
             if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
-                /* \w \s \b \d \x{..} \p{..} \g{..} ...: no literal */
+                /* \w \s \b \d \x{..} \p{..} \g{..} ...: no literal. White
+                 * space, \W and control characters end apart from a word;
+                 * \b and \A stand where a word may begin (a literal after
+                 * \b that begins with no word byte is sought at every
+                 * place); \z \Z \G take no room */
+                ends_apart = strchr("sWhvntrfe", e) ? 1 : strchr("bA", e) ? 1
+                             : strchr("zZ", e) ? -1 : 0;
                 if (ps->p < ps->end && *ps->p == '{') {
                     const char *close = memchr(ps->p, '}', (size_t)(ps->end - ps->p));
                     if (!close) {
@@ -391,19 +454,27 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
                 }
             } else if ((unsigned char)e < 0x80) {
                 literal = e;
+                ends_apart = !is_word_ascii(e);
             }
         } else if (c == '.' || c == '^' || c == '$') {
+            ends_apart = c == '^' ? 1 : c == '$' ? -1 : 0;
             ps->p++;
         } else if ((unsigned char)c >= 0x80) {
             ps->p++; /* caseless non-ASCII: no literal */
         } else {
             literal = c;
+            ends_apart = !is_word_ascii(c);
             ps->p++;
         }
         const char *before = ps->p;
         unsigned min = quantifier(ps);
         int repeated = ps->p != before;
+        int apart_before = apart;
+        if (ends_apart >= 0) /* once, at least once, or maybe not at all */
+            apart = min >= 1 ? ends_apart : apart && ends_apart;
         if (literal >= 0 && min >= 1) {
+            if (!run.length)
+                run_apart = apart_before;
             sb_addc(&run, lower((char)literal));
             if (!repeated)
                 continue;
@@ -412,8 +483,8 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
         }
         /* the run ends here */
         if (run.length) {
-            set r = {1, NULL, 0, 0};
-            set_add(&r, run.data, run.length);
+            set r = {1, NULL, NULL, 0, 0};
+            set_add(&r, run.data, run.length, run_apart);
             clauses_add(out, &r, slots, slots);
             keep_better(&best, &r);
             sb_clear(&run);
@@ -423,6 +494,13 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
         for (unsigned k = 0; k < min && end < SLOTS_MAX && inner_slots; k++)
             end = slots_add(end, inner_slots);
         if (is_group) {
+            /* a repeat begins where the one before ended: its literals'
+             * places were proved for the first only */
+            if (repeated && apart_before && !ends_apart) {
+                set_forget_starts(&inner);
+                for (size_t k = 0; k < inner_clauses.count; k++)
+                    set_forget_starts(&inner_clauses.items[k].s);
+            }
             if (min >= 1) {
                 /* the group's clauses first: where they repeat its best set,
                  * theirs is the closer count */
@@ -437,27 +515,34 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out)
         slots = end;
     }
     if (run.length) {
-        set r = {1, NULL, 0, 0};
-        set_add(&r, run.data, run.length);
+        set r = {1, NULL, NULL, 0, 0};
+        set_add(&r, run.data, run.length, run_apart);
         clauses_add(out, &r, slots, slots);
         keep_better(&best, &r);
     }
     sb_free(&run);
     *slots_out = slots;
+    *apart_after = apart;
     return best;
 }
 
 /* Returns the union of the branches' best sets; with one branch, that
- * branch's clauses go to *out. *slots is the fewest slots of a branch. */
-static set parse_alternation(parser *ps, clauses *out, unsigned *slots)
+ * branch's clauses go to *out. *slots is the fewest slots of a branch.
+ * Each branch begins where `apart` tells; *apart_after holds when every
+ * branch ends apart from a word. */
+static set parse_alternation(parser *ps, clauses *out, unsigned *slots, int apart,
+                             int *apart_after)
 {
-    set all = {1, NULL, 0, 0};
+    set all = {1, NULL, NULL, 0, 0};
     clauses first = {0};
     int branches = 0;
     *slots = SLOTS_MAX;
     for (;;) {
         unsigned branch_slots;
-        set branch = parse_sequence(ps, branches++ ? NULL : &first, &branch_slots);
+        int branch_apart;
+        set branch =
+            parse_sequence(ps, branches++ ? NULL : &first, &branch_slots, apart, &branch_apart);
+        *apart_after = branches == 1 ? branch_apart : *apart_after && branch_apart;
         if (branch_slots < *slots)
             *slots = branch_slots;
         if (!branch.known || ps->failed) {
@@ -465,7 +550,7 @@ static set parse_alternation(parser *ps, clauses *out, unsigned *slots)
             all.known = 0;
         } else if (all.known) {
             for (size_t i = 0; i < branch.count; i++)
-                set_add(&all, branch.items[i], strlen(branch.items[i]));
+                set_add(&all, branch.items[i], strlen(branch.items[i]), branch.at_start[i]);
             set_free(&branch);
         } else {
             set_free(&branch);
@@ -502,7 +587,8 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
     parser ps = {pattern, pattern + length, 0, slot, slot ? strlen(slot) : 0};
     clauses all = {0};
     unsigned total;
-    set s = parse_alternation(&ps, &all, &total);
+    int apart_after;
+    set s = parse_alternation(&ps, &all, &total, 0, &apart_after);
     if (ps.failed || ps.p != ps.end || !s.known || !s.count || shortest(&s) < MIN_LITERAL) {
         set_free(&s);
         clauses_free(&all);
@@ -523,7 +609,10 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
         lits->slots_after[k] = total == SLOTS_MAX ? 0 : total - all.items[k].end;
         set *c = &all.items[k].s;
         lits->items = xrealloc(lits->items, (lits->count + c->count) * sizeof *lits->items);
+        lits->at_start =
+            xrealloc(lits->at_start, (lits->count + c->count) * sizeof *lits->at_start);
         memcpy(lits->items + lits->count, c->items, c->count * sizeof *c->items);
+        memcpy(lits->at_start + lits->count, c->at_start, c->count * sizeof *c->at_start);
         lits->count += c->count;
         lits->clause_end[k] = lits->count;
         free(c->items);
@@ -541,6 +630,7 @@ void prefilter_free(literals *lits)
     for (size_t i = 0; i < lits->count; i++)
         free(lits->items[i]);
     free(lits->items);
+    free(lits->at_start);
     free(lits->clause_end);
     free(lits->slots_before);
     free(lits->slots_after);
@@ -558,6 +648,7 @@ void prefilter_free(literals *lits)
  * sentence that names nobody may fire). */
 #define ANCHORS_MAX 8
 #define ANCHOR_BYTES 16 /* of a longer literal, its first ANCHOR_BYTES */
+#define WORD_CLASSES 38 /* no word byte, a-z, 0-9, _ */
 
 struct trigger_set {
     int (*next)[256];   /* the automaton's transitions while it is built */
@@ -580,9 +671,29 @@ struct trigger_set {
     int **prefix_literals; /* per prefix: literal ids, -1 terminated */
     unsigned char *prefix_length;
     size_t nprefixes;
-    int *literal_prefix;   /* per literal: its prefix */
+    int *literal_prefix;   /* per literal: its prefix, -1 when sought by words */
     char **literal_text;   /* per literal, lower case */
     size_t *literal_length;
+    unsigned char *literal_at_start; /* per literal: literals.at_start, of all rules */
+    /* When every literal begins where a word does, or with no word byte,
+     * the scan walks the text's words instead of the automaton (see "Where
+     * a literal begins"): at each word, the literals whose first two bytes
+     * are the word's, by classes of bytes (word_class: 0 for no word byte,
+     * a-z and A-Z the same); at each other byte, those that begin with it.
+     * Heads are 1 + where a list begins in start_lists, 0 for none; the
+     * lists end in -1. A literal that begins with bytes that are no word
+     * bytes, then a word, is sought from its word on (literal_text and
+     * literal_length are then of that part). */
+    int by_words;
+    unsigned char word_class[256];
+    /* per pair of classes: those of the third bytes of its literals, a bit
+     * each (all of them for a literal of two bytes), and where the heads of
+     * its lists begin in third_head, one per bit, in order */
+    uint64_t pair_third[WORD_CLASSES * WORD_CLASSES];
+    uint32_t pair_base[WORD_CLASSES * WORD_CLASSES];
+    uint32_t *third_head;
+    uint32_t byte_head[256];
+    int *start_lists;
     size_t nstates;
     size_t nliterals;
     int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
@@ -691,6 +802,87 @@ static void make_anchor_pairs(trigger_set *t)
     }
 }
 
+/* A literal sought by words, under the key of its list. */
+typedef struct keyed {
+    size_t key, id;
+} keyed;
+
+static int by_key(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The byte lists' keys follow the words' (pair, third class). */
+#define BYTE_KEY(b) ((size_t)WORD_CLASSES * WORD_CLASSES * 64 + (b))
+
+/* The lists of the scan by words (see struct trigger_set). */
+static void build_word_starts(trigger_set *t)
+{
+    int next = 1;
+    for (int c = 'a'; c <= 'z'; c++)
+        t->word_class[c] = t->word_class[c - 'a' + 'A'] = (unsigned char)next++;
+    for (int c = '0'; c <= '9'; c++)
+        t->word_class[c] = (unsigned char)next++;
+    t->word_class['_'] = (unsigned char)next;
+    keyed *all = NULL;
+    size_t nall = 0, cap = 0;
+    for (size_t id = 0; id < t->nliterals; id++) {
+        char *text = t->literal_text[id];
+        size_t len = t->literal_length[id], skip = 0;
+        while (skip < len && !is_word_ascii(text[skip]))
+            skip++;
+        if (skip > 0 && skip + 2 <= len) { /* from its word on */
+            memmove(text, text + skip, len - skip + 1);
+            len -= skip;
+            t->literal_length[id] = len;
+        }
+        unsigned c0 = t->word_class[(unsigned char)text[0]];
+        if (!c0) {
+            XGROW(all, cap, nall + 1);
+            all[nall++] = (keyed){BYTE_KEY((unsigned char)text[0]), id};
+            continue;
+        }
+        /* a word of two bytes stands before any third */
+        size_t pair = c0 * WORD_CLASSES + t->word_class[(unsigned char)text[1]];
+        unsigned from = len > 2 ? t->word_class[(unsigned char)text[2]] : 0;
+        unsigned to = len > 2 ? from : WORD_CLASSES - 1;
+        for (unsigned c = from; c <= to; c++) {
+            XGROW(all, cap, nall + 1);
+            all[nall++] = (keyed){pair * 64 + c, id};
+            t->pair_third[pair] |= (uint64_t)1 << c;
+        }
+    }
+    qsort(all, nall, sizeof *all, by_key);
+    /* the heads of a pair's lists, one per class of third byte that it
+     * holds, in order from pair_base */
+    size_t nheads = 0;
+    for (size_t pair = 0; pair < WORD_CLASSES * WORD_CLASSES; pair++) {
+        t->pair_base[pair] = (uint32_t)nheads;
+        nheads += (size_t)__builtin_popcountll(t->pair_third[pair]);
+    }
+    t->third_head = xcalloc(nheads + 1, sizeof *t->third_head);
+    t->start_lists = xmalloc((2 * nall + 1) * sizeof *t->start_lists);
+    size_t at = 0;
+    for (size_t i = 0; i < nall;) {
+        size_t key = all[i].key;
+        uint32_t head = (uint32_t)(at + 1);
+        for (; i < nall && all[i].key == key; i++)
+            t->start_lists[at++] = (int)all[i].id;
+        t->start_lists[at++] = -1;
+        if (key >= BYTE_KEY(0)) {
+            t->byte_head[key - BYTE_KEY(0)] = head;
+        } else {
+            size_t pair = key / 64, c = key % 64;
+            uint64_t below = t->pair_third[pair] & (((uint64_t)1 << c) - 1);
+            t->third_head[t->pair_base[pair] + (size_t)__builtin_popcountll(below)] = head;
+        }
+    }
+    free(all);
+}
+
 trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
 {
     trigger_set *t = xcalloc(1, sizeof *t);
@@ -730,52 +922,69 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
             int id;
             if (v) {
                 id = (int)(intptr_t)v - 1;
+                t->literal_at_start[id] &= l->at_start[k];
             } else {
                 id = (int)t->nliterals++;
                 strmap_put(&ids, l->items[k], (void *)(intptr_t)(id + 1));
+                size_t old_cap = lit_cap;
                 XGROW(t->literal_clauses, lit_cap, t->nliterals);
-                t->literal_text = xrealloc(t->literal_text, lit_cap * sizeof *t->literal_text);
-                t->literal_length =
-                    xrealloc(t->literal_length, lit_cap * sizeof *t->literal_length);
-                t->literal_prefix =
-                    xrealloc(t->literal_prefix, lit_cap * sizeof *t->literal_prefix);
+                if (lit_cap != old_cap) {
+                    t->literal_text = xrealloc(t->literal_text, lit_cap * sizeof *t->literal_text);
+                    t->literal_length =
+                        xrealloc(t->literal_length, lit_cap * sizeof *t->literal_length);
+                    t->literal_prefix =
+                        xrealloc(t->literal_prefix, lit_cap * sizeof *t->literal_prefix);
+                    t->literal_at_start =
+                        xrealloc(t->literal_at_start, lit_cap * sizeof *t->literal_at_start);
+                }
                 t->literal_clauses[id] = NULL;
                 t->literal_text[id] = xstrdup(l->items[k]);
                 t->literal_length[id] = strlen(l->items[k]);
-                size_t plen = t->literal_length[id] < PREFIX_MAX ? t->literal_length[id]
-                                                                 : PREFIX_MAX;
-                void *pv = strmap_getn(&prefix_ids, l->items[k], plen);
-                int pid;
-                if (pv) {
-                    pid = (int)(intptr_t)pv - 1;
-                } else {
-                    pid = (int)t->nprefixes++;
-                    strmap_putn(&prefix_ids, l->items[k], plen, (void *)(intptr_t)(pid + 1));
-                    if (t->nprefixes > prefix_cap) {
-                        XGROW(t->prefix_literals, prefix_cap, t->nprefixes);
-                        t->prefix_length =
-                            xrealloc(t->prefix_length, prefix_cap * sizeof *t->prefix_length);
-                    }
-                    t->prefix_literals[pid] = NULL;
-                    t->prefix_length[pid] = (unsigned char)plen;
-                    int s = 0;
-                    for (size_t c = 0; c < plen; c++) {
-                        unsigned char b = (unsigned char)l->items[k][c];
-                        if (t->next[s][b] < 0) {
-                            int ns = new_state(t, &cap);
-                            t->next[s][b] = ns;
-                        }
-                        s = t->next[s][b];
-                    }
-                    add_out(&t->out[s], pid);
-                }
-                add_out(&t->prefix_literals[pid], id);
-                t->literal_prefix[id] = pid;
+                t->literal_prefix[id] = -1;
+                t->literal_at_start[id] = l->at_start[k];
             }
             add_out(&t->literal_clauses[id], (int)t->nclauses - 1);
         }
     }
     strmap_free(&ids, NULL);
+    t->by_words = 1;
+    for (size_t id = 0; id < t->nliterals && t->by_words; id++)
+        t->by_words = !is_word_ascii(t->literal_text[id][0])
+                      || (t->literal_at_start[id] && t->literal_length[id] >= 2);
+    if (t->by_words)
+        build_word_starts(t);
+    /* else all literals go to the automaton, their first PREFIX_MAX bytes */
+    for (size_t id = 0; id < t->nliterals && !t->by_words; id++) {
+        const char *text = t->literal_text[id];
+        size_t plen = t->literal_length[id] < PREFIX_MAX ? t->literal_length[id] : PREFIX_MAX;
+        void *pv = strmap_getn(&prefix_ids, text, plen);
+        int pid;
+        if (pv) {
+            pid = (int)(intptr_t)pv - 1;
+        } else {
+            pid = (int)t->nprefixes++;
+            strmap_putn(&prefix_ids, text, plen, (void *)(intptr_t)(pid + 1));
+            if (t->nprefixes > prefix_cap) {
+                XGROW(t->prefix_literals, prefix_cap, t->nprefixes);
+                t->prefix_length =
+                    xrealloc(t->prefix_length, prefix_cap * sizeof *t->prefix_length);
+            }
+            t->prefix_literals[pid] = NULL;
+            t->prefix_length[pid] = (unsigned char)plen;
+            int st = 0;
+            for (size_t c = 0; c < plen; c++) {
+                unsigned char b = (unsigned char)text[c];
+                if (t->next[st][b] < 0) {
+                    int ns = new_state(t, &cap);
+                    t->next[st][b] = ns;
+                }
+                st = t->next[st][b];
+            }
+            add_out(&t->out[st], pid);
+        }
+        add_out(&t->prefix_literals[pid], (int)id);
+        t->literal_prefix[id] = pid;
+    }
     strmap_free(&prefix_ids, NULL);
     for (size_t r = 0; r < nrules; r++)
         if (!per_rule[r])
@@ -872,6 +1081,8 @@ trigger_hits *prefilter_hits_new(const trigger_set *t)
     h->prefix = xcalloc(t->nprefixes + 1, sizeof *h->prefix);
     h->prefix_first = xcalloc(t->nprefixes + 1, sizeof *h->prefix_first);
     h->prefix_last = xcalloc(t->nprefixes + 1, sizeof *h->prefix_last);
+    h->literal_first = xcalloc(t->nliterals + 1, sizeof *h->literal_first);
+    h->literal_last = xcalloc(t->nliterals + 1, sizeof *h->literal_last);
     h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
     h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);
     h->clause_last = xcalloc(t->nclauses + 1, sizeof *h->clause_last);
@@ -896,6 +1107,8 @@ void prefilter_hits_free(trigger_hits *h)
     free(h->prefix);
     free(h->prefix_first);
     free(h->prefix_last);
+    free(h->literal_first);
+    free(h->literal_last);
     free(h->found);
     free(h->clause);
     free(h->clause_last);
@@ -943,6 +1156,61 @@ static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const
             h->literal[*o] = scan;
             h->found[h->nfound++] = *o;
         }
+    }
+}
+
+/* The literals of the list at `head` that stand at text[p] (n bytes in
+ * all) are found there. */
+static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
+                      const unsigned char *text, size_t n, size_t p)
+{
+    unsigned scan = h->scan;
+    for (const int *o = t->start_lists + head - 1; *o >= 0; o++) {
+        size_t len = t->literal_length[*o];
+        if (len > n - p)
+            continue;
+        /* the first byte is known (its class, or itself) */
+        const char *lit = t->literal_text[*o];
+        size_t j = 1;
+        while (j < len && lower_byte(text[p + j]) == lit[j])
+            j++;
+        if (j < len)
+            continue;
+        if (h->literal[*o] != scan) {
+            h->literal[*o] = scan;
+            h->literal_first[*o] = (uint32_t)p;
+            h->found[h->nfound++] = *o;
+        }
+        h->literal_last[*o] = (uint32_t)p;
+    }
+}
+
+/* The scan by words: each word's first bytes, and each other byte. */
+static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    const unsigned char *word_class = t->word_class;
+    for (size_t p = 0; p < n;) {
+        unsigned c0 = word_class[u[p]];
+        if (!c0) {
+            if (t->byte_head[u[p]])
+                starts_at(t, h, t->byte_head[u[p]], u, n, p);
+            p++;
+            continue;
+        }
+        /* most words begin no literal: the classes of their first three
+         * bytes tell */
+        unsigned c1 = p + 1 < n ? word_class[u[p + 1]] : 0;
+        unsigned c2 = p + 2 < n ? word_class[u[p + 2]] : 0;
+        unsigned pair = c0 * WORD_CLASSES + c1;
+        uint64_t thirds = t->pair_third[pair];
+        if ((thirds >> c2) & 1) {
+            uint64_t below = thirds & (((uint64_t)1 << c2) - 1);
+            starts_at(t, h, t->third_head[t->pair_base[pair] + (size_t)__builtin_popcountll(below)],
+                      u, n, p);
+        }
+        for (p++; p < n && word_class[u[p]]; p++)
+            ;
     }
 }
 
@@ -1013,21 +1281,9 @@ static int anchors_occur(const trigger_set *t, const char *text, size_t n)
     return 0;
 }
 
-void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hits *h)
+/* The scan by the automaton: every place of the text. */
+static void scan_automaton(const trigger_set *t, trigger_hits *h, const char *text, size_t n)
 {
-    if (++h->scan == 0) { /* wrapped: forget every old mark */
-        memset(h->literal, 0, t->nliterals * sizeof *h->literal);
-        memset(h->prefix, 0, t->nprefixes * sizeof *h->prefix);
-        memset(h->clause, 0, t->nclauses * sizeof *h->clause);
-        memset(h->rule, 0, t->nrules * sizeof *h->rule);
-        h->scan = 1;
-    }
-    unsigned scan = h->scan;
-    h->nfound = 0;
-    for (size_t w = 0; w < h->words; w++) /* a word or a few: no call to memcpy */
-        h->admitted[w] = h->always[w];
-    if (t->nanchors && !anchors_occur(t, text, n))
-        return; /* no rule's first clause: nothing admitted */
     size_t out_from = t->out_from;
     const unsigned char *class_of = t->class_of;
     const uint16_t *d16 = t->delta16;
@@ -1068,14 +1324,20 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
                 literals_at(t, h, row, text, n, i);
         }
     }
+}
+
+static void count_clauses(const trigger_set *t, trigger_hits *h)
+{
+    unsigned scan = h->scan;
     /* count, per rule, the clauses that a literal found meets, and note
      * where the clause's literals begin at the latest and end at the
      * earliest (their prefixes' places: a literal begins where its prefix
      * does, though not wherever it does) */
     for (size_t k = 0; k < h->nfound; k++) {
         int lit = h->found[k], p = t->literal_prefix[lit];
-        uint32_t last = h->prefix_last[p];
-        uint32_t end = h->prefix_first[p] + (uint32_t)t->literal_length[lit];
+        uint32_t last = p < 0 ? h->literal_last[lit] : h->prefix_last[p];
+        uint32_t end = (p < 0 ? h->literal_first[lit] : h->prefix_first[p])
+                       + (uint32_t)t->literal_length[lit];
         for (const int *c = t->literal_clauses[lit]; *c >= 0; c++) {
             if (h->clause[*c] == scan) {
                 if (last > h->clause_last[*c])
@@ -1096,6 +1358,27 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
                 bit_set(h->admitted, (unsigned)r);
         }
     }
+}
+
+void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hits *h)
+{
+    if (++h->scan == 0) { /* wrapped: forget every old mark */
+        memset(h->literal, 0, t->nliterals * sizeof *h->literal);
+        memset(h->prefix, 0, t->nprefixes * sizeof *h->prefix);
+        memset(h->clause, 0, t->nclauses * sizeof *h->clause);
+        memset(h->rule, 0, t->nrules * sizeof *h->rule);
+        h->scan = 1;
+    }
+    h->nfound = 0;
+    for (size_t w = 0; w < h->words; w++) /* a word or a few: no call to memcpy */
+        h->admitted[w] = h->always[w];
+    if (t->nanchors && !anchors_occur(t, text, n))
+        return; /* no rule's first clause: nothing admitted */
+    if (t->by_words)
+        scan_words(t, h, text, n);
+    else
+        scan_automaton(t, h, text, n);
+    count_clauses(t, h);
 }
 
 int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits *h,
@@ -1131,6 +1414,9 @@ void prefilter_free_set(trigger_set *t)
     free(t->prefix_literals);
     free(t->prefix_length);
     free(t->literal_prefix);
+    free(t->literal_at_start);
+    free(t->start_lists);
+    free(t->third_head);
     free(t->clause_before);
     free(t->clause_after);
     for (size_t r = 0; r < t->nrules; r++)

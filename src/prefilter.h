@@ -16,6 +16,9 @@
  * it slots_after[k]. */
 typedef struct literals {
     char **items;
+    /* per item: it begins where no word byte of ASCII ([A-Za-z0-9_])
+     * stands before it, in every match (or at the text's start) */
+    unsigned char *at_start;
     size_t count;
     size_t *clause_end;
     unsigned *slots_before, *slots_after;
@@ -64,6 +67,8 @@ typedef struct trigger_hits {
      * and last began in that scan's text */
     unsigned *prefix;
     uint32_t *prefix_first, *prefix_last;
+    /* per literal sought by words: where it first and last began */
+    uint32_t *literal_first, *literal_last;
     unsigned *clause;    /* per clause: the last scan that met it */
     /* per clause met: where its literals begin at the latest, and end at
      * the earliest (bounds: see prefilter_slots_admit) */

@@ -122,7 +122,7 @@ START_TEST(every_required_part_is_a_clause)
     DERIVES("(?:(?:summon)ed\\s+the\\s+ambassador)?", "(always)");
     DERIVES("warn(?:ed\\s+(?:of\\s+)?retaliation)?", "warn");
     /* a group of many branches is one clause: the union of their best sets */
-    DERIVES("(?:denied|rejected\\s+the\\s+claims)", "denied|rejected");
+    DERIVES("\\b(?:denied|rejected\\s+the\\s+claims)", "denied|rejected");
     /* a clause met twice counts once; two letters make a clause beside a
      * longer one, one letter none, and two letters alone no filter */
     DERIVES("abc.*abc.*de", "abc & de");
@@ -429,6 +429,188 @@ START_TEST(a_rule_runs_only_when_mentions_stand_where_its_slots_need)
 }
 END_TEST
 
+/* The literals of a pattern in order, each after '~' when the parser
+ * cannot prove that it begins apart from a word, joined by ' '. */
+static char *starts(const char *pattern)
+{
+    literals *l = prefilter_derive(pattern, strlen(pattern), SLOT);
+    if (!l)
+        return strdup("(always)");
+    size_t n = 1;
+    for (size_t i = 0; i < l->count; i++)
+        n += strlen(l->items[i]) + 2;
+    char *out = calloc(1, n);
+    for (size_t i = 0; i < l->count; i++) {
+        if (i)
+            strcat(out, " ");
+        if (!l->at_start[i])
+            strcat(out, "~");
+        strcat(out, l->items[i]);
+    }
+    prefilter_free(l);
+    return out;
+}
+
+#define STARTS(pattern, expected)                                                 \
+    do {                                                                          \
+        char *got_ = starts(pattern);                                             \
+        ck_assert_msg(!strcmp(got_, expected), "%s: expected [%s], got [%s]", pattern, \
+                      expected, got_);                                            \
+        free(got_);                                                               \
+    } while (0)
+
+/* A literal begins apart from a word when what stands before it in every
+ * match is no word byte: white space, punctuation, \b, a slot, or a group
+ * or optional part all of whose ways end so. */
+START_TEST(the_parser_proves_where_a_literal_begins)
+{
+    /* a match may begin inside a word: "reaccused" */
+    STARTS("accused", "~accused");
+    STARTS("\\baccused", "accused");
+    STARTS("^accused", "accused");
+    STARTS(SLOT " +accused", "accused");
+    STARTS(SLOT "accused", "accused"); /* a mention's code ends beyond ASCII */
+    STARTS("\\s(?:summoned|called)", "summoned called");
+    STARTS("\\W(?:summoned|called)", "summoned called");
+    STARTS("-accused", "~-accused"); /* a literal of its own, from a byte that is no word's */
+    STARTS("\\w+ly\\s+said", "said ~ly");
+    STARTS("\\w+ly said", "~ly said");
+    /* after an optional part: only when both ways end apart */
+    STARTS("\\s(?:has\\s+)?said", "said");
+    STARTS("\\s(?:\\w+)?said", "~said");
+    STARTS("\\s(?:ab|cd\\s)?said", "~said");
+    STARTS("\\bcyber-?attacks", "~attacks cyber");
+    STARTS("\\bcyber-attacks", "cyber-attacks");
+    /* a class or any character may be a letter */
+    STARTS("[ ]accused", "~accused");
+    STARTS(".accused", "~accused");
+    /* a repeated group begins its later repeats where the one before ends */
+    STARTS("\\s(?:abcd|efgh\\w)+", "~abcd ~efgh");
+    STARTS("\\s(?:abcd |efgh\\s)+", "abcd  efgh");
+    /* a literal found twice begins apart only if both places do */
+    STARTS("(?:\\bsummoned|\\wsummoned)", "~summoned");
+    /* of two sets, one found where words begin is better: "launch", not
+     * the longer "attacks" inside "cyberattacks" */
+    DERIVES("\\s(?:hack|launch(?:es)?\\s+cyber-?attacks)", "hack|launch");
+}
+END_TEST
+
+static void scan_all(const trigger_set *set, trigger_hits *hits, const char *text, int *got,
+                     size_t nrules)
+{
+    prefilter_scan(set, text, strlen(text), hits);
+    for (size_t r = 0; r < nrules; r++)
+        got[r] = prefilter_rule_admits(set, r, hits);
+}
+
+/* When every literal begins apart from a word, the scan looks for them
+ * where words begin only: at the text's start, after white space,
+ * punctuation or any byte beyond ASCII, in either case; not inside a word,
+ * which the automaton (for literals that may stand there) still finds. */
+START_TEST(literals_that_begin_apart_are_found_where_words_begin)
+{
+    const char *patterns[] = {"\\baccused", "\\bvowed\\s+to\\b", SLOT "'s +(?:decision|move)",
+                              "\\bpulled\\s+out\\s+of", "\\x{E000}, +blaming"};
+    enum { N = sizeof patterns / sizeof *patterns };
+    literals *lits[N];
+    for (int r = 0; r < N; r++)
+        lits[r] = prefilter_derive(patterns[r], strlen(patterns[r]), SLOT);
+    trigger_set *set = prefilter_build((const literals *const *)lits, N);
+    trigger_hits *hits = prefilter_hits_new(set);
+    const struct {
+        const char *text;
+        int admits[N];
+    } cases[] = {
+        {"accused", {1, 0, 0, 0, 0}},
+        {"China ACCUSED", {1, 0, 0, 0, 0}},
+        {"(accused) \"Accused\"", {1, 0, 0, 0, 0}},
+        {"caf\xc3\xa9" "accused", {1, 0, 0, 0, 0}}, /* after a byte beyond ASCII */
+        {"reaccused", {0, 0, 0, 0, 0}},
+        {"_accused 9accused", {0, 0, 0, 0, 0}},
+        {"accuse", {0, 0, 0, 0, 0}},
+        {"vowed to", {0, 1, 0, 0, 0}},
+        {"vowed tomorrow", {0, 1, 0, 0, 0}}, /* "to" begins the word: a superset */
+        {"vowed into", {0, 0, 0, 0, 0}},
+        {"vowed", {0, 0, 0, 0, 0}},
+        {"X's decision", {0, 0, 1, 0, 0}},
+        {"X's move", {0, 0, 1, 0, 0}},
+        {"Xs decision", {0, 0, 0, 0, 0}}, /* "s " is needed too */
+        {"the move's", {0, 0, 0, 0, 0}},
+        {"they pulled out of it", {0, 0, 0, 1, 0}},
+        {"they pulled out", {0, 0, 0, 0, 0}},
+        {"X, blaming", {0, 0, 0, 0, 1}},
+        {"X,blaming", {0, 0, 0, 0, 0}},
+        {"", {0, 0, 0, 0, 0}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int got[N];
+        scan_all(set, hits, cases[i].text, got, N);
+        for (int r = 0; r < N; r++)
+            ck_assert_msg(got[r] == cases[i].admits[r], "\"%s\": rule %d: expected %d",
+                          cases[i].text, r, cases[i].admits[r]);
+    }
+    /* every place a word may begin, in texts of every length */
+    const char filler[] = "the two sides held talks in geneva on monday and tuesday, ";
+    for (size_t total = 7; total <= 90; total += 5) {
+        for (size_t at = 0; at + 7 <= total; at++) {
+            char text[128];
+            for (size_t k = 0; k < total; k++)
+                text[k] = filler[k % (sizeof filler - 1)];
+            memcpy(text + at, at % 2 ? "ACCUSED" : "accused", 7);
+            text[total] = '\0';
+            int got[N];
+            scan_all(set, hits, text, got, N);
+            int apart = at == 0 || text[at - 1] == ' ' || text[at - 1] == ',';
+            ck_assert_msg(got[0] == apart, "\"%s\": accused at %zu", text, at);
+        }
+    }
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    /* one literal that may begin inside a word: all go to the automaton */
+    literals *inside = prefilter_derive("accused", 7, SLOT);
+    lits[N - 1] = inside;
+    set = prefilter_build((const literals *const *)lits, N);
+    hits = prefilter_hits_new(set);
+    int got[N];
+    scan_all(set, hits, "reaccused", got, N);
+    ck_assert(got[0] && got[N - 1]);
+    scan_all(set, hits, "vowed into", got, N);
+    ck_assert(got[1]);
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    for (int r = 0; r < N; r++)
+        prefilter_free(lits[r]);
+}
+END_TEST
+
+/* The slots check reads where the scan by words found each literal. */
+START_TEST(the_scan_by_words_tells_where_its_literals_stand)
+{
+    const char *p = "(?<src>" SLOT ") +said +(?<tgt>" SLOT ") +should";
+    literals *l = prefilter_derive(p, strlen(p), SLOT);
+    const literals *rules[] = {l};
+    trigger_set *set = prefilter_build(rules, 1);
+    trigger_hits *hits = prefilter_hits_new(set);
+    const struct {
+        const char *text;
+        int admits;
+    } cases[] = {
+        {"M said M should", 1},
+        {"M said should M", 0},
+        {"said M M should", 0},
+        {"M said should M should", 1},
+        {"should M said M, and M should", 1},
+        {"M should say that M said M", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_msg(admits_with_mentions(set, hits, cases[i].text) == cases[i].admits,
+                      "%s: expected %d", cases[i].text, cases[i].admits);
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    prefilter_free(l);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("prefilter",
@@ -444,5 +626,8 @@ int main(void)
               a_common_word_is_a_poor_filter,
               few_rules_are_checked_for_their_first_words_at_every_place,
               each_clause_counts_the_slots_on_either_side,
-              a_rule_runs_only_when_mentions_stand_where_its_slots_need);
+              a_rule_runs_only_when_mentions_stand_where_its_slots_need,
+              the_parser_proves_where_a_literal_begins,
+              literals_that_begin_apart_are_found_where_words_begin,
+              the_scan_by_words_tells_where_its_literals_stand);
 }
