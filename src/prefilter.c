@@ -688,7 +688,8 @@ struct trigger_set {
     unsigned char word_class[256];
     /* per pair of classes: those of the third bytes of its literals, a bit
      * each (all of them for a literal of two bytes), and where the heads of
-     * its lists begin in third_head, one per bit, in order */
+     * its lists begin in third_head, WORD_CLASSES of them (a head per class
+     * of the third byte) */
     uint64_t pair_third[WORD_CLASSES * WORD_CLASSES];
     uint32_t pair_base[WORD_CLASSES * WORD_CLASSES];
     uint32_t *third_head;
@@ -856,12 +857,11 @@ static void build_word_starts(trigger_set *t)
         }
     }
     qsort(all, nall, sizeof *all, by_key);
-    /* the heads of a pair's lists, one per class of third byte that it
-     * holds, in order from pair_base */
+    /* the heads of the pairs that begin literals, WORD_CLASSES each */
     size_t nheads = 0;
     for (size_t pair = 0; pair < WORD_CLASSES * WORD_CLASSES; pair++) {
         t->pair_base[pair] = (uint32_t)nheads;
-        nheads += (size_t)__builtin_popcountll(t->pair_third[pair]);
+        nheads += t->pair_third[pair] ? WORD_CLASSES : 0;
     }
     t->third_head = xcalloc(nheads + 1, sizeof *t->third_head);
     t->start_lists = xmalloc((2 * nall + 1) * sizeof *t->start_lists);
@@ -875,9 +875,7 @@ static void build_word_starts(trigger_set *t)
         if (key >= BYTE_KEY(0)) {
             t->byte_head[key - BYTE_KEY(0)] = head;
         } else {
-            size_t pair = key / 64, c = key % 64;
-            uint64_t below = t->pair_third[pair] & (((uint64_t)1 << c) - 1);
-            t->third_head[t->pair_base[pair] + (size_t)__builtin_popcountll(below)] = head;
+            t->third_head[t->pair_base[key / 64] + key % 64] = head;
         }
     }
     free(all);
@@ -1204,11 +1202,8 @@ static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, 
         unsigned c2 = p + 2 < n ? word_class[u[p + 2]] : 0;
         unsigned pair = c0 * WORD_CLASSES + c1;
         uint64_t thirds = t->pair_third[pair];
-        if ((thirds >> c2) & 1) {
-            uint64_t below = thirds & (((uint64_t)1 << c2) - 1);
-            starts_at(t, h, t->third_head[t->pair_base[pair] + (size_t)__builtin_popcountll(below)],
-                      u, n, p);
-        }
+        if ((thirds >> c2) & 1)
+            starts_at(t, h, t->third_head[t->pair_base[pair] + c2], u, n, p);
         for (p++; p < n && word_class[u[p]]; p++)
             ;
     }
