@@ -609,9 +609,8 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     relmap_extractor *x = d->x;
     const relmap_rules *r = x->rules;
     size_t n;
-    int beyond_ascii = fold_into(&x->folded, sentence->text, sentence->length);
-    const char *folded = x->folded.data;
-    n = x->folded.length;
+    const char *folded;
+    int beyond_ascii = fold_view(&x->folded, sentence->text, sentence->length, &folded, &n);
     find_mentions(x, folded, n);
     if (x->trace)
         x->trace->sentence(x->trace_context, x, sentence, folded, n);

@@ -111,6 +111,14 @@ static size_t name_word_end(const char *t, size_t n, size_t i)
     return e;
 }
 
+/* Does the text (n bytes) hold `s` at i? It may stand in a longer text
+ * (fold_view): nothing past n is read. */
+static int has_at(const char *t, size_t n, size_t i, const char *s)
+{
+    size_t len = strlen(s);
+    return i <= n && len <= n - i && !memcmp(t + i, s, len);
+}
+
 static size_t skip_spaces(const char *t, size_t n, size_t i)
 {
     while (i < n && t[i] == ' ')
@@ -380,7 +388,7 @@ static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t 
         else if (k == 0 && gov)
             gov_end = e;
         else if (is_function_word(t + w, e - w)
-                 || (!*weak && e - w > 2 && (t[e - 1] == 's' || !strncmp(t + e - 2, "ed", 2))))
+                 || (!*weak && e - w > 2 && (t[e - 1] == 's' || has_at(t, n, e - 2, "ed"))))
             break;
         at = e;
     }
@@ -474,8 +482,8 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i,
     if (v) {
         /* not "the spokesman for X" nor "the spokesman Qin Gang" */
         size_t after = skip_spaces(t, n, we);
-        if (after < n && (starts_upper(t, n, after) || !strncmp(t + after, "for ", 4)
-                          || !strncmp(t + after, "of ", 3)))
+        if (after < n && (starts_upper(t, n, after) || has_at(t, n, after, "for ")
+                          || has_at(t, n, after, "of ")))
             return 0;
         *ref = PTR_TO_REF(v);
         return we;
@@ -791,9 +799,9 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
         key[e - i] = '\0';
         int ref = NO_ENTITY;
         size_t after = skip_spaces(t, n, e);
-        if (!strncmp(t + after, "for ", 4) || !strncmp(t + after, "of ", 3)) {
+        if (has_at(t, n, after, "for ") || has_at(t, n, after, "of ")) {
             size_t at = skip_spaces(t, n, after + 3 + (t[after] == 'f'));
-            if (!strncmp(t + at, "the ", 4))
+            if (has_at(t, n, at, "the "))
                 at = skip_spaces(t, n, at + 4);
             for (size_t j = mi; j < x->nmentions; j++) {
                 if (x->mentions[j].start != at)
@@ -801,7 +809,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
                 ref = x->mentions[j].ref;
                 /* X's Y: Y */
                 if (j + 1 < x->nmentions && x->mentions[j].end + 3 <= n
-                    && !strncmp(t + x->mentions[j].end, "'s ", 3)
+                    && has_at(t, n, x->mentions[j].end, "'s ")
                     && x->mentions[j + 1].start == x->mentions[j].end + 3)
                     ref = x->mentions[j + 1].ref;
                 break;

@@ -12,6 +12,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "factor.h"
 #include "rules.h"
@@ -45,6 +48,31 @@ char *fold_text(const char *s, size_t n, size_t *out_length)
     if (out_length)
         *out_length = sb.length;
     return sb_detach(&sb);
+}
+
+int fold_view(strbuf *out, const char *s, size_t n, const char **text, size_t *length)
+{
+    /* up to the first byte that folding may change: sixteen bytes at a time
+     * (SSE2, every x86-64) while none is below ' ' or beyond ASCII */
+    unsigned high = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(' ');
+    while (n - i >= 16
+           && !_mm_movemask_epi8(_mm_cmplt_epi8(_mm_loadu_si128((const __m128i *)(s + i)), space)))
+        i += 16;
+#endif
+    for (; i < n && !may_fold((unsigned char)s[i]); i++)
+        high |= (unsigned char)s[i];
+    if (i < n) {
+        int beyond_ascii = fold_into(out, s, n);
+        *text = out->data;
+        *length = out->length;
+        return beyond_ascii;
+    }
+    *text = s;
+    *length = n;
+    return (high & 0x80) != 0;
 }
 
 int fold_into(strbuf *out, const char *s, size_t n)

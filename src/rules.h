@@ -203,6 +203,10 @@ char *fold_text(const char *s, size_t n, size_t *out_length);
 /* The same into a reused buffer (cleared first). Returns whether the
  * result holds a byte beyond ASCII. */
 int fold_into(strbuf *out, const char *s, size_t n);
+/* The same, as *text and *length: `s` itself when folding changes nothing
+ * (most sentences), else out's copy. The text then stands in a longer one:
+ * its readers keep within *length. */
+int fold_view(strbuf *out, const char *s, size_t n, const char **text, size_t *length);
 /* The first word of `s` for the alias index: ASCII letters and digits,
  * and any byte >= 0x80, lower-cased into `buf`. Returns its length. */
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap);
