@@ -648,7 +648,7 @@ void prefilter_free(literals *lits)
  * sentence that names nobody may fire). */
 #define ANCHORS_MAX 8
 #define ANCHOR_BYTES 16 /* of a longer literal, its first ANCHOR_BYTES */
-#define WORD_CLASSES 38 /* no word byte, a-z, 0-9, _ */
+#define WORD_CLASSES 29 /* no word byte, a-z, a digit, _ */
 
 struct trigger_set {
     int (*next)[256];   /* the automaton's transitions while it is built */
@@ -679,7 +679,8 @@ struct trigger_set {
      * the scan walks the text's words instead of the automaton (see "Where
      * a literal begins"): at each word, the literals whose first two bytes
      * are the word's, by classes of bytes (word_class: 0 for no word byte,
-     * a-z and A-Z the same); at each other byte, those that begin with it.
+     * a-z and A-Z the same, all digits one); at each other byte, those that
+     * begin with it.
      * Heads are 1 + where a list begins in start_lists, 0 for none; the
      * lists end in -1. A literal that begins with bytes that are no word
      * bytes, then a word, is sought from its word on (literal_text and
@@ -687,11 +688,9 @@ struct trigger_set {
     int by_words;
     unsigned char word_class[256];
     /* per pair of classes: those of the third bytes of its literals, a bit
-     * each (all of them for a literal of two bytes), and where the heads of
-     * its lists begin in third_head, WORD_CLASSES of them (a head per class
-     * of the third byte) */
-    uint64_t pair_third[WORD_CLASSES * WORD_CLASSES];
-    uint32_t pair_base[WORD_CLASSES * WORD_CLASSES];
+     * each (all of them for a literal of two bytes); the head of the list
+     * of a pair and a third class is third_head[pair * 32 + class] */
+    uint32_t pair_third[WORD_CLASSES * WORD_CLASSES];
     uint32_t *third_head;
     uint32_t byte_head[256];
     int *start_lists;
@@ -817,7 +816,7 @@ static int by_key(const void *a, const void *b)
 }
 
 /* The byte lists' keys follow the words' (pair, third class). */
-#define BYTE_KEY(b) ((size_t)WORD_CLASSES * WORD_CLASSES * 64 + (b))
+#define BYTE_KEY(b) ((size_t)WORD_CLASSES * WORD_CLASSES * 32 + (b))
 
 /* The lists of the scan by words (see struct trigger_set). */
 static void build_word_starts(trigger_set *t)
@@ -826,8 +825,8 @@ static void build_word_starts(trigger_set *t)
     for (int c = 'a'; c <= 'z'; c++)
         t->word_class[c] = t->word_class[c - 'a' + 'A'] = (unsigned char)next++;
     for (int c = '0'; c <= '9'; c++)
-        t->word_class[c] = (unsigned char)next++;
-    t->word_class['_'] = (unsigned char)next;
+        t->word_class[c] = (unsigned char)next;
+    t->word_class['_'] = (unsigned char)(next + 1);
     keyed *all = NULL;
     size_t nall = 0, cap = 0;
     for (size_t id = 0; id < t->nliterals; id++) {
@@ -852,18 +851,12 @@ static void build_word_starts(trigger_set *t)
         unsigned to = len > 2 ? from : WORD_CLASSES - 1;
         for (unsigned c = from; c <= to; c++) {
             XGROW(all, cap, nall + 1);
-            all[nall++] = (keyed){pair * 64 + c, id};
-            t->pair_third[pair] |= (uint64_t)1 << c;
+            all[nall++] = (keyed){pair * 32 + c, id};
+            t->pair_third[pair] |= (uint32_t)1 << c;
         }
     }
     qsort(all, nall, sizeof *all, by_key);
-    /* the heads of the pairs that begin literals, WORD_CLASSES each */
-    size_t nheads = 0;
-    for (size_t pair = 0; pair < WORD_CLASSES * WORD_CLASSES; pair++) {
-        t->pair_base[pair] = (uint32_t)nheads;
-        nheads += t->pair_third[pair] ? WORD_CLASSES : 0;
-    }
-    t->third_head = xcalloc(nheads + 1, sizeof *t->third_head);
+    t->third_head = xcalloc(WORD_CLASSES * WORD_CLASSES * 32, sizeof *t->third_head);
     t->start_lists = xmalloc((2 * nall + 1) * sizeof *t->start_lists);
     size_t at = 0;
     for (size_t i = 0; i < nall;) {
@@ -875,7 +868,7 @@ static void build_word_starts(trigger_set *t)
         if (key >= BYTE_KEY(0)) {
             t->byte_head[key - BYTE_KEY(0)] = head;
         } else {
-            t->third_head[t->pair_base[key / 64] + key % 64] = head;
+            t->third_head[key] = head;
         }
     }
     free(all);
@@ -1167,9 +1160,9 @@ static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
         size_t len = t->literal_length[*o];
         if (len > n - p)
             continue;
-        /* the first byte is known (its class, or itself) */
+        /* (the first byte's class is known; a digit's is any digit's) */
         const char *lit = t->literal_text[*o];
-        size_t j = 1;
+        size_t j = 0;
         while (j < len && lower_byte(text[p + j]) == lit[j])
             j++;
         if (j < len)
@@ -1201,9 +1194,8 @@ static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, 
         unsigned c1 = p + 1 < n ? word_class[u[p + 1]] : 0;
         unsigned c2 = p + 2 < n ? word_class[u[p + 2]] : 0;
         unsigned pair = c0 * WORD_CLASSES + c1;
-        uint64_t thirds = t->pair_third[pair];
-        if ((thirds >> c2) & 1)
-            starts_at(t, h, t->third_head[t->pair_base[pair] + c2], u, n, p);
+        if ((t->pair_third[pair] >> c2) & 1)
+            starts_at(t, h, t->third_head[pair * 32 + c2], u, n, p);
         for (p++; p < n && word_class[u[p]]; p++)
             ;
     }
