@@ -570,6 +570,34 @@ static set parse_alternation(parser *ps, clauses *out, unsigned *slots, int apar
     return all;
 }
 
+/* Drop from a set each literal that another begins ("says" after "say"):
+ * wherever it stands, so does the shorter one, which the scan finds as well
+ * (if the shorter may be found anywhere, or the longer only where a word
+ * begins). Fewer literals, the same places. */
+static void set_drop_longer(set *s)
+{
+    unsigned char *drop = xcalloc(s->count + 1, 1);
+    for (size_t i = 0; i < s->count; i++) {
+        size_t len = strlen(s->items[i]);
+        for (size_t j = 0; j < s->count && !drop[i]; j++) {
+            size_t lj = strlen(s->items[j]);
+            drop[i] = j != i && lj < len && !memcmp(s->items[j], s->items[i], lj)
+                      && s->at_start[j] <= s->at_start[i];
+        }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        if (drop[i]) {
+            free(s->items[i]);
+            continue;
+        }
+        s->items[kept] = s->items[i];
+        s->at_start[kept++] = s->at_start[i];
+    }
+    s->count = kept;
+    free(drop);
+}
+
 /* Fewer literals of the same shortest length first: the better filter. */
 static int better_first(const void *a, const void *b)
 {
@@ -608,6 +636,7 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
         lits->slots_before[k] = all.items[k].before;
         lits->slots_after[k] = total == SLOTS_MAX ? 0 : total - all.items[k].end;
         set *c = &all.items[k].s;
+        set_drop_longer(c);
         lits->items = xrealloc(lits->items, (lits->count + c->count) * sizeof *lits->items);
         lits->at_start =
             xrealloc(lits->at_start, (lits->count + c->count) * sizeof *lits->at_start);
