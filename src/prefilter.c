@@ -1388,6 +1388,11 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     h->nfound = 0;
     for (size_t w = 0; w < h->words; w++) /* a word or a few: no call to memcpy */
         h->admitted[w] = h->always[w];
+    if (h->admit_all) {
+        for (size_t r = 0; r < t->nrules; r++)
+            bit_set(h->admitted, (unsigned)r);
+        return;
+    }
     if (t->nanchors && !anchors_occur(t, text, n))
         return; /* no rule's first clause: nothing admitted */
     if (t->by_words)
@@ -1401,7 +1406,7 @@ int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits 
                           const uint32_t *mention_offset, size_t n, size_t width)
 {
     const int *c = t->rule_slot_clauses[rule];
-    if (!c)
+    if (!c || h->admit_all)
         return 1;
     for (; *c >= 0; c++) {
         if (h->clause[*c] != h->scan)

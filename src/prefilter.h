@@ -77,6 +77,9 @@ typedef struct trigger_hits {
     unsigned *met;       /* per rule: how many of its clauses that scan met */
     int *found;          /* the literals of this scan */
     size_t nfound;
+    /* set by tests: every rule admitted, whatever the text, so that the
+     * edges can be shown to be the same as the scan's */
+    int admit_all;
     /* a bit a rule, 64 a word: those the last scan admits, and those
      * without literals, which every scan admits */
     uint64_t *admitted, *always;

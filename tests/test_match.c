@@ -692,6 +692,88 @@ START_TEST(alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_ma
 }
 END_TEST
 
+/* Every field of every match, as a row. */
+static void on_row(const relmap_match *m, void *context)
+{
+    sb_addf(context, "%s|%s|%s|%s|%u|%s|%s\n", m->source, m->relation, m->target, m->document,
+            m->line, m->rule, m->evidence);
+}
+
+/* The rows of `text` with the trigger scan, or with every rule run on every
+ * sentence its mentions allow. */
+static char *rows(const relmap_rules *r, const char *text, size_t n, int admit_all)
+{
+    relmap_extractor *x = relmap_extractor_new(r);
+    x->hits->admit_all = x->reciprocal_hits->admit_all = admit_all;
+    strbuf sb = {0};
+    relmap_error err;
+    relmap_extract_document(x, "doc.txt", text, n, on_row, &sb, &err);
+    relmap_extractor_free(x);
+    sb_addc(&sb, '\0');
+    return sb_detach(&sb);
+}
+
+static void same_rows_unfiltered(const relmap_rules *r, const char *what, const char *text,
+                                 size_t n)
+{
+    char *scanned = rows(r, text, n, 0), *all = rows(r, text, n, 1);
+    ck_assert_msg(!strcmp(scanned, all), "%s: the scan lost edges:\n%s\nall rules:\n%s", what,
+                  scanned, all);
+    ck_assert_msg(strlen(all) > 0 || n < 200, "%s gave no edge", what);
+    free(scanned);
+    free(all);
+}
+
+/* The trigger scan only spares rules that could not match: with every rule
+ * run on every sentence, the bundled rules give the same rows over the
+ * sample corpus, the seed articles (when ../shared is there) and sentences
+ * whose trigger words stand where a scan could miss them. */
+START_TEST(the_trigger_scan_loses_no_edge)
+{
+    relmap_rules *r = load_bundled();
+    const char *tricky =
+        "China accused the U.S. of hacking. China, accusing the U.S., left. "
+        "\"China accused the U.S.\" (China accused the U.S.) China\xe2\x80\x94" "accused the U.S. "
+        "China ACCUSED the U.S. China re-accused the U.S. China's decision to indict the U.S. "
+        "The U.S. was accused by China. China said the U.S. should stop. "
+        "China said that the U.S. must stop. Washington and Beijing traded accusations. "
+        "Each side accused the other. China called on the U.S. to stop. "
+        "China suspended talks with the U.S. China broke into U.S. networks. "
+        "China's move to sue the U.S. China cyber-attacked the U.S. "
+        "The U.S. was cyberattacked by China. "
+        /* literals that begin with punctuation: ", accusing", "'s indictment" */
+        "China lashed out on Monday, accusing the U.S. of hypocrisy. "
+        "China's indictment of U.S. spies angered Washington.";
+    same_rows_unfiltered(r, "tricky sentences", tricky, strlen(tricky));
+    const char *src = getenv("RELMAP_SOURCE_DIR");
+    ck_assert_ptr_nonnull(src);
+    const char *dirs[][2] = {{src, "/corpus/"}, {src, "/../shared/seeds/"}};
+    const char *files[][4] = {
+        {"2014-05-19-indictment.txt", "2014-05-20-beijing-responds.txt",
+         "2014-05-21-accusations.txt", "2014-05-23-follow-up.txt"},
+        {"000_d00b673235ddce3d.txt", "003_2c2ecbd839fc6403.txt", NULL, NULL},
+    };
+    for (int d = 0; d < 2; d++) {
+        for (int f = 0; f < 4 && files[d][f]; f++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s%s%s", dirs[d][0], dirs[d][1], files[d][f]);
+            char *text;
+            size_t n;
+            relmap_error err;
+            if (read_file(path, &text, &n, &err) < 0) {
+                ck_assert_msg(d == 1, "%s: %s", path, err.message);
+                printf("the_trigger_scan_loses_no_edge: skipped the seeds (%s: %s)\n", path,
+                       err.message);
+                break;
+            }
+            same_rows_unfiltered(r, path, text, n);
+            free(text);
+        }
+    }
+    relmap_rules_free(r);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("match",
@@ -717,5 +799,6 @@ int main(void)
               no_self_edges_and_one_row_per_sentence_edge,
               curly_quotes_and_odd_spaces_are_folded,
               invalid_utf8_does_not_match_nor_crash,
-              bundled_rules_cover_every_relation_in_several_forms);
+              bundled_rules_cover_every_relation_in_several_forms,
+              the_trigger_scan_loses_no_edge);
 }
