@@ -100,12 +100,17 @@ typedef struct pool {
     pthread_cond_t work; /* a document to extract, or the end */
     pthread_cond_t done; /* a document extracted */
     spares texts;   /* the documents' text buffers */
-    spares matches; /* the matches buffers of small documents (one a file) */
+    spares matches; /* the matches buffers of documents delivered */
+    size_t large;   /* how many of them are SPARE_MATCHES_MAX or larger */
 } pool;
 
-/* A matches buffer this large or larger is freed when delivered, not kept:
- * the window holds hundreds of documents. */
+/* Matches buffers this large or larger are kept, once delivered, only as
+ * many as the threads and one more, and only up to SPARE_LARGE_MAX: the
+ * window holds hundreds of small documents, but long ones (megabytes of
+ * rows each) would otherwise have their buffers mapped, faulted in and
+ * unmapped again for every document. */
 #define SPARE_MATCHES_MAX (64u << 10)
+#define SPARE_LARGE_MAX (16u << 20)
 
 static void keep_match(const relmap_match *m, void *context)
 {
@@ -171,6 +176,31 @@ static size_t batch_size(const pool *p)
     return count < 1 ? 1 : count > BATCH_DOCS ? BATCH_DOCS : count;
 }
 
+/* A kept matches buffer, empty, for job j's (under the pool's lock, as
+ * give_back_matches). */
+static void take_matches(pool *p, job *j)
+{
+    j->matches = spares_take(&p->matches);
+    if (j->matches.capacity >= SPARE_MATCHES_MAX)
+        p->large--;
+}
+
+/* Keep job j's matches buffer, once delivered, for another job; or free it
+ * when large. */
+static void give_back_matches(pool *p, job *j)
+{
+    int large = j->matches.capacity >= SPARE_MATCHES_MAX;
+    if (j->matches.capacity
+        && (!large || (p->large <= p->jobs && j->matches.capacity <= SPARE_LARGE_MAX))) {
+        p->large += large;
+        sb_clear(&j->matches);
+        spares_keep(&p->matches, j->matches);
+        memset(&j->matches, 0, sizeof j->matches);
+    } else {
+        sb_free(&j->matches);
+    }
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -194,6 +224,11 @@ static void *worker(void *arg)
          * lock and waking threads than in extraction */
         size_t first = p->take, count = batch_size(p), bytes = 0;
         p->take += count;
+        /* buffers for their matches, kept from documents delivered: taken
+         * now rather than when the window was filled, which, over a few
+         * long documents, is before any was delivered */
+        for (size_t k = first; k < first + count; k++)
+            take_matches(p, &p->slots[k % p->nslots]);
         pthread_mutex_unlock(&p->lock);
         for (size_t k = first; k < first + count; k++)
             bytes += run_job(p, &p->slots[k % p->nslots], x, &buffer, &capacity);
@@ -271,25 +306,6 @@ static void give_back_text(pool *p, job *j)
     j->capacity = 0;
 }
 
-/* A kept matches buffer, empty, for job j's. */
-static void take_matches(pool *p, job *j)
-{
-    j->matches = spares_take(&p->matches);
-}
-
-/* Keep job j's matches buffer, once delivered, for another job; or free it
- * when large. */
-static void give_back_matches(pool *p, job *j)
-{
-    if (j->matches.capacity && j->matches.capacity < SPARE_MATCHES_MAX) {
-        sb_clear(&j->matches);
-        spares_keep(&p->matches, j->matches);
-        memset(&j->matches, 0, sizeof j->matches);
-    } else {
-        sb_free(&j->matches);
-    }
-}
-
 /* The next document into the window's slot j: read by `next`, or over a
  * corpus found (a path that is no document gives a job that holds its
  * error); 0 at the end. */
@@ -307,7 +323,6 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
             j->name = e.path;
             j->is_stdin = e.is_stdin;
         }
-        take_matches(p, j);
         return 1;
     }
     relmap_document doc;
@@ -316,7 +331,6 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
     j->name = xstrdup(doc.name);
     take_text(p, j, &doc);
     j->length = doc.length;
-    take_matches(p, j);
     return 1;
 }
 
@@ -382,6 +396,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         if (!started) { /* no thread could start: extract here */
             if (!here)
                 here = relmap_extractor_new(rules);
+            take_matches(&p, j);
             run_job(&p, j, here, &buffer, &capacity);
             p.take++;
             j->done = 1;
@@ -400,6 +415,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         p.held -= j->matches.length;
         if (was_full && p.held < p.max_held && p.idle) /* workers wait for room */
             pthread_cond_broadcast(&p.work);
+        give_back_matches(&p, j);
         pthread_mutex_unlock(&p.lock);
         if (j->rc < 0)
             status = j->rc;
@@ -407,7 +423,6 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         free(j->name);
         if (j->text)
             give_back_text(&p, j);
-        give_back_matches(&p, j);
         p.head++;
     }
     for (unsigned t = 0; t < started; t++)
