@@ -393,16 +393,13 @@ static int admits_with_mentions(const trigger_set *set, trigger_hits *hits, cons
            && prefilter_slots_admit(set, 0, hits, at, n, 1);
 }
 
+/* Both scans: by the automaton ("accused" may begin inside a word, which
+ * sends every literal there) and by words ("\baccused"). */
 START_TEST(a_rule_runs_only_when_mentions_stand_where_its_slots_need)
 {
     /* 'M' stands for the slot atom in the text, where the pattern reads a
      * mention's code point */
     const char *p = "(?<src>" SLOT ") +said +(?<tgt>" SLOT ") +should";
-    literals *l = prefilter_derive(p, strlen(p), SLOT);
-    literals *plain = prefilter_derive("accused", 7, SLOT);
-    const literals *rules[] = {l, plain};
-    trigger_set *set = prefilter_build(rules, 2);
-    trigger_hits *hits = prefilter_hits_new(set);
     const struct {
         const char *text;
         int admits;
@@ -414,23 +411,34 @@ START_TEST(a_rule_runs_only_when_mentions_stand_where_its_slots_need)
         {"M said M", 0},       /* no "should": the scan's own answer */
         /* some place of each word fits, though none the pattern: a superset */
         {"M said should M should", 1},
-        /* long enough for the scan's two walks, with a word in each half */
+        /* long enough for the automaton's two walks, with a word in each half */
         {"should, they said, M said nothing at all while M and then M should go", 1},
         {"should, they said, M said nothing at all; and should M go now, said M?", 0},
         {"M should say that M said M nothing at all, not a word, before should", 1},
         {"M should say that M should not, while the crowd said it all at once", 0},
+        {"should M said M, and M should", 1},
+        {"M should say that M said M", 0},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        ck_assert_msg(admits_with_mentions(set, hits, cases[i].text) == cases[i].admits,
-                      "%s: expected %d", cases[i].text, cases[i].admits);
-    /* a rule whose literals need no mention around them passes as it is */
-    prefilter_scan(set, "accused", 7, hits);
-    ck_assert(prefilter_rule_admits(set, 1, hits));
-    ck_assert(prefilter_slots_admit(set, 1, hits, NULL, 0, 1));
-    prefilter_hits_free(hits);
-    prefilter_free_set(set);
-    prefilter_free(l);
-    prefilter_free(plain);
+    const char *plains[] = {"accused", "\\baccused"};
+    for (int v = 0; v < 2; v++) {
+        literals *l = prefilter_derive(p, strlen(p), SLOT);
+        literals *plain = prefilter_derive(plains[v], strlen(plains[v]), SLOT);
+        const literals *rules[] = {l, plain};
+        trigger_set *set = prefilter_build(rules, 2);
+        trigger_hits *hits = prefilter_hits_new(set);
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+            ck_assert_msg(admits_with_mentions(set, hits, cases[i].text) == cases[i].admits,
+                          "%s (beside %s): expected %d", cases[i].text, plains[v],
+                          cases[i].admits);
+        /* a rule whose literals need no mention around them passes as it is */
+        prefilter_scan(set, "accused", 7, hits);
+        ck_assert(prefilter_rule_admits(set, 1, hits));
+        ck_assert(prefilter_slots_admit(set, 1, hits, NULL, 0, 1));
+        prefilter_hits_free(hits);
+        prefilter_free_set(set);
+        prefilter_free(l);
+        prefilter_free(plain);
+    }
 }
 END_TEST
 
@@ -588,34 +596,6 @@ START_TEST(literals_that_begin_apart_are_found_where_words_begin)
 }
 END_TEST
 
-/* The slots check reads where the scan by words found each literal. */
-START_TEST(the_scan_by_words_tells_where_its_literals_stand)
-{
-    const char *p = "(?<src>" SLOT ") +said +(?<tgt>" SLOT ") +should";
-    literals *l = prefilter_derive(p, strlen(p), SLOT);
-    const literals *rules[] = {l};
-    trigger_set *set = prefilter_build(rules, 1);
-    trigger_hits *hits = prefilter_hits_new(set);
-    const struct {
-        const char *text;
-        int admits;
-    } cases[] = {
-        {"M said M should", 1},
-        {"M said should M", 0},
-        {"said M M should", 0},
-        {"M said should M should", 1},
-        {"should M said M, and M should", 1},
-        {"M should say that M said M", 0},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        ck_assert_msg(admits_with_mentions(set, hits, cases[i].text) == cases[i].admits,
-                      "%s: expected %d", cases[i].text, cases[i].admits);
-    prefilter_hits_free(hits);
-    prefilter_free_set(set);
-    prefilter_free(l);
-}
-END_TEST
-
 int main(void)
 {
     RUN_TESTS("prefilter",
@@ -633,6 +613,5 @@ int main(void)
               each_clause_counts_the_slots_on_either_side,
               a_rule_runs_only_when_mentions_stand_where_its_slots_need,
               the_parser_proves_where_a_literal_begins,
-              literals_that_begin_apart_are_found_where_words_begin,
-              the_scan_by_words_tells_where_its_literals_stand);
+              literals_that_begin_apart_are_found_where_words_begin);
 }
