@@ -884,7 +884,8 @@ static void build_word_starts(trigger_set *t)
             t->pair_third[pair] |= (uint32_t)1 << c;
         }
     }
-    qsort(all, nall, sizeof *all, by_key);
+    if (nall) /* (qsort is given no null array, even of nothing) */
+        qsort(all, nall, sizeof *all, by_key);
     t->third_head = xcalloc(WORD_CLASSES * WORD_CLASSES * 32, sizeof *t->third_head);
     t->start_lists = xmalloc((2 * nall + 1) * sizeof *t->start_lists);
     size_t at = 0;

@@ -580,8 +580,8 @@ START_TEST(literals_that_begin_apart_are_found_where_words_begin)
     prefilter_hits_free(hits);
     prefilter_free_set(set);
     /* one literal that may begin inside a word: all go to the automaton */
-    literals *inside = prefilter_derive("accused", 7, SLOT);
-    lits[N - 1] = inside;
+    prefilter_free(lits[N - 1]);
+    lits[N - 1] = prefilter_derive("accused", 7, SLOT);
     set = prefilter_build((const literals *const *)lits, N);
     hits = prefilter_hits_new(set);
     int got[N];
