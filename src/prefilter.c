@@ -340,6 +340,34 @@ static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a'
  * proved so; the pattern's own start is not (a match may begin inside a
  * word). */
 
+/* Past the rest of an escape \e without braces, whose bytes are no
+ * literals: \xhh, \cX, \pL, \g1 and \g-1, \k<name> \k'name' \g<name>
+ * \g'name', and an octal code or a group's number after \0 to \9. */
+static void escape_rest(parser *ps, char e)
+{
+    const char *p = ps->p, *end = ps->end;
+    if (e == 'x') {
+        for (int k = 0; k < 2 && p < end && strchr("0123456789abcdefABCDEF", *p) && *p; k++)
+            p++;
+    } else if (e == 'c' || e == 'p' || e == 'P') {
+        p += p < end;
+    } else if ((e == 'k' || e == 'g') && p < end && (*p == '<' || *p == '\'')) {
+        const char *close = memchr(p + 1, *p == '<' ? '>' : '\'', (size_t)(end - p - 1));
+        if (!close)
+            ps->failed = 1;
+        else
+            p = close + 1;
+    } else if (e == 'g') {
+        p += p < end && (*p == '-' || *p == '+');
+        while (p < end && is_digit(*p))
+            p++;
+    } else if (is_digit(e)) {
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    ps->p = p;
+}
+
 /* A sequence of atoms up to '|' or ')': returns the best set; adds every
  * required set to *out (when out is not NULL); *slots_out is the number of
  * slots the sequence requires. It begins where `apart` tells (above);
@@ -451,6 +479,8 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
                         break;
                     }
                     ps->p = close + 1;
+                } else {
+                    escape_rest(ps, e);
                 }
             } else if ((unsigned char)e < 0x80) {
                 literal = e;

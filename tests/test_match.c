@@ -521,6 +521,30 @@ START_TEST(curly_quotes_and_odd_spaces_are_folded)
 }
 END_TEST
 
+/* A pattern that spells a letter as an escape (\x41 for "A", \101, or a
+ * class \pL) still runs on the sentences it matches: its trigger words are
+ * what follows the escape, not the escape's own digits. */
+START_TEST(escaped_letters_are_no_trigger_words)
+{
+    const char *forms[] = {"\\x41", "\\101", "\\pL", "\\x{41}"};
+    for (int k = 0; k < 4; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "relation accuses\n"
+                 "entity country \"China\"\n"
+                 "entity country \"Japan\"\n"
+                 "rule accuses: {SRC} %sccused {TGT}\n",
+                 forms[k]);
+        relmap_rules *r = load(text);
+        char *got = edges(r, "China accused Japan.");
+        ck_assert_msg(!strcmp(got, "China -accuses-> Japan [country|]\n"), "%s: %s", forms[k],
+                      got);
+        free(got);
+        relmap_rules_free(r);
+    }
+}
+END_TEST
+
 START_TEST(invalid_utf8_does_not_match_nor_crash)
 {
     relmap_rules *r = load(small_rules);
@@ -800,5 +824,6 @@ int main(void)
               curly_quotes_and_odd_spaces_are_folded,
               invalid_utf8_does_not_match_nor_crash,
               bundled_rules_cover_every_relation_in_several_forms,
-              the_trigger_scan_loses_no_edge);
+              the_trigger_scan_loses_no_edge,
+              escaped_letters_are_no_trigger_words);
 }

@@ -155,6 +155,20 @@ START_TEST(classes_escapes_and_lookarounds)
     DERIVES("(?=zzz)abcd(?<!q)", "abcd");
     DERIVES("\\x{E000}abcd\\p{L}", "abcd");
     DERIVES("ab[)]cd", "(always)");
+    /* the bytes of an escape are no literal, braces or not: \x41 is "A",
+     * \101 too, \cA a control byte, \pL a letter, \g1 \k<n> a group's
+     * text (none of them "41", "01", "a", "l", "1", "<n>") */
+    DERIVES("\\x41bcdefg", "bcdefg");
+    DERIVES("\\x4bcdefg", "cdefg");
+    DERIVES("\\101bcdefg", "bcdefg");
+    DERIVES("\\cAbcdefg", "bcdefg");
+    DERIVES("\\pLbcdefg", "bcdefg");
+    DERIVES("\\g1bcdefg", "bcdefg");
+    DERIVES("\\g-1bcdefg", "bcdefg");
+    DERIVES("\\k<n>bcdefg", "bcdefg");
+    DERIVES("\\k'n'bcdefg", "bcdefg");
+    DERIVES("\\g<n>bcdefg", "bcdefg");
+    DERIVES("\\k<nbcdefg", "(always)");
     /* a group with options is a group: its literals are needed (the scan
      * reads either case, so a case-sensitive one lets through more) */
     DERIVES("(?-i:[\\x{E000}-\\x{F8FF}])\\s+(?-i:Summoned)\\s+(?i:the)", "summoned & the");
