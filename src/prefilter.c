@@ -682,6 +682,14 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
     return lits;
 }
 
+const char *prefilter_inside_word(const literals *lits)
+{
+    for (size_t i = 0; lits && i < lits->count; i++)
+        if (!lits->at_start[i] && is_word_ascii(lits->items[i][0]))
+            return lits->items[i];
+    return NULL;
+}
+
 void prefilter_free(literals *lits)
 {
     if (!lits)

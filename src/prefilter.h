@@ -35,6 +35,11 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
 
 void prefilter_free(literals *lits);
 
+/* A literal of `lits` that begins with a word byte and may stand inside a
+ * word (at_start 0), or NULL: one such literal keeps a whole trigger set
+ * from the scan by words. */
+const char *prefilter_inside_word(const literals *lits);
+
 /* PCRE2's syntax as both readers of a pattern take it apart, the prefilter
  * and the rewriting of its alternations (factor.c). */
 

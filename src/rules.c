@@ -1549,6 +1549,15 @@ static void finish(parser *p)
             if (min == 0)
                 warn(p, r->rules[i].file, r->rules[i].line, r->rules[i].column,
                      "pattern can match the empty string%s", "");
+            /* one such word sends every rule's to the scan of every byte
+             * (prefilter.c, "Where a literal begins") */
+            const char *inside = prefilter_inside_word(r->rules[i].triggers);
+            if (inside)
+                warn(p, r->rules[i].file, r->rules[i].line, r->rules[i].column,
+                     "trigger word \"%s\" may begin inside a word, so every sentence is "
+                     "scanned byte by byte for all rules' words; if it begins a word, "
+                     "write \\b before it",
+                     inside);
         }
     }
     build_alias_index(r);

@@ -194,6 +194,28 @@ START_TEST(check_warns_of_unused_macros_idle_relations_and_empty_patterns)
 }
 END_TEST
 
+/* A trigger word that may begin inside a word keeps every rule's from the
+ * scan by words: check says which, and where; "\b" or a space before it, or
+ * a word that begins with punctuation, says nothing. */
+START_TEST(check_warns_of_trigger_words_that_may_begin_inside_a_word)
+{
+    int rc;
+    char *out = check_string("relation accuses\n"
+                             "rule accuses: {SRC} \\w*accused {TGT}\n"
+                             "rule accuses: accusations by {SRC} against {TGT}\n"
+                             "rule accuses: \\baccusations by {SRC} against {TGT}\n"
+                             "rule accuses: {SRC} lashed out, blaming {TGT}\n",
+                             &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "2:15: warning: trigger word \"accused \" may begin inside a word, so "
+                          "every sentence is scanned byte by byte for all rules' words; if it "
+                          "begins a word, write \\b before it\n"
+                          "3:15: warning: trigger word \"accusations \" may begin inside a word, "
+                          "so every sentence is scanned byte by byte for all rules' words; if it "
+                          "begins a word, write \\b before it\n");
+}
+END_TEST
+
 START_TEST(examples_report_expected_and_actual_edges)
 {
     int rc;
@@ -336,6 +358,7 @@ int main(void)
               bundled_rules_load,
               check_reports_every_error_in_order,
               check_warns_of_unused_macros_idle_relations_and_empty_patterns,
+              check_warns_of_trigger_words_that_may_begin_inside_a_word,
               examples_report_expected_and_actual_edges,
               malformed_examples);
 }
