@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "factor.h"
-#include "prefilter.h" /* PCRE2's syntax: classes, quantifiers */
+#include "prefilter.h" /* PCRE2's syntax: classes, quantifiers, escapes */
 
 /* One atom of a branch: its text, in the pattern, or for a group (already
  * rewritten) in the parser's `texts`; and, when it is one ASCII letter or
@@ -68,30 +68,13 @@ static size_t quantifier_length(const char *p, const char *end)
     return pattern_quantifier(p, end, &min);
 }
 
-/* The length of the escape at p ('\'), or 0 for \Q, \E or a cut one. Read
- * short where unsure: its tail then becomes atoms of its own, which take no
- * part, since an escape begins no branch that moves. */
-static size_t escape_length(const char *p, const char *end)
-{
-    if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
-        return 0;
-    char e = p[1];
-    if (p + 2 < end && p[2] == '{' && e && strchr("xopPgkN", e)) {
-        const char *close = memchr(p + 2, '}', (size_t)(end - p - 2));
-        return close ? (size_t)(close + 1 - p) : 0;
-    }
-    if (e == 'c')
-        return p + 2 < end ? 3 : 0;
-    return 2;
-}
-
 /* Past the group that begins at p ('('), as written: a lookaround. */
 static const char *skip_group(const char *p, const char *end)
 {
     int depth = 0;
     while (p < end) {
         if (*p == '\\') {
-            size_t n = escape_length(p, end);
+            size_t n = pattern_escape_length(p, end);
             if (!n)
                 return NULL;
             p += n;
@@ -218,7 +201,7 @@ static void parse_atom(fparser *ps, int caseless)
         }
         n = (size_t)(after - p);
     } else if (c == '\\') {
-        n = escape_length(p, end);
+        n = pattern_escape_length(p, end);
         if (!n) {
             ps->failed = 1;
             return;

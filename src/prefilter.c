@@ -311,6 +311,33 @@ const char *pattern_class_end(const char *p, const char *end)
     return p < end ? p + 1 : NULL;
 }
 
+size_t pattern_escape_length(const char *p, const char *end)
+{
+    if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E')
+        return 0;
+    char e = p[1];
+    const char *q = p + 2;
+    if (q < end && *q == '{' && e && strchr("xopPgkN", e)) {
+        const char *close = memchr(q, '}', (size_t)(end - q));
+        return close ? (size_t)(close + 1 - p) : 0;
+    }
+    if ((e == 'k' || e == 'g') && q < end && (*q == '<' || *q == '\'')) {
+        const char *close = memchr(q + 1, *q == '<' ? '>' : '\'', (size_t)(end - q - 1));
+        return close ? (size_t)(close + 1 - p) : 0;
+    }
+    if (e == 'c' || e == 'p' || e == 'P')
+        return q < end ? 3 : 0;
+    if (e == 'x') {
+        for (int k = 0; k < 2 && q < end && *q && strchr("0123456789abcdefABCDEF", *q); k++)
+            q++;
+    } else if (e == 'g' || is_digit(e)) {
+        q += e == 'g' && q < end && (*q == '-' || *q == '+');
+        while (q < end && is_digit(*q))
+            q++;
+    }
+    return (size_t)(q - p);
+}
+
 /* Skip a quantifier at ps->p; returns its minimum count (1 when none). */
 static unsigned quantifier(parser *ps)
 {
@@ -339,34 +366,6 @@ static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a'
  * whose ways end so. `apart` is whether the place before the next atom is
  * proved so; the pattern's own start is not (a match may begin inside a
  * word). */
-
-/* Past the rest of an escape \e without braces, whose bytes are no
- * literals: \xhh, \cX, \pL, \g1 and \g-1, \k<name> \k'name' \g<name>
- * \g'name', and an octal code or a group's number after \0 to \9. */
-static void escape_rest(parser *ps, char e)
-{
-    const char *p = ps->p, *end = ps->end;
-    if (e == 'x') {
-        for (int k = 0; k < 2 && p < end && strchr("0123456789abcdefABCDEF", *p) && *p; k++)
-            p++;
-    } else if (e == 'c' || e == 'p' || e == 'P') {
-        p += p < end;
-    } else if ((e == 'k' || e == 'g') && p < end && (*p == '<' || *p == '\'')) {
-        const char *close = memchr(p + 1, *p == '<' ? '>' : '\'', (size_t)(end - p - 1));
-        if (!close)
-            ps->failed = 1;
-        else
-            p = close + 1;
-    } else if (e == 'g') {
-        p += p < end && (*p == '-' || *p == '+');
-        while (p < end && is_digit(*p))
-            p++;
-    } else if (is_digit(e)) {
-        while (p < end && is_digit(*p))
-            p++;
-    }
-    ps->p = p;
-}
 
 /* A sequence of atoms up to '|' or ')': returns the best set; adds every
  * required set to *out (when out is not NULL); *slots_out is the number of
@@ -454,16 +453,12 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
         } else if (c == '[') {
             skip_class(ps);
         } else if (c == '\\') {
-            if (ps->p + 1 >= ps->end) {
+            size_t length = pattern_escape_length(ps->p, ps->end);
+            char e = length ? ps->p[1] : 0;
+            if (!length || e == 'K' || e == 'G' || e == 'R' || e == 'X') {
                 ps->failed = 1;
                 break;
             }
-            char e = ps->p[1];
-            if (e == 'Q' || e == 'E' || e == 'K' || e == 'G' || e == 'R' || e == 'X') {
-                ps->failed = 1;
-                break;
-            }
-            ps->p += 2;
             if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
                 /* \w \s \b \d \x{..} \p{..} \g{..} ...: no literal. White
                  * space, \W and control characters end apart from a word;
@@ -472,20 +467,11 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
                  * place); \z \Z \G take no room */
                 ends_apart = strchr("sWhvntrfe", e) ? 1 : strchr("bA", e) ? 1
                              : strchr("zZ", e) ? -1 : 0;
-                if (ps->p < ps->end && *ps->p == '{') {
-                    const char *close = memchr(ps->p, '}', (size_t)(ps->end - ps->p));
-                    if (!close) {
-                        ps->failed = 1;
-                        break;
-                    }
-                    ps->p = close + 1;
-                } else {
-                    escape_rest(ps, e);
-                }
             } else if ((unsigned char)e < 0x80) {
                 literal = e;
                 ends_apart = !is_word_ascii(e);
             }
+            ps->p += length;
         } else if (c == '.' || c == '^' || c == '$') {
             ends_apart = c == '^' ? 1 : c == '$' ? -1 : 0;
             ps->p++;

@@ -51,6 +51,12 @@ size_t pattern_quantifier(const char *p, const char *end, unsigned *min);
 /* Past the character class that begins at p ('['), or NULL when it does
  * not end, or holds \Q or \E. */
 const char *pattern_class_end(const char *p, const char *end);
+/* The length of the escape at p ('\\'), whole: \x{..} and the other
+ * escapes with braces, \xhh, \cX, \pL, \g1 \g-1 \g<name> \k<name> and
+ * their quoted forms, and the digits of an octal code or a back reference
+ * after \0 to \9; any other, 2. 0 for \Q, \E, or one cut short or left
+ * unclosed. */
+size_t pattern_escape_length(const char *p, const char *end);
 
 /* All rules' literals in one Aho-Corasick automaton: one pass over a
  * sentence tells every rule whether its trigger words occur. */

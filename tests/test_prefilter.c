@@ -506,6 +506,9 @@ START_TEST(the_parser_proves_where_a_literal_begins)
     STARTS("\\s(?:has\\s+)?said", "said");
     STARTS("\\s(?:\\w+)?said", "~said");
     STARTS("\\s(?:ab|cd\\s)?said", "~said");
+    /* a quantifier after an escape is one: \s{0,3} may be no space */
+    STARTS("x\\s{0,3}accused", "~accused");
+    STARTS("x\\s{1,3}accused", "accused");
     STARTS("\\bcyber-?attacks", "~attacks cyber");
     STARTS("\\bcyber-attacks", "cyber-attacks");
     /* a class or any character may be a letter */
