@@ -159,13 +159,18 @@ static int is_word_ascii(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Can the scan find the set's literals where words begin (see "Where a
- * literal begins")? Those that begin with no word byte it seeks at every
- * place that byte stands. */
+/* Can the scan by words find this literal (see "Where a literal begins")?
+ * One that begins with no word byte it seeks at every place that byte
+ * stands; one that begins a word, when proved to, by its first two bytes. */
+static int sought_by_words(const char *lit, int at_start)
+{
+    return !is_word_ascii(lit[0]) || (at_start && lit[1]);
+}
+
 static int set_at_starts(const set *s)
 {
     for (size_t i = 0; i < s->count; i++)
-        if (!s->at_start[i] && is_word_ascii(s->items[i][0]))
+        if (!sought_by_words(s->items[i], s->at_start[i]))
             return 0;
     return 1;
 }
@@ -355,8 +360,6 @@ static void skip_class(parser *ps)
         ps->failed = 1;
 }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
 /* Where a literal begins. The scan looks for most literals only where a
  * word begins: at the text's start, or after a byte that is no word byte of
  * ASCII ([A-Za-z0-9_]; any byte of a character beyond ASCII ends no such
@@ -491,7 +494,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
         if (literal >= 0 && min >= 1) {
             if (!run.length)
                 run_apart = apart_before;
-            sb_addc(&run, lower((char)literal));
+            sb_addc(&run, (char)lower_byte((unsigned char)literal));
             if (!repeated)
                 continue;
             /* "ba+c" holds "ba" and "ac", not "bac": the run ends here */
@@ -671,7 +674,7 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
 const char *prefilter_inside_word(const literals *lits)
 {
     for (size_t i = 0; lits && i < lits->count; i++)
-        if (!lits->at_start[i] && is_word_ascii(lits->items[i][0]))
+        if (!sought_by_words(lits->items[i], lits->at_start[i]))
             return lits->items[i];
     return NULL;
 }
@@ -994,8 +997,7 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     strmap_free(&ids, NULL);
     t->by_words = 1;
     for (size_t id = 0; id < t->nliterals && t->by_words; id++)
-        t->by_words = !is_word_ascii(t->literal_text[id][0])
-                      || (t->literal_at_start[id] && t->literal_length[id] >= 2);
+        t->by_words = sought_by_words(t->literal_text[id], t->literal_at_start[id]);
     if (t->by_words)
         build_word_starts(t);
     /* else all literals go to the automaton, their first PREFIX_MAX bytes */
@@ -1193,7 +1195,7 @@ static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const
                 const char *lit = t->literal_text[*o] + PREFIX_MAX;
                 const char *from = text + i + 1;
                 size_t j = 0;
-                while (j < rest && lower(from[j]) == lit[j])
+                while (j < rest && lower_byte((unsigned char)from[j]) == (unsigned char)lit[j])
                     j++;
                 if (j < rest)
                     continue;
