@@ -50,6 +50,8 @@ char *fold_text(const char *s, size_t n, size_t *out_length)
     return sb_detach(&sb);
 }
 
+static int fold_from(strbuf *out, const char *s, size_t n, size_t from, unsigned high);
+
 int fold_view(strbuf *out, const char *s, size_t n, const char **text, size_t *length)
 {
     /* up to the first byte that folding may change: sixteen bytes at a time
@@ -64,8 +66,8 @@ int fold_view(strbuf *out, const char *s, size_t n, const char **text, size_t *l
 #endif
     for (; i < n && !may_fold((unsigned char)s[i]); i++)
         high |= (unsigned char)s[i];
-    if (i < n) {
-        int beyond_ascii = fold_into(out, s, n);
+    if (i < n) { /* folded from there, the bytes before it as they are */
+        int beyond_ascii = fold_from(out, s, n, i, high);
         *text = out->data;
         *length = out->length;
         return beyond_ascii;
@@ -77,11 +79,19 @@ int fold_view(strbuf *out, const char *s, size_t n, const char **text, size_t *l
 
 int fold_into(strbuf *out, const char *s, size_t n)
 {
+    return fold_from(out, s, n, 0, 0);
+}
+
+/* fold_into, given that the `from` bytes at s need no folding and that
+ * `high` holds their top bits. */
+static int fold_from(strbuf *out, const char *s, size_t n, size_t from, unsigned high)
+{
     strbuf sb = *out;
     sb_clear(&sb);
     sb_reserve(&sb, n);
-    unsigned high = 0; /* the top bits of the bytes kept one by one */
-    for (size_t i = 0; i < n;) {
+    sb_add(&sb, s, from);
+    /* high: the top bits of the bytes kept one by one */
+    for (size_t i = from; i < n;) {
         size_t run = i;
         for (;;) {
             if (n - run >= 8 && plain_ascii8(s + run))
