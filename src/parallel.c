@@ -50,10 +50,11 @@ typedef struct job {
     int done;
 } job;
 
-/* Buffers of delivered documents kept for the next ones: the calling
- * thread alone takes and returns them, so no new pages are faulted in, nor
- * memory handed from a worker's heap to this thread's, for every document;
- * at most as many as the window held at once. */
+/* Buffers of delivered documents kept for the next ones, so that no new
+ * pages are faulted in for every document: at most as many as the window
+ * held at once. The texts' the calling thread alone takes and returns; the
+ * matches' the workers take as they start a document and the calling
+ * thread returns, both under the pool's lock. */
 typedef struct spares {
     strbuf *items;
     size_t count, cap;
