@@ -57,15 +57,24 @@ static void on_match(const relmap_match *m, void *context)
 }
 
 /* All edges of `text`, one "S -r-> T [type|country]" per line. */
-static char *edges(const relmap_rules *rules, const char *text)
+/* What `fn` writes of the matches of the n bytes at text, with the trigger
+ * scan, or with every rule run on every sentence its mentions allow. */
+static char *extract_with(const relmap_rules *rules, const char *text, size_t n,
+                          relmap_match_fn fn, int admit_all)
 {
     relmap_extractor *x = relmap_extractor_new(rules);
+    x->hits->admit_all = x->reciprocal_hits->admit_all = admit_all;
     strbuf sb = {0};
     relmap_error err;
-    int rc = relmap_extract_document(x, "doc.txt", text, strlen(text), on_match, &sb, &err);
+    int rc = relmap_extract_document(x, "doc.txt", text, n, fn, &sb, &err);
     ck_assert_int_eq(rc, 0);
     relmap_extractor_free(x);
     return sb_detach(&sb);
+}
+
+static char *edges(const relmap_rules *rules, const char *text)
+{
+    return extract_with(rules, text, strlen(text), on_match, 0);
 }
 
 #define EXPECT(rules, text, expected)                                                   \
@@ -723,24 +732,11 @@ static void on_row(const relmap_match *m, void *context)
             m->line, m->rule, m->evidence);
 }
 
-/* The rows of `text` with the trigger scan, or with every rule run on every
- * sentence its mentions allow. */
-static char *rows(const relmap_rules *r, const char *text, size_t n, int admit_all)
-{
-    relmap_extractor *x = relmap_extractor_new(r);
-    x->hits->admit_all = x->reciprocal_hits->admit_all = admit_all;
-    strbuf sb = {0};
-    relmap_error err;
-    relmap_extract_document(x, "doc.txt", text, n, on_row, &sb, &err);
-    relmap_extractor_free(x);
-    sb_addc(&sb, '\0');
-    return sb_detach(&sb);
-}
-
 static void same_rows_unfiltered(const relmap_rules *r, const char *what, const char *text,
                                  size_t n)
 {
-    char *scanned = rows(r, text, n, 0), *all = rows(r, text, n, 1);
+    char *scanned = extract_with(r, text, n, on_row, 0);
+    char *all = extract_with(r, text, n, on_row, 1);
     ck_assert_msg(!strcmp(scanned, all), "%s: the scan lost edges:\n%s\nall rules:\n%s", what,
                   scanned, all);
     ck_assert_msg(strlen(all) > 0 || n < 200, "%s gave no edge", what);
