@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "graph.h"
+#include "tsv.h"
 #include "relmap.h"
 #include "util.h"
 #include "check_main.h"
@@ -141,29 +142,48 @@ START_TEST(tsv_round_trip_keeps_awkward_text)
 }
 END_TEST
 
-/* A row longer than the writer's buffer (a long evidence sentence, escapes
- * on both sides of the cut) comes out whole and in order. */
+/* A row longer than the writer's buffer comes out whole and in order,
+ * to a stream and to a strbuf (as -j N's workers keep rows), whichever
+ * field is long: a long evidence sentence (copied by runs) or a long name
+ * (copied a byte at a time), escapes on both sides of every cut. */
 START_TEST(tsv_row_longer_than_a_buffer_is_written_whole)
 {
-    strbuf evidence = {0}, expected = {0};
+    strbuf evidence = {0}, runs = {0}, escapes = {0};
     for (int i = 0; i < 900; i++)
         sb_adds(&evidence, i % 7 ? "word " : "a\tb\\ ");
-    relmap_match a = row("Qin Gang", "accuses", "United States", "d.txt", 12, evidence.data);
-    sb_adds(&expected, "Qin Gang\taccuses\tUnited States\td.txt\t12\tt.rules:1\tperson\t"
-                       "China\tcountry\t\t");
-    sb_add_tsv(&expected, evidence.data);
-    sb_addc(&expected, '\n');
-    char *text = NULL;
-    size_t length = 0;
-    FILE *f = open_memstream(&text, &length);
-    relmap_tsv_write_match(f, &a);
-    fclose(f);
-    ck_assert_uint_gt(length, 2 * 2048);
-    ck_assert_uint_eq(length, expected.length);
-    ck_assert(memcmp(text, expected.data, length) == 0);
-    free(text);
+    for (int i = 0; i < 1200; i++) { /* runs longer than the buffer, and short ones */
+        sb_adds(&runs, i % 600 ? "Qin " : "G\tg\\");
+        sb_adds(&escapes, i % 5 ? "Qin " : "G\tg\\");
+    }
+    const char *sources[] = {"Qin Gang", runs.data, escapes.data};
+    const char *texts[] = {evidence.data, "short", "short"};
+    for (int k = 0; k < 3; k++) {
+        relmap_match a = row(sources[k], "accuses", "United States", "d.txt", 12, texts[k]);
+        strbuf expected = {0}, rows = {0};
+        sb_add_tsv(&expected, sources[k]);
+        sb_adds(&expected, "\taccuses\tUnited States\td.txt\t12\tt.rules:1\tperson\t"
+                           "China\tcountry\t\t");
+        sb_add_tsv(&expected, texts[k]);
+        sb_addc(&expected, '\n');
+        char *text = NULL;
+        size_t length = 0;
+        FILE *f = open_memstream(&text, &length);
+        relmap_tsv_write_match(f, &a);
+        fclose(f);
+        ck_assert_uint_gt(length, 2 * 2048);
+        ck_assert_uint_eq(length, expected.length);
+        ck_assert(memcmp(text, expected.data, length) == 0);
+        sb_adds(&rows, "before\n");
+        tsv_add_match(&rows, &a);
+        ck_assert_uint_eq(rows.length, 7 + expected.length);
+        ck_assert(memcmp(rows.data + 7, expected.data, expected.length) == 0);
+        free(text);
+        sb_free(&expected);
+        sb_free(&rows);
+    }
     sb_free(&evidence);
-    sb_free(&expected);
+    sb_free(&runs);
+    sb_free(&escapes);
 }
 END_TEST
 
