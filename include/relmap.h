@@ -147,12 +147,16 @@ void relmap_corpus_free(relmap_corpus *corpus);
 
 /* -------------------------------------------------------------- splitter */
 
-/** One sentence: a slice of the document text with its 1-based position. */
+/** One sentence: a slice of the document text with its 1-based position.
+ * `plain` is 1 when the slice holds no byte beyond ASCII and no control
+ * character (a line break inside it included): nothing that folding quotes
+ * and white space could change. 0 says only that it may hold one. */
 typedef struct relmap_sentence {
     const char *text;
     size_t length;
     unsigned line;
     unsigned column;
+    int plain;
 } relmap_sentence;
 
 /** Called once per sentence; return non-zero to stop the split early. */

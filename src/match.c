@@ -608,9 +608,11 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     doc_run *d = context;
     relmap_extractor *x = d->x;
     const relmap_rules *r = x->rules;
-    size_t n;
-    const char *folded;
-    int beyond_ascii = fold_view(&x->folded, sentence->text, sentence->length, &folded, &n);
+    /* a plain sentence (most) folds to itself, as fold_view would find */
+    size_t n = sentence->length;
+    const char *folded = sentence->text;
+    int beyond_ascii =
+        sentence->plain ? 0 : fold_view(&x->folded, sentence->text, sentence->length, &folded, &n);
     find_mentions(x, folded, n);
     if (x->trace)
         x->trace->sentence(x->trace_context, x, sentence, folded, n);

@@ -98,6 +98,10 @@ typedef struct splitter {
     int stopped;
     const char *line_start; /* start of the line holding `start` */
     unsigned line;          /* line number of `start` */
+    /* whether the sentence from `start` may hold a byte beyond ASCII or a
+     * control character (relmap_sentence.plain): set where the scan meets
+     * one, cleared where a sentence begins */
+    int special;
 } splitter;
 
 #define MAX_SENTENCE 16384
@@ -116,7 +120,7 @@ static void emit(splitter *s, const char *from, const char *to, unsigned line,
     if (to <= from || s->stopped)
         return;
     relmap_sentence sentence = {from, (size_t)(to - from), line,
-                                (unsigned)(from - line_start) + 1};
+                                (unsigned)(from - line_start) + 1, !s->special};
     s->count++;
     if (s->fn && s->fn(&sentence, s->context))
         s->stopped = 1;
@@ -192,19 +196,33 @@ static int line_has_final_stop(const char *p, const char *eol)
     return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == ',' || c == '-';
 }
 
-/* The bytes the splitter looks at: line ends and stops. */
-static const unsigned char ends_something[256] = {['\n'] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1};
+/* Control characters and bytes beyond ASCII: what folding may change. */
+static int is_special(unsigned char c)
+{
+    return c < 0x20 || c >= 0x80;
+}
 
-/* The first byte in [p, stop) that ends something, or stop. Sixteen bytes at
- * a time where SSE2 is there (every x86-64): most text ends nothing. */
+/* Does [p, end) hold a special byte? */
+static int holds_special(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (is_special((unsigned char)*p))
+            return 1;
+    return 0;
+}
+
+/* The first byte in [p, stop) that ends something (a line end, a stop) or is
+ * special, or stop. Sixteen bytes at a time where SSE2 is there (every
+ * x86-64): most text is none of them. (A compare of signed bytes with ' '
+ * finds the control characters, '\n' among them, and those beyond ASCII.) */
 static const char *next_end(const char *p, const char *stop)
 {
 #ifdef __SSE2__
-    const __m128i nl = _mm_set1_epi8('\n'), dot = _mm_set1_epi8('.');
+    const __m128i space = _mm_set1_epi8(' '), dot = _mm_set1_epi8('.');
     const __m128i bang = _mm_set1_epi8('!'), ask = _mm_set1_epi8('?');
     while (stop - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, dot)),
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, dot)),
                                    _mm_or_si128(_mm_cmpeq_epi8(v, bang), _mm_cmpeq_epi8(v, ask)));
         unsigned bits = (unsigned)_mm_movemask_epi8(hit);
         if (bits)
@@ -212,20 +230,22 @@ static const char *next_end(const char *p, const char *stop)
         p += 16;
     }
 #endif
-    while (p < stop && !ends_something[(unsigned char)*p])
+    while (p < stop && *p != '.' && *p != '!' && *p != '?' && !is_special((unsigned char)*p))
         p++;
     return p;
 }
 
 size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void *context)
 {
-    splitter s = {fn, context, 0, 0, text, 1};
+    splitter s = {fn, context, 0, 0, text, 1, 0};
     const char *start = text;          /* start of the current sentence */
     const char *line_start = text;     /* start of the current line */
     unsigned line = 1;
     const char *p = text;
     const char *end = text + length;
 
+    /* Every byte before p has been seen, by next_end or here: s.special
+     * tells whether one from `start` on is special. */
     while (p < end && !s.stopped) {
         /* most bytes end nothing: skip them while the sentence is short
          * enough that no cut for length applies */
@@ -253,11 +273,15 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
                 start = next_line;
                 s.line = line + 1;
                 s.line_start = next_line;
+                s.special = 0;
+            } else {
+                s.special = 1; /* the line break is inside the sentence */
             }
             line++;
             line_start = next_line;
             p = next_line;
-            /* a sentence that has not begun yet starts on this line */
+            /* a sentence that has not begun yet starts on this line (what
+             * it passes over is white space, the special bytes there too) */
             if (start < p) {
                 const char *q = start;
                 for (size_t k; q < p && ((k = utf8_space_len(q, p)) > 0 || *q == '\n');)
@@ -266,6 +290,7 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
                     start = p;
                     s.line = line;
                     s.line_start = line_start;
+                    s.special = 0;
                 }
             }
             continue;
@@ -294,16 +319,22 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
                 ends = period_ends(start, p, q, end);
             else
                 ends = 1;
+            /* the stops and closers up to `after` ("”") are this sentence's */
+            if (holds_special(p + 1, after))
+                s.special = 1;
             if (ends) {
                 emit(&s, start, after, s.line, s.line_start);
                 start = after;
                 /* the next sentence starts on this same line */
                 s.line = line;
                 s.line_start = line_start;
+                s.special = 0;
             }
             p = after;
             continue;
         }
+        if (is_special((unsigned char)c))
+            s.special = 1;
         if (p - start >= 4 * MAX_SENTENCE && ((unsigned char)c & 0xC0) != 0x80) {
             /* no stop and no space in a very long run (a file of one line,
              * base64): cut anyway, at a character boundary */
@@ -311,6 +342,7 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             start = p;
             s.line = line;
             s.line_start = line_start;
+            s.special = is_special((unsigned char)c);
         }
         if (p - start >= MAX_SENTENCE && is_space((unsigned char)c)) {
             /* no stop in a very long run: cut at white space to bound the work */
@@ -318,6 +350,7 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             start = p;
             s.line = line;
             s.line_start = line_start;
+            s.special = is_special((unsigned char)c);
         }
         p++;
     }

@@ -11,6 +11,7 @@
 typedef struct collected {
     char *text[32];
     unsigned line[32], column[32];
+    int plain[32];
     size_t count;
 } collected;
 
@@ -21,6 +22,7 @@ static int collect(const relmap_sentence *s, void *context)
         c->text[c->count] = strndup(s->text, s->length);
         c->line[c->count] = s->line;
         c->column[c->count] = s->column;
+        c->plain[c->count] = s->plain;
         c->count++;
     }
     return 0;
@@ -248,6 +250,89 @@ START_TEST(every_unicode_space_that_folding_takes_separates_sentences)
 }
 END_TEST
 
+/* relmap_sentence.plain: 1 only when the slice holds no control character
+ * and no byte beyond ASCII (folding leaves it as it is: the extractor then
+ * skips folding); 1 for the plain sentences around the others. */
+static int holds_special(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80)
+            return 1;
+    return 0;
+}
+
+typedef struct plain_check {
+    size_t sentences, plain;
+} plain_check;
+
+static int check_plain(const relmap_sentence *s, void *context)
+{
+    plain_check *c = context;
+    c->sentences++;
+    if (s->plain) {
+        c->plain++;
+        ck_assert_msg(!holds_special(s->text, s->length), "plain, but not: \"%.*s\"",
+                      (int)s->length, s->text);
+        strbuf out = {0};
+        const char *text;
+        size_t n;
+        ck_assert_int_eq(fold_view(&out, s->text, s->length, &text, &n), 0);
+        ck_assert_ptr_eq(text, s->text);
+        sb_free(&out);
+    }
+    return 0;
+}
+
+START_TEST(a_sentence_is_plain_only_when_folding_leaves_it_as_it_is)
+{
+    static const struct {
+        const char *text;
+        int plain[3];
+    } cases[] = {
+        {"China summoned the envoy. The US denied it.", {1, 1}},
+        {"\xE2\x80\x9CWe will not accept this,\xE2\x80\x9D he said. Then he left.", {0, 1}},
+        {"He said \xE2\x80\x9Cno.\xE2\x80\x9D Then he left.", {0, 1}},
+        {"He said \"no.\xE2\x80\x9D Then he left. And stayed.", {0, 1, 1}},
+        {"A line\nthat wraps here. Next one.", {0, 1}},
+        {"Tab\there. Plain again.", {0, 1}},
+        {"Caf\xC3\xA9 owners protested. Police came.", {0, 1}},
+        {"Headline Without Stop\n\nBody text here. More.", {1, 1, 1}},
+        {"Closing (bracket.) Then more.", {1, 1}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        collected c = split(cases[i].text);
+        for (size_t k = 0; k < c.count && k < 3; k++)
+            ck_assert_msg(c.plain[k] == cases[i].plain[k], "case %zu, sentence %zu (%s): plain %d",
+                          i, k, c.text[k], c.plain[k]);
+        release(&c);
+    }
+    /* texts made at random of plain words, stops, line breaks, tabs, curly
+     * quotes, no-break spaces and a letter beyond ASCII, and runs longer
+     * than a sentence may be (cut for length, with and without spaces) */
+    static const char *const pieces[] = {"word ", "Word ", "U.S. ", ". ", "? ", "\n", "\n\n",
+                                         "\t", "\xE2\x80\x9C", "\xE2\x80\x9D", "\xC2\xA0",
+                                         "\xC3\xA9", "said", ".\xE2\x80\x9D ", "x"};
+    unsigned seed = 12345;
+    plain_check all = {0};
+    for (int round = 0; round < 300; round++) {
+        strbuf text = {0};
+        size_t want = round % 50 == 0 ? 70000 : 400;
+        while (text.length < want) {
+            seed = seed * 1103515245u + 12345u;
+            size_t k = (seed >> 16) % (sizeof pieces / sizeof *pieces);
+            /* long runs of "x" (no space) now and then */
+            size_t times = k == sizeof pieces / sizeof *pieces - 1 && round % 50 == 0 ? 5000 : 1;
+            for (size_t t = 0; t < times; t++)
+                sb_adds(&text, pieces[k]);
+        }
+        relmap_split(text.data, text.length, check_plain, &all);
+        sb_free(&text);
+    }
+    ck_assert_uint_gt(all.plain, all.sentences / 10);
+    ck_assert_uint_lt(all.plain, all.sentences);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("split",
@@ -263,5 +348,6 @@ int main(void)
               lower_case_after_stop_continues,
               empty_and_blank_text_give_nothing,
               callback_can_stop_the_split,
-              every_unicode_space_that_folding_takes_separates_sentences);
+              every_unicode_space_that_folding_takes_separates_sentences,
+              a_sentence_is_plain_only_when_folding_leaves_it_as_it_is);
 }
