@@ -23,9 +23,9 @@ const char *relmap_tsv_header(void)
     return header;
 }
 
-/* A row put together on the stack and written with one fwrite (a longer
- * one in pieces), or added to a strbuf: extract writes a row for every edge
- * of every sentence. */
+/* A row put together on the stack and written with one fwrite, or added
+ * to a strbuf; a row longer than the buffer goes out in pieces. Extract
+ * writes a row for every edge of every sentence. */
 typedef struct row_writer {
     FILE *stream;  /* or NULL: into `rows` */
     strbuf *rows;
@@ -33,17 +33,25 @@ typedef struct row_writer {
     char buffer[2048];
 } row_writer;
 
+/* What the buffer holds goes out; it is empty again. */
+static void row_spill(row_writer *w)
+{
+    if (w->rows)
+        sb_add(w->rows, w->buffer, w->length);
+    else
+        fwrite(w->buffer, 1, w->length, w->stream);
+    w->length = 0;
+}
+
 static void row_add(row_writer *w, const char *s, size_t n)
 {
-    if (w->rows) {
-        sb_add(w->rows, s, n);
-        return;
-    }
-    if (w->length + n > sizeof w->buffer) {
-        fwrite(w->buffer, 1, w->length, w->stream);
-        w->length = 0;
-        if (n > sizeof w->buffer) {
-            fwrite(s, 1, n, w->stream);
+    if (n > sizeof w->buffer - w->length) {
+        row_spill(w);
+        if (n > sizeof w->buffer) { /* longer than the buffer: as it is */
+            if (w->rows)
+                sb_add(w->rows, s, n);
+            else
+                fwrite(s, 1, n, w->stream);
             return;
         }
     }
@@ -51,26 +59,54 @@ static void row_add(row_writer *w, const char *s, size_t n)
     w->length += n;
 }
 
-/* A field escaped as sb_add_tsv escapes it, then `end`. */
-static void row_add_field(row_writer *w, const char *s, char end)
+/* The bytes that end a run of a field's bytes copied as they are: its NUL
+ * and TSV_SPECIAL. */
+static const unsigned char ends_run[256] = {[0] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
+                                            ['\\'] = 1};
+
+/* A field escaped as sb_add_tsv escapes it, then `end`. A long one
+ * (`long_field`: the document's name, the evidence) by runs that strcspn
+ * finds, a short one (names, a relation, a type) a byte at a time into
+ * the buffer: shorter than a call. */
+static void row_add_field(row_writer *w, const char *s, char end, int long_field)
 {
+    const unsigned char *u = (const unsigned char *)s;
     for (;;) {
-        size_t run = strcspn(s, TSV_SPECIAL);
-        row_add(w, s, run);
-        s += run;
-        if (!*s)
+        size_t run;
+        if (long_field) {
+            run = strcspn((const char *)u, TSV_SPECIAL);
+            row_add(w, (const char *)u, run);
+        } else {
+            /* room for the run, then an escape or the end */
+            if (sizeof w->buffer - w->length < 3 + 16)
+                row_spill(w);
+            size_t room = sizeof w->buffer - w->length - 3;
+            char *d = w->buffer + w->length;
+            for (run = 0; run < room && !ends_run[u[run]]; run++)
+                d[run] = (char)u[run];
+            w->length += run;
+            if (run == room) { /* more than the buffer holds: on after a spill */
+                u += run;
+                row_spill(w);
+                continue;
+            }
+        }
+        u += run;
+        if (!*u)
             break;
-        row_add(w, tsv_escape((unsigned char)*s), 2);
-        s++;
+        row_add(w, tsv_escape(*u), 2);
+        u++;
     }
-    row_add(w, &end, 1);
+    if (w->length == sizeof w->buffer)
+        row_spill(w);
+    w->buffer[w->length++] = end;
 }
 
 static void row_add_match(row_writer *w, const relmap_match *m)
 {
     const char *fields[] = {m->source, m->relation, m->target, m->document};
     for (int i = 0; i < 4; i++)
-        row_add_field(w, fields[i] ? fields[i] : "", '\t');
+        row_add_field(w, fields[i] ? fields[i] : "", '\t', i == 3);
     char number[24];
     size_t digits = format_uint(number, m->line);
     number[digits] = '\t';
@@ -78,7 +114,7 @@ static void row_add_match(row_writer *w, const relmap_match *m)
     const char *rest[] = {m->rule, m->source_type, m->source_country, m->target_type,
                           m->target_country, m->evidence};
     for (int i = 0; i < 6; i++)
-        row_add_field(w, rest[i] ? rest[i] : "", i == 5 ? '\n' : '\t');
+        row_add_field(w, rest[i] ? rest[i] : "", i == 5 ? '\n' : '\t', i == 5);
 }
 
 /* The row of `m` to `stream`, or added to `rows` when stream is NULL. */
@@ -89,8 +125,7 @@ static void write_row(FILE *stream, strbuf *rows, const relmap_match *m)
     w.rows = rows;
     w.length = 0;
     row_add_match(&w, m);
-    if (stream)
-        fwrite(w.buffer, 1, w.length, stream);
+    row_spill(&w);
 }
 
 void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
