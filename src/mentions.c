@@ -521,6 +521,29 @@ static int span_may_hold_role(const relmap_rules *r, const char *t, size_t n, si
     return 0;
 }
 
+/* The first word at or after i that the gate lets through (i is where a
+ * word may begin: see find_mentions), and its end in *we; or n. Most words
+ * begin no alias or title, are no role word, short form or "the": the gate
+ * turns them away before any hash. A loop of its own, apart from the
+ * finder's work on the words it lets through, so that the compiler keeps
+ * its few values in registers. */
+static __attribute__((noinline)) size_t next_open_word(const word_gate *gate, const char *t, size_t n, size_t i,
+                             size_t *we)
+{
+    for (;;) {
+        while (i < n && !is_word_byte((unsigned char)t[i]))
+            i++;
+        if (i >= n)
+            return n;
+        size_t e = word_end(t, n, i);
+        if (e - i >= ALIAS_KEY_MAX || word_gate_open(gate, word_gate_key(t + i, e - i))) {
+            *we = e;
+            return i;
+        }
+        i = e;
+    }
+}
+
 void find_mentions(relmap_extractor *x, const char *t, size_t n)
 {
     const relmap_rules *r = x->rules;
@@ -531,20 +554,10 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
     /* i is at the text's start, a word's end, or after a byte that is no
      * word byte: the next word byte starts a word */
     for (size_t i = 0;;) {
-        while (i < n && !is_word_byte((unsigned char)t[i]))
-            i++;
+        size_t we;
+        i = next_open_word(&x->gate, t, n, i, &we);
         if (i >= n)
             break;
-        size_t we = word_end(t, n, i);
-        if (we - i < ALIAS_KEY_MAX) {
-            /* most words begin no alias or title, are no role word, short
-             * form or "the": the gate turns them away before any hash */
-            unsigned key = word_gate_key(t + i, we - i);
-            if (!word_gate_open(&x->gate, key)) {
-                i = we;
-                continue;
-            }
-        }
         size_t best_end = 0;
         int best_ref = 0, weak = 0, from_country = 0;
         /* the word, hashed once for the alias and title indexes; "the", a
