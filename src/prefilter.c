@@ -31,6 +31,11 @@
 #include "util.h"
 
 #define MIN_LITERAL 3 /* shorter literals filter too little to be worth it alone */
+/* The last byte of a literal that the pattern ends a word with (`to\b`):
+ * no letter, digit or _ of ASCII stands after it in any match. A mark, not
+ * a byte of the text: no literal holds a control character otherwise (see
+ * parse_sequence). */
+#define WORD_END '\x01'
 #define MIN_CLAUSE_LITERAL 2 /* beside a longer one: "{TGT} was urged by {SRC}" needs "by" */
 
 /* at_start[i]: items[i] begins, in any match, where no word byte of
@@ -125,10 +130,22 @@ static int common_word(const char *lit)
                           n - from);
 }
 
+static int is_word_ascii(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A literal's length in the text: its bytes, without a WORD_END mark. */
+static size_t literal_chars(const char *lit)
+{
+    size_t n = strlen(lit);
+    return n && lit[n - 1] == WORD_END ? n - 1 : n;
+}
+
 /* How well a literal filters: its length, or 1 for a common word. */
 static size_t worth(const char *lit)
 {
-    return common_word(lit) ? 1 : strlen(lit);
+    return common_word(lit) ? 1 : literal_chars(lit);
 }
 
 /* The least of `measure` over a set's literals (0 for none). */
@@ -151,13 +168,9 @@ static size_t set_worth(const set *s)
 
 static size_t shortest(const set *s)
 {
-    return set_least(s, strlen);
+    return set_least(s, literal_chars);
 }
 
-static int is_word_ascii(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
 
 /* Can the scan by words find this literal (see "Where a literal begins")?
  * One that begins with no word byte it seeks at every place that byte
@@ -388,6 +401,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
         clauses inner_clauses = {0};
         unsigned inner_slots = 0; /* one of the atom */
         int is_group = 0;
+        int word_bound = 0; /* the atom is \b */
         /* where the atom, taken once, leaves `apart`: -1 keeps it as it
          * was (an atom of no width, such as $) */
         int ends_apart = 0;
@@ -470,6 +484,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
                  * place); \z \Z \G take no room */
                 ends_apart = strchr("sWhvntrfe", e) ? 1 : strchr("bA", e) ? 1
                              : strchr("zZ", e) ? -1 : 0;
+                word_bound = e == 'b';
             } else if ((unsigned char)e < 0x80) {
                 literal = e;
                 ends_apart = !is_word_ascii(e);
@@ -480,6 +495,8 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
             ps->p++;
         } else if ((unsigned char)c >= 0x80) {
             ps->p++; /* caseless non-ASCII: no literal */
+        } else if ((unsigned char)c < 0x20) {
+            ps->p++; /* a control character: no literal (WORD_END is one) */
         } else {
             literal = c;
             ends_apart = !is_word_ascii(c);
@@ -500,8 +517,10 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
             /* "ba+c" holds "ba" and "ac", not "bac": the run ends here */
             literal = -1;
         }
-        /* the run ends here */
+        /* the run ends here; at \b after a word byte, it ends a word */
         if (run.length) {
+            if (word_bound && min >= 1 && !repeated && is_word_ascii(run.data[run.length - 1]))
+                sb_addc(&run, WORD_END);
             set r = {1, NULL, NULL, 0, 0};
             set_add(&r, run.data, run.length, run_apart);
             clauses_add(out, &r, slots, slots);
@@ -728,8 +747,9 @@ struct trigger_set {
     unsigned char *prefix_length;
     size_t nprefixes;
     int *literal_prefix;   /* per literal: its prefix, -1 when sought by words */
-    char **literal_text;   /* per literal, lower case */
+    char **literal_text;   /* per literal, lower case (without a WORD_END mark) */
     size_t *literal_length;
+    unsigned char *literal_word_end; /* per literal: it had the mark (a word ends there) */
     unsigned char *literal_at_start; /* per literal: literals.at_start, of all rules */
     /* When every literal begins where a word does, or with no word byte,
      * the scan walks the text's words instead of the automaton (see "Where
@@ -901,10 +921,11 @@ static void build_word_starts(trigger_set *t)
             all[nall++] = (keyed){BYTE_KEY((unsigned char)text[0]), id};
             continue;
         }
-        /* a word of two bytes stands before any third */
+        /* a word of two bytes stands before any third, unless it ends a
+         * word: then before no word byte (class 0) */
         size_t pair = c0 * WORD_CLASSES + t->word_class[(unsigned char)text[1]];
         unsigned from = len > 2 ? t->word_class[(unsigned char)text[2]] : 0;
-        unsigned to = len > 2 ? from : WORD_CLASSES - 1;
+        unsigned to = len > 2 || t->literal_word_end[id] ? from : WORD_CLASSES - 1;
         for (unsigned c = from; c <= to; c++) {
             XGROW(all, cap, nall + 1);
             all[nall++] = (keyed){pair * 32 + c, id};
@@ -947,8 +968,12 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
         if (!l)
             continue;
         t->rule_nclauses[r] = l->nclauses;
-        for (size_t k = 0; k < l->clause_end[0]; k++)
-            add_anchor(t, l->items[k]);
+        for (size_t k = 0; k < l->clause_end[0]; k++) {
+            /* (without a WORD_END mark: more places, never fewer) */
+            char *text = xstrndup(l->items[k], literal_chars(l->items[k]));
+            add_anchor(t, text);
+            free(text);
+        }
         size_t nth = 0; /* clauses of this rule so far */
         for (size_t k = 0; k < l->count; k++) {
             if (k == 0 || k == l->clause_end[nth - 1]) { /* a clause starts */
@@ -984,10 +1009,14 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                         xrealloc(t->literal_prefix, lit_cap * sizeof *t->literal_prefix);
                     t->literal_at_start =
                         xrealloc(t->literal_at_start, lit_cap * sizeof *t->literal_at_start);
+                    t->literal_word_end =
+                        xrealloc(t->literal_word_end, lit_cap * sizeof *t->literal_word_end);
                 }
+                size_t chars = literal_chars(l->items[k]);
                 t->literal_clauses[id] = NULL;
-                t->literal_text[id] = xstrdup(l->items[k]);
-                t->literal_length[id] = strlen(l->items[k]);
+                t->literal_text[id] = xstrndup(l->items[k], chars);
+                t->literal_length[id] = chars;
+                t->literal_word_end[id] = l->items[k][chars] == WORD_END;
                 t->literal_prefix[id] = -1;
                 t->literal_at_start[id] = l->at_start[k];
             }
@@ -1200,6 +1229,9 @@ static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const
                 if (j < rest)
                     continue;
             }
+            size_t after = start + len; /* the byte after the literal */
+            if (t->literal_word_end[*o] && after < n && is_word_ascii(text[after]))
+                continue;
             h->literal[*o] = scan;
             h->found[h->nfound++] = *o;
         }
@@ -1221,7 +1253,7 @@ static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
         size_t j = 0;
         while (j < len && lower_byte(text[p + j]) == lit[j])
             j++;
-        if (j < len)
+        if (j < len || (t->literal_word_end[*o] && p + len < n && is_word_ascii((char)text[p + len])))
             continue;
         if (h->literal[*o] != scan) {
             h->literal[*o] = scan;
@@ -1463,6 +1495,7 @@ void prefilter_free_set(trigger_set *t)
     free(t->prefix_length);
     free(t->literal_prefix);
     free(t->literal_at_start);
+    free(t->literal_word_end);
     free(t->start_lists);
     free(t->third_head);
     free(t->clause_before);

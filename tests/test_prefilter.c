@@ -525,6 +525,26 @@ START_TEST(the_parser_proves_where_a_literal_begins)
 }
 END_TEST
 
+/* \b right after a literal that ends in a word byte marks it (WORD_END):
+ * the scan then finds it only where no word byte of ASCII follows. The mark
+ * is no byte of the text: it counts in no length. */
+START_TEST(a_word_bound_after_a_literal_marks_its_end)
+{
+    DERIVES("said\\b", "said\x01");
+    DERIVES("\\bvowed\\s+to\\b", "vowed & to\x01");
+    DERIVES("vowed to\\b\\b", "vowed to\x01");
+    DERIVES("accused\\b by", "accused\x01 &  by");
+    /* not after a space, nor when the \b is optional, nor inside a group */
+    DERIVES("said \\b", "said ");
+    DERIVES("said(?:\\b)?", "said");
+    DERIVES("(?:said)\\b", "said");
+    /* too short with the mark as without it */
+    DERIVES("\\bto\\b", "(always)");
+    /* a control character is no literal (the mark is one) */
+    DERIVES("said\x01x", "said");
+}
+END_TEST
+
 static void scan_all(const trigger_set *set, trigger_hits *hits, const char *text, int *got,
                      size_t nrules)
 {
@@ -559,7 +579,12 @@ START_TEST(literals_that_begin_apart_are_found_where_words_begin)
         {"_accused 9accused", {0, 0, 0, 0, 0}},
         {"accuse", {0, 0, 0, 0, 0}},
         {"vowed to", {0, 1, 0, 0, 0}},
-        {"vowed tomorrow", {0, 1, 0, 0, 0}}, /* "to" begins the word: a superset */
+        /* \b after "to": no letter, digit or _ of ASCII after it */
+        {"vowed to, at once", {0, 1, 0, 0, 0}},
+        {"vowed to-day", {0, 1, 0, 0, 0}},
+        {"vowed to\xc3\xa9", {0, 1, 0, 0, 0}}, /* beyond ASCII may be no letter: a superset */
+        {"vowed tomorrow", {0, 0, 0, 0, 0}},
+        {"vowed to_ to9", {0, 0, 0, 0, 0}},
         {"vowed into", {0, 0, 0, 0, 0}},
         {"vowed", {0, 0, 0, 0, 0}},
         {"X's decision", {0, 0, 1, 0, 0}},
@@ -606,10 +631,50 @@ START_TEST(literals_that_begin_apart_are_found_where_words_begin)
     ck_assert(got[0] && got[N - 1]);
     scan_all(set, hits, "vowed into", got, N);
     ck_assert(got[1]);
+    scan_all(set, hits, "vowed tomorrow", got, N); /* its "to" ends no word */
+    ck_assert(!got[1]);
     prefilter_hits_free(hits);
     prefilter_free_set(set);
     for (int r = 0; r < N; r++)
         prefilter_free(lits[r]);
+}
+END_TEST
+
+/* The scan of marked literals, by words and by the automaton: one of two
+ * bytes and a longer one. */
+START_TEST(a_marked_literal_is_found_where_a_word_ends_after_it)
+{
+    for (int automaton = 0; automaton < 2; automaton++) {
+        /* "accused" may begin inside a word: with it, no scan by words */
+        const char *patterns[] = {"\\bsaid\\b", "\\bvowed\\s+to\\b", "accused"};
+        enum { N = sizeof patterns / sizeof *patterns };
+        literals *lits[N];
+        for (int r = 0; r < N; r++)
+            lits[r] = r < 2 || automaton ? prefilter_derive(patterns[r], strlen(patterns[r]), SLOT)
+                                         : NULL;
+        trigger_set *set = prefilter_build((const literals *const *)lits, N);
+        trigger_hits *hits = prefilter_hits_new(set);
+        const struct {
+            const char *text;
+            int said, vowed;
+        } cases[] = {
+            {"he said", 1, 0},      {"he said, then", 1, 0}, {"SAID.", 1, 0},
+            {"he saidx", 0, 0},     {"he said_", 0, 0},      {"said9", 0, 0},
+            {"vowed to act", 0, 1}, {"vowed to", 0, 1},      {"vowed tomorrow", 0, 0},
+            {"vowed tox said", 1, 0},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            int got[N];
+            scan_all(set, hits, cases[i].text, got, N);
+            ck_assert_msg(got[0] == cases[i].said && got[1] == cases[i].vowed,
+                          "\"%s\" (automaton %d): said %d, vowed %d", cases[i].text, automaton,
+                          got[0], got[1]);
+        }
+        prefilter_hits_free(hits);
+        prefilter_free_set(set);
+        for (int r = 0; r < N; r++)
+            prefilter_free(lits[r]);
+    }
 }
 END_TEST
 
@@ -630,5 +695,7 @@ int main(void)
               each_clause_counts_the_slots_on_either_side,
               a_rule_runs_only_when_mentions_stand_where_its_slots_need,
               the_parser_proves_where_a_literal_begins,
+              a_word_bound_after_a_literal_marks_its_end,
+              a_marked_literal_is_found_where_a_word_ends_after_it,
               literals_that_begin_apart_are_found_where_words_begin);
 }
