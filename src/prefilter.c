@@ -35,7 +35,7 @@
  * no letter, digit or _ of ASCII stands after it in any match. A mark, not
  * a byte of the text: no literal holds a control character otherwise (see
  * parse_sequence). */
-#define WORD_END '\x01'
+#define WORD_END PREFILTER_WORD_END
 #define MIN_CLAUSE_LITERAL 2 /* beside a longer one: "{TGT} was urged by {SRC}" needs "by" */
 
 /* at_start[i]: items[i] begins, in any match, where no word byte of
@@ -135,11 +135,15 @@ static int is_word_ascii(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* A literal's length in the text: its bytes, without a WORD_END mark. */
-static size_t literal_chars(const char *lit)
+size_t prefilter_literal_chars(const char *lit)
 {
     size_t n = strlen(lit);
     return n && lit[n - 1] == WORD_END ? n - 1 : n;
+}
+
+static size_t literal_chars(const char *lit)
+{
+    return prefilter_literal_chars(lit);
 }
 
 /* How well a literal filters: its length, or 1 for a common word. */

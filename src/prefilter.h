@@ -9,7 +9,10 @@
 #include <stdint.h>
 
 /* Lower-case literals in clauses: any match of the pattern contains one
- * literal of each clause. Clause k is items[clause_end[k - 1]] up to
+ * literal of each clause. A literal that ends in PREFILTER_WORD_END (a
+ * mark, no byte of the text) ends a word in any match: no ASCII letter,
+ * digit or _ follows it (the pattern has \b right after it);
+ * prefilter_literal_chars gives its length in the text. Clause k is items[clause_end[k - 1]] up to
  * items[clause_end[k]]; clause 0, the most selective, alone is what a
  * single set of trigger words would be. A match also holds, before the
  * clause's literal, at least slots_before[k] slots (mentions), and after
@@ -32,6 +35,10 @@ typedef struct literals {
  * that each clause says how many mentions must stand on either side of it.
  * Conservative: whatever it does not understand makes it give up. */
 literals *prefilter_derive(const char *pattern, size_t length, const char *slot);
+
+#define PREFILTER_WORD_END '\x01'
+/* The length of a literal in the text: without its PREFILTER_WORD_END. */
+size_t prefilter_literal_chars(const char *literal);
 
 void prefilter_free(literals *lits);
 

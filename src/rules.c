@@ -1562,12 +1562,15 @@ static void finish(parser *p)
             /* one such word sends every rule's to the scan of every byte
              * (prefilter.c, "Where a literal begins") */
             const char *inside = prefilter_inside_word(r->rules[i].triggers);
-            if (inside)
+            if (inside) {
+                char *word = xstrndup(inside, prefilter_literal_chars(inside)); /* unmarked */
                 warn(p, r->rules[i].file, r->rules[i].line, r->rules[i].column,
                      "trigger word \"%s\" may begin inside a word, so every sentence is "
                      "scanned byte by byte for all rules' words; if it begins a word, "
                      "write \\b before it",
-                     inside);
+                     word);
+                free(word);
+            }
         }
     }
     build_alias_index(r);
@@ -1744,8 +1747,10 @@ char *relmap_rules_trigger_words(const relmap_rules *r)
 {
     strmap seen = {0};
     for (size_t i = 0; i < r->nrules; i++)
-        for (size_t k = 0; r->rules[i].triggers && k < r->rules[i].triggers->clause_end[0]; k++)
-            strmap_put(&seen, r->rules[i].triggers->items[k], (void *)1);
+        for (size_t k = 0; r->rules[i].triggers && k < r->rules[i].triggers->clause_end[0]; k++) {
+            const char *word = r->rules[i].triggers->items[k]; /* without a word end's mark */
+            strmap_putn(&seen, word, prefilter_literal_chars(word), (void *)1);
+        }
     char **words = xmalloc((seen.count + 1) * sizeof *words);
     size_t n = 0;
     for (size_t i = 0; i < seen.capacity; i++)

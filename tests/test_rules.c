@@ -204,15 +204,31 @@ START_TEST(check_warns_of_trigger_words_that_may_begin_inside_a_word)
                              "rule accuses: {SRC} \\w*accused {TGT}\n"
                              "rule accuses: accusations by {SRC} against {TGT}\n"
                              "rule accuses: \\baccusations by {SRC} against {TGT}\n"
-                             "rule accuses: {SRC} lashed out, blaming {TGT}\n",
+                             "rule accuses: {SRC} lashed out, blaming {TGT}\n"
+                             "rule accuses: {SRC} \\w*blamed\\b {TGT}\n",
                              &rc);
     ck_assert_int_eq(rc, 0);
+    /* (a word that ends at \b is named without the mark it carries) */
     ck_assert_str_eq(out, "2:15: warning: trigger word \"accused \" may begin inside a word, so "
                           "every sentence is scanned byte by byte for all rules' words; if it "
                           "begins a word, write \\b before it\n"
                           "3:15: warning: trigger word \"accusations \" may begin inside a word, "
                           "so every sentence is scanned byte by byte for all rules' words; if it "
+                          "begins a word, write \\b before it\n"
+                          "6:15: warning: trigger word \"blamed\" may begin inside a word, so "
+                          "every sentence is scanned byte by byte for all rules' words; if it "
                           "begins a word, write \\b before it\n");
+    /* the trigger words printed for the benchmark's grep: without the mark */
+    relmap_rules *r = NULL;
+    ck_assert_int_eq(relmap_rules_check_string(&r, "t.rules",
+                                               "relation accuses\n"
+                                               "rule accuses: {SRC} \\bblamed\\b {TGT}\n",
+                                               NULL, NULL),
+                     0);
+    char *words = relmap_rules_trigger_words(r);
+    ck_assert_str_eq(words, "blamed\n");
+    free(words);
+    relmap_rules_free(r);
 }
 END_TEST
 
