@@ -59,6 +59,15 @@ static void row_add(row_writer *w, const char *s, size_t n)
     w->length += n;
 }
 
+/* A few bytes (n <= 32: a number, an escape) after a spill if they do not fit. */
+static void row_add_short(row_writer *w, const char *s, size_t n)
+{
+    if (n > sizeof w->buffer - w->length)
+        row_spill(w);
+    memcpy(w->buffer + w->length, s, n);
+    w->length += n;
+}
+
 /* The bytes that end a run of a field's bytes copied as they are: its NUL
  * and TSV_SPECIAL. */
 static const unsigned char ends_run[256] = {[0] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
@@ -94,7 +103,7 @@ static void row_add_field(row_writer *w, const char *s, char end, int long_field
         u += run;
         if (!*u)
             break;
-        row_add(w, tsv_escape(*u), 2);
+        row_add_short(w, tsv_escape(*u), 2);
         u++;
     }
     if (w->length == sizeof w->buffer)
@@ -110,7 +119,7 @@ static void row_add_match(row_writer *w, const relmap_match *m)
     char number[24];
     size_t digits = format_uint(number, m->line);
     number[digits] = '\t';
-    row_add(w, number, digits + 1);
+    row_add_short(w, number, digits + 1);
     const char *rest[] = {m->rule, m->source_type, m->source_country, m->target_type,
                           m->target_country, m->evidence};
     for (int i = 0; i < 6; i++)
