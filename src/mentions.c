@@ -527,8 +527,8 @@ static int span_may_hold_role(const relmap_rules *r, const char *t, size_t n, si
  * turns them away before any hash. A loop of its own, apart from the
  * finder's work on the words it lets through, so that the compiler keeps
  * its few values in registers. */
-static __attribute__((noinline)) size_t next_open_word(const word_gate *gate, const char *t, size_t n, size_t i,
-                             size_t *we)
+static __attribute__((noinline)) size_t next_open_word(const word_gate *gate, const char *t,
+                                                       size_t n, size_t i, size_t *we)
 {
     for (;;) {
         while (i < n && !is_word_byte((unsigned char)t[i]))

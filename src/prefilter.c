@@ -31,12 +31,12 @@
 #include "util.h"
 
 #define MIN_LITERAL 3 /* shorter literals filter too little to be worth it alone */
+#define MIN_CLAUSE_LITERAL 2 /* beside a longer one: "{TGT} was urged by {SRC}" needs "by" */
 /* The last byte of a literal that the pattern ends a word with (`to\b`):
  * no letter, digit or _ of ASCII stands after it in any match. A mark, not
  * a byte of the text: no literal holds a control character otherwise (see
  * parse_sequence). */
 #define WORD_END PREFILTER_WORD_END
-#define MIN_CLAUSE_LITERAL 2 /* beside a longer one: "{TGT} was urged by {SRC}" needs "by" */
 
 /* at_start[i]: items[i] begins, in any match, where no word byte of
  * ASCII ([A-Za-z0-9_]) stands before it, or at the subject's start (see
@@ -141,15 +141,10 @@ size_t prefilter_literal_chars(const char *lit)
     return n && lit[n - 1] == WORD_END ? n - 1 : n;
 }
 
-static size_t literal_chars(const char *lit)
-{
-    return prefilter_literal_chars(lit);
-}
-
 /* How well a literal filters: its length, or 1 for a common word. */
 static size_t worth(const char *lit)
 {
-    return common_word(lit) ? 1 : literal_chars(lit);
+    return common_word(lit) ? 1 : prefilter_literal_chars(lit);
 }
 
 /* The least of `measure` over a set's literals (0 for none). */
@@ -172,9 +167,8 @@ static size_t set_worth(const set *s)
 
 static size_t shortest(const set *s)
 {
-    return set_least(s, literal_chars);
+    return set_least(s, prefilter_literal_chars);
 }
-
 
 /* Can the scan by words find this literal (see "Where a literal begins")?
  * One that begins with no word byte it seeks at every place that byte
@@ -974,7 +968,7 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
         t->rule_nclauses[r] = l->nclauses;
         for (size_t k = 0; k < l->clause_end[0]; k++) {
             /* (without a WORD_END mark: more places, never fewer) */
-            char *text = xstrndup(l->items[k], literal_chars(l->items[k]));
+            char *text = xstrndup(l->items[k], prefilter_literal_chars(l->items[k]));
             add_anchor(t, text);
             free(text);
         }
@@ -1016,7 +1010,7 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                     t->literal_word_end =
                         xrealloc(t->literal_word_end, lit_cap * sizeof *t->literal_word_end);
                 }
-                size_t chars = literal_chars(l->items[k]);
+                size_t chars = prefilter_literal_chars(l->items[k]);
                 t->literal_clauses[id] = NULL;
                 t->literal_text[id] = xstrndup(l->items[k], chars);
                 t->literal_length[id] = chars;
@@ -1257,8 +1251,10 @@ static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
         size_t j = 0;
         while (j < len && lower_byte(text[p + j]) == lit[j])
             j++;
-        if (j < len || (t->literal_word_end[*o] && p + len < n && is_word_ascii((char)text[p + len])))
+        if (j < len)
             continue;
+        if (t->literal_word_end[*o] && p + len < n && is_word_ascii((char)text[p + len]))
+            continue; /* a word byte after a word's end */
         if (h->literal[*o] != scan) {
             h->literal[*o] = scan;
             h->literal_first[*o] = (uint32_t)p;

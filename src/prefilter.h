@@ -12,9 +12,9 @@
  * literal of each clause. A literal that ends in PREFILTER_WORD_END (a
  * mark, no byte of the text) ends a word in any match: no ASCII letter,
  * digit or _ follows it (the pattern has \b right after it);
- * prefilter_literal_chars gives its length in the text. Clause k is items[clause_end[k - 1]] up to
- * items[clause_end[k]]; clause 0, the most selective, alone is what a
- * single set of trigger words would be. A match also holds, before the
+ * prefilter_literal_chars gives its length in the text. Clause k is
+ * items[clause_end[k - 1]] up to items[clause_end[k]]; clause 0, the most
+ * selective, alone is what a single set of trigger words would be. A match also holds, before the
  * clause's literal, at least slots_before[k] slots (mentions), and after
  * it slots_after[k]. */
 typedef struct literals {
