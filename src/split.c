@@ -8,6 +8,7 @@
  * on in lower case (hard-wrapped text).
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -26,12 +27,10 @@ static const char *const never_end[] = {
     "No", "Nos", "Nov", "Oct", "Pres", "Prof", "Rep", "Reps", "Rev", "Sen", "Sens",
     "Sep", "Sept", "Sgt", "St", "Vol", "approx", "cf", "e.g", "i.e", "vs",
 };
-#define NEVER_END_LONGEST 6 /* "approx": a longer word is none of them */
 
 /* Abbreviations that may end a sentence, when the next word is a usual
  * sentence opener: U.S., U.K., a.m., Inc., Corp., Ltd., Jr., etc. */
 static const char *const may_end[] = {"Inc", "Corp", "Ltd", "Co", "Jr", "Sr", "etc", "Bros", NULL};
-#define MAY_END_LONGEST 4
 
 /* Usual sentence openers, in byte order (a binary search; a test checks
  * each). */
@@ -48,19 +47,28 @@ static int in_list(const char *const *list, const char *word, size_t n)
     return word_in_list(list, word, n);
 }
 
-/* Whether a byte begins one of the abbreviations (never_end or may_end): a
- * word before a stop that begins otherwise, as most do ("said", "comment"),
- * is none of them, and the lists need not be searched. */
-static int begins_abbreviation(char c)
+/* Per byte, the lengths of the abbreviations (never_end and may_end) that
+ * begin with it, a bit each (bit n: n bytes; none is longer than 7): a word
+ * before a stop that no abbreviation of its length begins as it does, as
+ * most do ("said", "comment", "China"), is none of them, and the lists need
+ * not be searched. Made from the lists themselves, once. */
+static unsigned char abbreviation_lengths[256];
+static pthread_once_t abbreviation_lengths_once = PTHREAD_ONCE_INIT;
+
+static void note_abbreviation_lengths(void)
 {
-    switch (c) {
-    case 'A': case 'B': case 'C': case 'D': case 'F': case 'G': case 'H': case 'I': case 'J':
-    case 'L': case 'M': case 'N': case 'O': case 'P': case 'R': case 'S': case 'V':
-    case 'a': case 'c': case 'e': case 'i': case 'v':
-        return 1;
-    default:
-        return 0;
-    }
+    for (size_t i = 0; i < sizeof never_end / sizeof *never_end; i++)
+        abbreviation_lengths[(unsigned char)never_end[i][0]] |=
+            (unsigned char)(1u << strlen(never_end[i]));
+    for (size_t i = 0; may_end[i]; i++)
+        abbreviation_lengths[(unsigned char)may_end[i][0]] |=
+            (unsigned char)(1u << strlen(may_end[i]));
+}
+
+/* May the n bytes at w be an abbreviation of either list? */
+static int may_be_abbreviation(const char *w, size_t n)
+{
+    return n < 8 && (abbreviation_lengths[(unsigned char)w[0]] >> n & 1);
 }
 
 static int is_space(unsigned char c)
@@ -148,16 +156,15 @@ static int period_ends(const char *start, const char *dot, const char *next, con
     word_before(start, dot, &w, &n);
     if (n == 0)
         return 1;
-    int maybe = begins_abbreviation(w[0]);
-    if (maybe && n <= NEVER_END_LONGEST
-        && word_in_sorted(never_end, sizeof never_end / sizeof *never_end, w, n))
+    int maybe = may_be_abbreviation(w, n);
+    if (maybe && word_in_sorted(never_end, sizeof never_end / sizeof *never_end, w, n))
         return 0;
     /* a single initial ("F." in "John F. Kennedy"), a dotted acronym (U.S.
      * U.K. a.m. p.m.) or an abbreviation that may end a sentence does so
      * when the next word is a usual sentence opener; any other word ends
      * the sentence */
     if (!(n == 1 && is_upper_ascii(w[0])) && !memchr(w, '.', n)
-        && !(maybe && n <= MAY_END_LONGEST && in_list(may_end, w, n)))
+        && !(maybe && in_list(may_end, w, n)))
         return 1;
     const char *q = next;
     while (q < end && (isalpha((unsigned char)*q) || *q == '\''))
@@ -237,6 +244,7 @@ static const char *next_end(const char *p, const char *stop)
 
 size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void *context)
 {
+    pthread_once(&abbreviation_lengths_once, note_abbreviation_lengths);
     splitter s = {fn, context, 0, 0, text, 1, 0};
     const char *start = text;          /* start of the current sentence */
     const char *line_start = text;     /* start of the current line */
