@@ -461,14 +461,10 @@ static void remember_reference(relmap_extractor *x, strmap *refs, const char *ke
     x->refs_first |= first_letter_bit(key[0]);
 }
 
-/* "the spokesman", "the five hackers": what the document named before. */
-static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t i, int *ref)
+/* "the spokesman", "the five hackers": what the document named before.
+ * t[i, e) is a word "the", its first letter in either case. */
+static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t e, int *ref)
 {
-    if (lower_ascii(t[i]) != 't') /* most words, before their end is sought */
-        return 0;
-    size_t e = word_end(t, n, i);
-    if (e - i != 3 || t[i + 1] != 'h' || t[i + 2] != 'e')
-        return 0;
     size_t w = skip_spaces(t, n, e);
     if (w == e || w >= n || !(x->refs_first & first_letter_bit(t[w])))
         return 0; /* most "the X": no role or number the document named begins so */
@@ -599,8 +595,11 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             best_ref = PTR_TO_REF(sf);
             weak = from_country = 0;
         }
+        /* "the", or "The", may refer back (not "THE", nor "tHe") */
         int back_ref;
-        size_t back_end = refer_back(x, t, n, i, &back_ref);
+        size_t back_end = the && t[i + 1] == 'h' && t[i + 2] == 'e'
+                              ? refer_back(x, t, n, we, &back_ref)
+                              : 0;
         if (back_end > best_end) {
             best_end = back_end;
             best_ref = back_ref;
