@@ -1194,6 +1194,23 @@ void prefilter_hits_free(trigger_hits *h)
     free(h);
 }
 
+/* Does literal `id` stand whole at text[p] (n bytes in all), its first
+ * `known` bytes found there already? Its other bytes are read with A-Z as
+ * a-z; one that ends a word (WORD_END) has no word byte of ASCII after it.
+ * Both scans ask it. */
+static int literal_stands_at(const trigger_set *t, int id, const unsigned char *text, size_t n,
+                             size_t p, size_t known)
+{
+    size_t len = t->literal_length[id];
+    if (len > n - p)
+        return 0;
+    const char *lit = t->literal_text[id];
+    for (size_t j = known; j < len; j++)
+        if (lower_byte(text[p + j]) != (unsigned char)lit[j])
+            return 0;
+    return !(t->literal_word_end[id] && p + len < n && is_word_ascii((char)text[p + len]));
+}
+
 /* Prefixes end at text[i], the automaton being at `row`: note where they
  * begin, mark the literals that begin with them and go on in the text (A-Z
  * read as a-z, as the automaton reads them). */
@@ -1212,23 +1229,9 @@ static void literals_at(const trigger_set *t, trigger_hits *h, size_t row, const
             h->prefix_last[*p] = start;
         }
         for (const int *o = t->prefix_literals[*p]; *o >= 0; o++) {
-            if (h->literal[*o] == scan)
-                continue;
-            size_t len = t->literal_length[*o];
-            if (len > PREFIX_MAX) {
-                size_t rest = len - PREFIX_MAX;
-                if (n - i - 1 < rest)
-                    continue;
-                const char *lit = t->literal_text[*o] + PREFIX_MAX;
-                const char *from = text + i + 1;
-                size_t j = 0;
-                while (j < rest && lower_byte((unsigned char)from[j]) == (unsigned char)lit[j])
-                    j++;
-                if (j < rest)
-                    continue;
-            }
-            size_t after = start + len; /* the byte after the literal */
-            if (t->literal_word_end[*o] && after < n && is_word_ascii(text[after]))
+            if (h->literal[*o] == scan
+                || !literal_stands_at(t, *o, (const unsigned char *)text, n, start,
+                                      t->prefix_length[*p]))
                 continue;
             h->literal[*o] = scan;
             h->found[h->nfound++] = *o;
@@ -1243,18 +1246,10 @@ static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
 {
     unsigned scan = h->scan;
     for (const int *o = t->start_lists + head - 1; *o >= 0; o++) {
-        size_t len = t->literal_length[*o];
-        if (len > n - p)
+        /* (from the first byte: its class is known, but a digit's is any
+         * digit's) */
+        if (!literal_stands_at(t, *o, text, n, p, 0))
             continue;
-        /* (the first byte's class is known; a digit's is any digit's) */
-        const char *lit = t->literal_text[*o];
-        size_t j = 0;
-        while (j < len && lower_byte(text[p + j]) == lit[j])
-            j++;
-        if (j < len)
-            continue;
-        if (t->literal_word_end[*o] && p + len < n && is_word_ascii((char)text[p + len]))
-            continue; /* a word byte after a word's end */
         if (h->literal[*o] != scan) {
             h->literal[*o] = scan;
             h->literal_first[*o] = (uint32_t)p;
