@@ -820,8 +820,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
                     continue;
                 ref = x->mentions[j].ref;
                 /* X's Y: Y */
-                if (j + 1 < x->nmentions && x->mentions[j].end + 3 <= n
-                    && has_at(t, n, x->mentions[j].end, "'s ")
+                if (j + 1 < x->nmentions && has_at(t, n, x->mentions[j].end, "'s ")
                     && x->mentions[j + 1].start == x->mentions[j].end + 3)
                     ref = x->mentions[j + 1].ref;
                 break;

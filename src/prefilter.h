@@ -14,9 +14,9 @@
  * digit or _ follows it (the pattern has \b right after it);
  * prefilter_literal_chars gives its length in the text. Clause k is
  * items[clause_end[k - 1]] up to items[clause_end[k]]; clause 0, the most
- * selective, alone is what a single set of trigger words would be. A match also holds, before the
- * clause's literal, at least slots_before[k] slots (mentions), and after
- * it slots_after[k]. */
+ * selective, alone is what a single set of trigger words would be. A match
+ * also holds, before the clause's literal, at least slots_before[k] slots
+ * (mentions), and after it slots_after[k]. */
 typedef struct literals {
     char **items;
     /* per item: it begins where no word byte of ASCII ([A-Za-z0-9_])

@@ -61,7 +61,7 @@ enum target_mode {
 
 typedef struct rule {
     int relation;
-    pcre2_code *code; /* its JIT code comes on first use: rules_jit */
+    pcre2_code *code; /* its JIT code comes on first use: rules_jit_compile */
     const char *file;
     unsigned line, column; /* where the pattern starts */
     char *origin; /* "file:line" */
@@ -147,15 +147,15 @@ struct relmap_rules {
 
     wordlist files; /* names of every file read, owned here */
 
-    /* Per rule, whether its pattern has JIT code (rules_jit): compiled when
-     * a sentence first needs it, since a corpus runs some rules only (30 of
-     * the default 50 on the benchmark corpus), and so that the threads of
-     * -j N compile while the other works, where loading did it alone. */
+    /* Per rule, whether its pattern has JIT code (rules_jit_compile):
+     * compiled when a sentence first needs it, since a corpus runs some rules
+     * only (30 of the default 50 on the benchmark corpus), and so that the
+     * threads of -j N compile while the other works, where loading did it
+     * alone. */
     unsigned char *jit_state;
     pthread_mutex_t jit_lock; /* over jit_state and the JIT compilations */
 };
 
-/* Index of an entity by name, or -1. */
 enum { JIT_UNTRIED, JIT_READY, JIT_NONE };
 /* Whether `ru` has JIT code (JIT_READY, for pcre2_jit_match) or not
  * (JIT_NONE, for pcre2_match): compiled at the first question, once,
@@ -163,6 +163,7 @@ enum { JIT_UNTRIED, JIT_READY, JIT_NONE };
  * jit_known), so that it asks once a rule. */
 int rules_jit_compile(const relmap_rules *rules, const rule *ru);
 
+/* Index of an entity by name, or -1. */
 int rules_find_entity(const relmap_rules *rules, const char *name);
 int rules_find_relation(const relmap_rules *rules, const char *name);
 /* Candidate aliases whose first word is the `n` bytes at `word`

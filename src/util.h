@@ -114,8 +114,7 @@ static inline uint64_t hash_lower(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        h ^= (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+        h ^= lower_byte((unsigned char)s[i]);
         h *= 1099511628211ULL;
     }
     return h;
