@@ -269,7 +269,7 @@ START_TEST(the_last_rule_that_gave_up_is_told)
                                       "rule r: {SRC} (?:x+x+)+y {TGT}\n"
                                       "rule s: {SRC} (?:x+x+)+y {TGT}\n");
     char slow[128];
-    snprintf(slow, sizeof slow, "A %s. A xxy B.\n\nA %s.\n\nB accused A.", 
+    snprintf(slow, sizeof slow, "A %s. A xxy B.\n\nA %s.\n\nB accused A.",
              "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxz y B",
              "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxz y B");
     relmap_extractor *x = relmap_extractor_new(r);
@@ -287,10 +287,6 @@ START_TEST(the_last_rule_that_gave_up_is_told)
 }
 END_TEST
 
-/* A document's short forms, people and references are its own: the next
- * document, on the same extractor, finds none of them, and the mention
- * finder's gate is the rules' again (put back word by word, or whole when
- * a document set more words than are noted). */
 /* The edges of one document on extractor x, as EXPECT has them. */
 static void expect_with(relmap_extractor *x, const char *text, const char *expected)
 {
@@ -302,6 +298,10 @@ static void expect_with(relmap_extractor *x, const char *text, const char *expec
     sb_free(&sb);
 }
 
+/* A document's short forms, people and references are its own: the next
+ * document, on the same extractor, finds none of them, and the mention
+ * finder's gate is the rules' again (put back word by word, or whole when
+ * a document set more words than are noted). */
 START_TEST(a_document_leaves_nothing_for_the_next)
 {
     relmap_rules *r = load(small_rules);
