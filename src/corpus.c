@@ -175,31 +175,48 @@ static size_t utf8_valid(const unsigned char *p, size_t left)
     return n;
 }
 
-/* Replace each invalid byte by U+FFFD; returns how many, and where the
- * first was. The text is replaced only when something was wrong. */
-static size_t repair_utf8(char **text, size_t *length, size_t *first)
+/* The first NUL byte or byte that begins no valid UTF-8 sequence, or n:
+ * one pass that finds what the reader must turn away or repair, in most
+ * texts nothing. Sixteen ASCII bytes other than NUL at a time (SSE2, every
+ * x86-64), or eight: most text is ASCII. */
+static size_t first_suspect(const unsigned char *p, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)*text;
-    size_t n = *length, bad = 0, i = 0;
-    while (i < n) {
-        /* sixteen ASCII bytes at a time (SSE2, every x86-64), or eight: most
-         * text is ASCII */
+    size_t i = 0;
 #ifdef __SSE2__
-        if (n - i >= 16 && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)))) {
-            i += 16;
-            continue;
+    const __m128i zero = _mm_setzero_si128();
+#endif
+    while (i < n) {
+#ifdef __SSE2__
+        if (n - i >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            if (!_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, zero)))) {
+                i += 16;
+                continue;
+            }
         }
 #endif
         uint64_t word;
-        if (n - i >= 8 && (memcpy(&word, p + i, 8), !(word & 0x8080808080808080ULL))) {
+        /* no byte >= 0x80, and none zero (bit 7 of (x - 0x01..) & ~x) */
+        if (n - i >= 8 && (memcpy(&word, p + i, 8),
+                           !((word | ((word - 0x0101010101010101ULL) & ~word))
+                             & 0x8080808080808080ULL))) {
             i += 8;
             continue;
         }
-        size_t k = utf8_valid(p + i, n - i);
+        size_t k = p[i] ? utf8_valid(p + i, n - i) : 0;
         if (!k)
-            break;
+            return i;
         i += k;
     }
+    return n;
+}
+
+/* Replace each invalid byte by U+FFFD, the first at `i` (first_suspect);
+ * returns how many, and where the first was. */
+static size_t repair_utf8(char **text, size_t *length, size_t *first, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)*text;
+    size_t n = *length, bad = 0;
     if (i == n)
         return 0;
     *first = i;
@@ -298,10 +315,12 @@ int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
         if (rc < 0)
             return rc;
     }
-    if (memchr(*buffer, '\0', length))
+    size_t suspect = first_suspect((const unsigned char *)*buffer, length);
+    if (suspect < length && memchr(*buffer + suspect, '\0', length - suspect))
         return seterr(err, RELMAP_EINPUT, e->path, 0, 0,
                       "skipped: a binary file (it holds NUL bytes)");
-    doc->invalid_bytes = repair_utf8(buffer, &length, &doc->first_invalid);
+    doc->invalid_bytes =
+        suspect < length ? repair_utf8(buffer, &length, &doc->first_invalid, suspect) : 0;
     if (doc->invalid_bytes) /* repaired into a new buffer of at least this size */
         *capacity = length + 1;
     else

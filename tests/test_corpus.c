@@ -104,6 +104,53 @@ START_TEST(a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on)
 }
 END_TEST
 
+/* The reader's one look for NUL bytes and invalid UTF-8 goes sixteen or
+ * eight bytes at a time: at every place around those blocks, after ASCII
+ * or after a valid sequence, a NUL turns the file away (even after an
+ * invalid byte) and an invalid byte is repaired where it stands. */
+START_TEST(a_nul_or_an_invalid_byte_is_found_wherever_it_stands)
+{
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    char text[64], want[80];
+    for (size_t at = 0; at < 40; at++) {
+        for (int lead = 0; lead < 2; lead++) {
+            /* ASCII, or a curly quote (3 bytes) first, up to `at` */
+            memset(text, 'a', sizeof text);
+            if (lead && at >= 3)
+                memcpy(text, "\xE2\x80\x9C", 3);
+            for (int kind = 0; kind < 3; kind++) {
+                /* 0: NUL at `at`; 1: an invalid byte there; 2: both, the
+                 * invalid byte first and a NUL later */
+                char t[64];
+                memcpy(t, text, sizeof t);
+                size_t n = at + 20;
+                t[at] = kind == 1 || kind == 2 ? '\xFF' : '\0';
+                if (kind == 2)
+                    t[at + 17] = '\0';
+                write_file("a.txt", t, n);
+                relmap_corpus *c;
+                relmap_error err;
+                const char *paths[] = {folder};
+                ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+                relmap_document doc;
+                if (kind != 1) {
+                    ck_assert_msg(relmap_corpus_next(c, &doc, &err) == RELMAP_EINPUT,
+                                  "at %zu lead %d kind %d: no NUL found", at, lead, kind);
+                    ck_assert_ptr_nonnull(strstr(err.message, "NUL"));
+                } else {
+                    memcpy(want, t, at);
+                    memcpy(want + at, "\xEF\xBF\xBD", 3);
+                    memcpy(want + at + 3, t + at + 1, n - at - 1);
+                    expect_document(c, "a.txt", want, n + 2, 1);
+                }
+                relmap_corpus_free(c);
+            }
+        }
+    }
+    remove_folder();
+}
+END_TEST
+
 /* The base names of the documents the glob takes, in order, joined by ' '. */
 static char *taken(const char *glob)
 {
@@ -156,5 +203,5 @@ int main(void)
 {
     RUN_TESTS("corpus", documents_in_name_order_each_exact_in_a_reused_buffer,
               a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on,
-              a_glob_takes_the_files_fnmatch_would);
+              a_nul_or_an_invalid_byte_is_found_wherever_it_stands, a_glob_takes_the_files_fnmatch_would);
 }
