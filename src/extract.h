@@ -140,9 +140,10 @@ struct relmap_extractor {
     /* per sentence, reused */
     mention *mentions;
     size_t nmentions, mentions_cap;
-    /* set by find_mentions when a word outside the mentions may be a role
-     * word ("spokesman"): learn_from_sentence looks for them only then */
-    int role_words_maybe;
+    /* where the words begin that may be role words ("spokesman"), in
+     * order, as find_mentions meets them: learn_from_sentence looks there */
+    uint32_t *role_words;
+    size_t nrole_words, role_words_cap;
     strbuf folded, masked, evidence;
     uint32_t *mention_offset; /* per mention: its offset in `masked` */
     size_t mention_offset_cap;

@@ -70,6 +70,7 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->mentions);
     free(x->learned);
     free(x->mention_offset);
+    free(x->role_words);
     free(x->jit_known);
     free(x->batch);
     sb_free(&x->batch_subjects);

@@ -498,10 +498,20 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t e,
     return 0;
 }
 
-/* May a word in t[from, to) be a role word? The mention finder's test of the
- * words it visits, for those it passed over. */
-static int span_may_hold_role(const relmap_rules *r, const char *t, size_t n, size_t from,
-                              size_t to)
+/* The word at i may be a role word: learn_from_sentence is to look at it
+ * (once: the finder may meet a word twice, as an open word and in a span). */
+static void note_role_word(relmap_extractor *x, size_t i)
+{
+    if (x->nrole_words && x->role_words[x->nrole_words - 1] >= i)
+        return;
+    XGROW(x->role_words, x->role_words_cap, x->nrole_words + 1);
+    x->role_words[x->nrole_words++] = (uint32_t)i;
+}
+
+/* The words in t[from, to) that may be role words, which the finder passed
+ * over (a title, a demonym that is no mention). */
+static void note_role_words_in(relmap_extractor *x, const char *t, size_t n, size_t from,
+                               size_t to)
 {
     for (size_t i = from; i < to;) {
         if (!is_word_byte((unsigned char)t[i])) {
@@ -510,11 +520,10 @@ static int span_may_hold_role(const relmap_rules *r, const char *t, size_t n, si
         }
         uint64_t h;
         size_t e = word_end_hash(t, n, i, &h); /* the whole word, as learning sees it */
-        if (may_be_role(r, word_sets_of(&r->words, h), t[i]))
-            return 1;
+        if (may_be_role(x->rules, word_sets_of(&x->rules->words, h), t[i]))
+            note_role_word(x, i);
         i = e;
     }
-    return 0;
 }
 
 /* The first word at or after i that the gate lets through (i is where a
@@ -544,7 +553,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
 {
     const relmap_rules *r = x->rules;
     x->nmentions = 0;
-    x->role_words_maybe = 0;
+    x->nrole_words = 0;
     x->ndyn_before = x->ndyn;
     size_t title_start = 0, title_next = (size_t)-1;
     /* i is at the text's start, a word's end, or after a byte that is no
@@ -563,7 +572,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         uint64_t word_hash = the ? r->the_hash : hash_lower(t + i, we - i);
         unsigned sets = the ? r->the_sets : word_sets_of(&r->words, word_hash);
         if (may_be_role(r, sets, t[i])) /* for learn_from_sentence */
-            x->role_words_maybe = 1;
+            note_role_word(x, i);
         size_t count = 0;
         const int *cands = NULL;
         if (we - i >= ALIAS_KEY_MAX)
@@ -612,6 +621,8 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             if (i == title_next && is_person(x, best_ref))
                 absorb_title(x, t, title_start, &start, best_ref);
             push_mention(x, start, best_end, best_ref, weak);
+            if (weak) /* no mention after all (see below): its words are passed over unseen */
+                note_role_words_in(x, t, n, start, best_end);
             i = best_end;
             continue;
         }
@@ -677,8 +688,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                 i = name_end;
                 continue;
             }
-            if (span_may_hold_role(r, t, n, i, te)) /* words passed over unseen */
-                x->role_words_maybe = 1;
+            note_role_words_in(x, t, n, i, te); /* words passed over unseen */
             i = te;
             continue;
         }
@@ -690,11 +700,8 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
     size_t k = 0;
     for (size_t j = 0; j < x->nmentions; j++) {
         mention m = x->mentions[j];
-        if (m.weak) {
-            if (span_may_hold_role(r, t, n, m.start, m.end)) /* words passed over unseen */
-                x->role_words_maybe = 1;
+        if (m.weak)
             continue;
-        }
         if (k > 0) {
             mention *prev = &x->mentions[k - 1];
             size_t gap = prev->end;
@@ -786,17 +793,8 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
     /* "a spokesperson for China's State Internet Information Office",
      * "the Foreign Ministry spokesman said": later "the spokesperson" */
     size_t mi = 0;
-    for (size_t w = 0; x->role_words_maybe && w < n;) {
-        /* w is at the start of the text or after a word, so a word byte
-         * here starts a word */
-        if (!is_word_byte((unsigned char)t[w])) {
-            w++;
-            continue;
-        }
-        size_t i = w, e = word_end(t, n, i);
-        w = e; /* the next word starts after this one */
-        if (!r->roles.first[(unsigned char)lower_ascii(t[i])])
-            continue; /* most words: no role word begins so */
+    for (size_t c = 0; c < x->nrole_words; c++) {
+        size_t i = x->role_words[c], e = word_end(t, n, i);
         while (mi < x->nmentions && x->mentions[mi].end <= i)
             mi++;
         if (mi < x->nmentions && x->mentions[mi].start <= i)
