@@ -211,7 +211,8 @@ static int may_be_role(const relmap_rules *r, unsigned sets, char first)
     return (sets & WORD_ROLE) && r->roles.first[(unsigned char)lower_ascii(first)];
 }
 
-static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i);
+static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i, size_t we,
+                            uint64_t hash);
 
 /* The longest title at t[i..]: returns its end, or 0. Titles may span words
  * ("Secretary of State"); the first letter is free in case. */
@@ -219,30 +220,42 @@ static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
 {
     if (i >= n)
         return 0;
-    size_t lead = word_end(t, n, i);
-    unsigned sets = word_sets_of(&r->words, hash_lower(t + i, lead - i));
-    return may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i) : 0;
+    uint64_t hash;
+    size_t lead = word_end_hash(t, n, i, &hash);
+    unsigned sets = word_sets_of(&r->words, hash);
+    return may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i, lead, hash) : 0;
 }
 
-/* title_at for a word (i < n) that passed may_begin_title. */
-static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i)
+/* title_at for a word (i < n) that passed may_begin_title: the word is
+ * t[i, we), its hash_lower `hash`. */
+static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i, size_t we,
+                            uint64_t hash)
 {
     size_t best = 0;
-    /* the titles whose first word is this word ("Gen." included) */
-    char low[32];
-    size_t w0 = 0;
-    while (i + w0 < n && w0 < sizeof low && t[i + w0] != ' ') {
-        low[w0] = (char)lower_ascii(t[i + w0]);
-        w0++;
+    /* the titles whose first word is this word ("Gen." included): the
+     * whole token up to a space, then cut before each other byte that is
+     * no word byte ("Minister," -> "Minister"); a head cut inside a word
+     * leaves a word byte after it, which no title may have. The token
+     * begins with the word, whose hash goes on over the bytes after it. */
+    enum { TOKEN_MAX = 32 };
+    uint64_t hashes[TOKEN_MAX + 1]; /* of the token's first k bytes, from the word's on */
+    size_t word = we - i, k = word;
+    if (word > TOKEN_MAX)
+        return 0; /* no head is so long; one cut inside the word is no title's */
+    hashes[k] = hash;
+    while (i + k < n && k < TOKEN_MAX && t[i + k] != ' ') {
+        hashes[k + 1] = hash_lower_more(hashes[k], t + i + k, 1);
+        k++;
     }
-    /* the whole token ("Gen."), then cut before each other byte that is no
-     * word byte ("Minister," -> "Minister"): a head cut inside a word leaves
-     * a word byte after it, which no title may have */
     const int *group = NULL;
-    while (w0 > 0 && !(group = strmap_getn(&r->titles.heads, low, w0))) {
-        w0--;
-        while (w0 > 0 && is_word_byte((unsigned char)low[w0]))
-            w0--;
+    for (;;) {
+        if (k > 0)
+            group = strmap_getnh_lower(&r->titles.heads, t + i, k, hashes[k]);
+        if (group || k <= word)
+            break;
+        k--;
+        while (k > word && is_word_byte((unsigned char)t[i + k]))
+            k--;
     }
     if (!group)
         return 0;
@@ -626,7 +639,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             i = best_end;
             continue;
         }
-        size_t te = may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i) : 0;
+        size_t te = may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i, we, word_hash) : 0;
         if (te) {
             /* the title phrase starts at the capitalised words before it
              * ("Assistant Foreign Minister") */

@@ -109,15 +109,21 @@ static inline unsigned char lower_byte(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/* The hash of n bytes with ASCII letters lower-cased. */
-static inline uint64_t hash_lower(const char *s, size_t n)
+/* hash_lower of a text, given h = hash_lower of the bytes before s: the
+ * hash goes on a byte at a time. */
+static inline uint64_t hash_lower_more(uint64_t h, const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < n; i++) {
         h ^= lower_byte((unsigned char)s[i]);
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+/* The hash of n bytes with ASCII letters lower-cased. */
+static inline uint64_t hash_lower(const char *s, size_t n)
+{
+    return hash_lower_more(1469598103934665603ULL, s, n);
 }
 
 /* The length of the white space beyond ASCII at u (left bytes, left >= 1):
