@@ -11,6 +11,7 @@
  * hackers" refer back to what was named before.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -349,7 +350,6 @@ static int is_headline(const char *t, size_t n)
     return words >= 3 && capitals * 3 >= words * 2;
 }
 
-/* In byte order, for a binary search (test_match checks each). */
 static const char *const function_words[] = {
     "a", "also", "an", "and", "are", "as", "at", "be", "been", "by", "for", "from", "had",
     "has", "have", "her", "his", "in", "is", "its", "not", "of", "on", "or", "that", "the",
@@ -358,11 +358,48 @@ static const char *const function_words[] = {
 };
 #define FUNCTION_WORD_LONGEST 5 /* "their", "these", "those", "which", "would" */
 
+/* The function words as numbers (a word's bytes, the first the lowest), in
+ * a table whose slot a multiply picks: a word after every country named
+ * takes a compare or two, not the five or six guesses of a binary search.
+ * Made from the list, once. */
+#define FUNCTION_SLOTS 64
+static uint64_t function_slots[FUNCTION_SLOTS];
+static pthread_once_t function_slots_once = PTHREAD_ONCE_INIT;
+
+static uint64_t short_word_key(const char *t, size_t n)
+{
+    uint64_t key = 0;
+    for (size_t k = 0; k < n; k++)
+        key |= (uint64_t)(unsigned char)t[k] << (8 * k);
+    return key;
+}
+
+static size_t function_slot(uint64_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 58); /* 0 .. FUNCTION_SLOTS - 1 */
+}
+
+static void make_function_slots(void)
+{
+    for (size_t i = 0; i < sizeof function_words / sizeof *function_words; i++) {
+        uint64_t key = short_word_key(function_words[i], strlen(function_words[i]));
+        size_t s = function_slot(key);
+        while (function_slots[s])
+            s = (s + 1) % FUNCTION_SLOTS;
+        function_slots[s] = key;
+    }
+}
+
 static int is_function_word(const char *t, size_t n)
 {
-    return n <= FUNCTION_WORD_LONGEST
-           && word_in_sorted(function_words, sizeof function_words / sizeof *function_words, t,
-                             n);
+    if (n == 0 || n > FUNCTION_WORD_LONGEST)
+        return 0;
+    pthread_once(&function_slots_once, make_function_slots);
+    uint64_t key = short_word_key(t, n); /* no NUL in a text: no two words the same key */
+    for (size_t s = function_slot(key); function_slots[s]; s = (s + 1) % FUNCTION_SLOTS)
+        if (function_slots[s] == key)
+            return 1;
+    return 0;
 }
 
 /* After a demonym or a country ending at `end`: a group noun, after up to

@@ -460,8 +460,8 @@ END_TEST
 
 /* A demonym and a group noun make a group over up to three words between,
  * but a function word ends the search: each of the mention finder's
- * function words (it finds them by a binary search: one out of order would
- * be missed and make "Chinese <word> hackers" a group). */
+ * function words (one its table missed would make "Chinese <word> hackers"
+ * a group), and no other word (one it took by mistake would not). */
 START_TEST(every_function_word_ends_a_group_search)
 {
     relmap_rules *r = load(small_rules);
@@ -476,6 +476,16 @@ START_TEST(every_function_word_ends_a_group_search)
         char text[128];
         snprintf(text, sizeof text, "The U.S. accused Chinese %s hackers.", words[i]);
         EXPECT(r, text, "");
+    }
+    /* near misses: a function word's start, a longer word */
+    static const char *const others[] = {"th", "thes", "whic", "ha", "tho", "ass", "hiss",
+                                         "o", "wer", "wo", "ofs", "bee", "wit"};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        char text[128], want[128];
+        snprintf(text, sizeof text, "The U.S. accused Chinese %s hackers.", others[i]);
+        snprintf(want, sizeof want,
+                 "United States -accuses-> Chinese %s hackers [group|China]\n", others[i]);
+        EXPECT(r, text, want);
     }
     relmap_rules_free(r);
 }
