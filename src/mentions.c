@@ -239,24 +239,24 @@ static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size
      * leaves a word byte after it, which no title may have. The token
      * begins with the word, whose hash goes on over the bytes after it. */
     enum { TOKEN_MAX = 32 };
-    uint64_t hashes[TOKEN_MAX + 1]; /* of the token's first k bytes, from the word's on */
-    size_t word = we - i, k = word;
+    uint64_t hashes[TOKEN_MAX + 1]; /* of the token's first `cut` bytes, the word's on */
+    size_t word = we - i, cut = word;
     if (word > TOKEN_MAX)
         return 0; /* no head is so long; one cut inside the word is no title's */
-    hashes[k] = hash;
-    while (i + k < n && k < TOKEN_MAX && t[i + k] != ' ') {
-        hashes[k + 1] = hash_lower_more(hashes[k], t + i + k, 1);
-        k++;
+    hashes[cut] = hash;
+    while (i + cut < n && cut < TOKEN_MAX && t[i + cut] != ' ') {
+        hashes[cut + 1] = hash_lower_more(hashes[cut], t + i + cut, 1);
+        cut++;
     }
     const int *group = NULL;
     for (;;) {
-        if (k > 0)
-            group = strmap_getnh_lower(&r->titles.heads, t + i, k, hashes[k]);
-        if (group || k <= word)
+        if (cut > 0)
+            group = strmap_getnh_lower(&r->titles.heads, t + i, cut, hashes[cut]);
+        if (group || cut <= word)
             break;
-        k--;
-        while (k > word && is_word_byte((unsigned char)t[i + k]))
-            k--;
+        cut--;
+        while (cut > word && is_word_byte((unsigned char)t[i + cut]))
+            cut--;
     }
     if (!group)
         return 0;
