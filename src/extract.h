@@ -95,7 +95,9 @@ struct relmap_extractor {
     dyn_entity *dyn;
     size_t ndyn, dyn_cap;
     strmap dyn_index;   /* name -> k + 1 */
-    strmap short_forms; /* "Qin" -> ref + offset, see REF_TO_PTR */
+    /* "Qin" -> ref + offset, see REF_TO_PTR; the keys hashed by hash_lower
+     * (strmap_putnh, strmap_getnh), as the finder hashes every word */
+    strmap short_forms;
     word_bloom short_forms_bloom; /* hash_lower of its keys; cleared with it */
     /* The finder's gate: the rules' (relmap_rules.gate), and the keys of
      * the document's short forms, so that a word takes one test; the

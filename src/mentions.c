@@ -647,7 +647,7 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         /* short forms are capitalised names */
         void *sf = x->short_forms.count && bloom_maybe(&x->short_forms_bloom, word_hash)
                            && starts_upper(t, n, i)
-                       ? strmap_getn(&x->short_forms, t + i, we - i)
+                       ? strmap_getnh(&x->short_forms, t + i, we - i, word_hash)
                        : NULL;
         if (sf && we > best_end) {
             best_end = we;
@@ -710,9 +710,12 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                     if (known)
                         break;
                 }
-                if (words == 0 && strmap_getn(&x->short_forms, t + name_end,
-                                              word_end(t, n, name_end) - name_end))
-                    break;
+                if (words == 0 && x->short_forms.count) {
+                    uint64_t h;
+                    size_t sf_end = word_end_hash(t, n, name_end, &h);
+                    if (strmap_getnh(&x->short_forms, t + name_end, sf_end - name_end, h))
+                        break;
+                }
                 words++;
                 /* capitalised words that lead to another title are that
                  * title's phrase: "Quinn Accuses Foreign Minister ..." */
@@ -792,15 +795,16 @@ static void learn_short_forms(relmap_extractor *x, int ref)
         size_t len = (size_t)(words[k][1] - words[k][0]);
         if (len < 2 || !starts_upper(words[k][0], len, 0))
             continue;
-        void *owner = strmap_getn(&x->short_forms, words[k][0], len);
+        uint64_t h = hash_lower(words[k][0], len);
+        void *owner = strmap_getnh(&x->short_forms, words[k][0], len, h);
         if (owner == REF_TO_PTR(ref))
             continue; /* known already: the common case, a person named again */
         /* a title cut at the word's end: "Gen." stays a title */
         if (!title_at(x->rules, words[k][0], len, 0)) {
             if (owner) /* from another person, who takes it back when named again */
                 *learned_mark(x, PTR_TO_REF(owner)) = 0;
-            strmap_putn(&x->short_forms, words[k][0], len, REF_TO_PTR(ref));
-            bloom_add(&x->short_forms_bloom, hash_lower(words[k][0], len));
+            strmap_putnh(&x->short_forms, words[k][0], len, h, REF_TO_PTR(ref));
+            bloom_add(&x->short_forms_bloom, h);
             unsigned key = word_gate_key(words[k][0], len);
             word_gate_add(&x->gate, key);
             if (x->ngate_added < GATE_ADDED_MAX)

@@ -214,9 +214,13 @@ void *strmap_put(strmap *map, const char *key, void *value)
 
 void *strmap_putn(strmap *map, const char *key, size_t n, void *value)
 {
+    return strmap_putnh(map, key, n, hash_bytes(key, n), value);
+}
+
+void *strmap_putnh(strmap *map, const char *key, size_t n, uint64_t h, void *value)
+{
     if ((map->count + 1) * 4 >= map->capacity * 3)
         strmap_grow(map);
-    uint64_t h = hash_bytes(key, n);
     strmap_entry *e = strmap_find(map, key, n, h);
     if (e->key) {
         void *prev = e->value;

@@ -238,7 +238,9 @@ static inline int word_gate_open(const word_gate *g, unsigned key)
 void *strmap_get(const strmap *map, const char *key);
 void *strmap_getn(const strmap *map, const char *key, size_t n);
 /* The same, given h = hash_bytes(key, n): a caller that hashed the word
- * already (hash_lower of a word is hash_bytes of its lower-cased copy). */
+ * already (hash_lower of a word is hash_bytes of its lower-cased copy).
+ * Also the lookup of a map filled by strmap_putnh with another hash of the
+ * keys, the same for every key: the keys are compared exactly. */
 void *strmap_getnh(const strmap *map, const char *key, size_t n, uint64_t h);
 /* The same in a map whose keys are lower case, for the n bytes at key read
  * in lower case (ASCII letters), given h = hash_lower(key, n): no lower-case
@@ -309,6 +311,9 @@ static inline int word_in_sorted(const char *const *list, size_t count, const ch
 }
 /* The same with the key's first n bytes. */
 void *strmap_putn(strmap *map, const char *key, size_t n, void *value);
+/* The same, given h, the key's hash: hash_bytes, or another hash that the
+ * map's every put and lookup (strmap_getnh) uses, such as hash_lower. */
+void *strmap_putnh(strmap *map, const char *key, size_t n, uint64_t h, void *value);
 /* The map's own copy of `key`, added when missing: one copy of a string
  * for everything that refers to it (valid until the map is freed). */
 const char *strmap_intern(strmap *map, const char *key);
