@@ -11,7 +11,6 @@
  * hackers" refer back to what was named before.
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,10 +360,10 @@ static const char *const function_words[] = {
 /* The function words as numbers (a word's bytes, the first the lowest), in
  * a table whose slot a multiply picks: a word after every country named
  * takes a compare or two, not the five or six guesses of a binary search.
- * Made from the list, once. */
+ * Made from the list as the program starts, before any thread (as split.c's
+ * abbreviations). */
 #define FUNCTION_SLOTS 64
 static uint64_t function_slots[FUNCTION_SLOTS];
-static pthread_once_t function_slots_once = PTHREAD_ONCE_INIT;
 
 static uint64_t short_word_key(const char *t, size_t n)
 {
@@ -379,7 +378,7 @@ static size_t function_slot(uint64_t key)
     return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 58); /* 0 .. FUNCTION_SLOTS - 1 */
 }
 
-static void make_function_slots(void)
+static __attribute__((constructor)) void make_function_slots(void)
 {
     for (size_t i = 0; i < sizeof function_words / sizeof *function_words; i++) {
         uint64_t key = short_word_key(function_words[i], strlen(function_words[i]));
@@ -394,7 +393,6 @@ static int is_function_word(const char *t, size_t n)
 {
     if (n == 0 || n > FUNCTION_WORD_LONGEST)
         return 0;
-    pthread_once(&function_slots_once, make_function_slots);
     uint64_t key = short_word_key(t, n); /* no NUL in a text: no two words the same key */
     for (size_t s = function_slot(key); function_slots[s]; s = (s + 1) % FUNCTION_SLOTS)
         if (function_slots[s] == key)

@@ -8,7 +8,6 @@
  * on in lower case (hard-wrapped text).
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -51,11 +50,12 @@ static int in_list(const char *const *list, const char *word, size_t n)
  * begin with it, a bit each (bit n: n bytes; none is longer than 7): a word
  * before a stop that no abbreviation of its length begins as it does, as
  * most do ("said", "comment", "China"), is none of them, and the lists need
- * not be searched. Made from the lists themselves, once. */
+ * not be searched. Made from the lists themselves as the program starts,
+ * before any thread (a constructor: no call pays for a check that it is
+ * made, and no thread writes what another reads). */
 static unsigned char abbreviation_lengths[256];
-static pthread_once_t abbreviation_lengths_once = PTHREAD_ONCE_INIT;
 
-static void note_abbreviation_lengths(void)
+static __attribute__((constructor)) void note_abbreviation_lengths(void)
 {
     for (size_t i = 0; i < sizeof never_end / sizeof *never_end; i++)
         abbreviation_lengths[(unsigned char)never_end[i][0]] |=
@@ -244,7 +244,6 @@ static const char *next_end(const char *p, const char *stop)
 
 size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void *context)
 {
-    pthread_once(&abbreviation_lengths_once, note_abbreviation_lengths);
     splitter s = {fn, context, 0, 0, text, 1, 0};
     const char *start = text;          /* start of the current sentence */
     const char *line_start = text;     /* start of the current line */
