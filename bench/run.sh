@@ -9,7 +9,9 @@
 # of the default rules (the floor any rule engine pays), relmap extract on 1 and
 # 2 threads, and relmap build -o x.dot on 2 threads. Prints MB/s, sentences/s,
 # peak memory and each command's time as a ratio to `wc -l`; then the speed-up
-# of -j 2 over -j 1 from three pairs of runs taken in turn.
+# of -j 2 over -j 1 from three pairs of runs taken in turn, and extract -j 1's
+# time as a multiple of grep's over the trigger words (steadier than MB/s on a
+# shared machine, whose speed drifts within the hour).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 mb=64
@@ -78,6 +80,10 @@ for layout in files concat; do
     r=$(measure "$@")
     local s=${r% *} kb=${r#* }
     [ -n "$base" ] || base=$s
+    case $label in
+      "grep -c -E"*) grep_us=$s ;;
+      "relmap extract -j 1") extract_us=$s ;;
+    esac
     python3 - "$label" "$s" "$kb" "$bytes" "$sentences" "$base" <<'PY'
 import sys
 label, s, kb, size, sentences, base = sys.argv[1], float(sys.argv[2]) / 1e6, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]) / 1e6
@@ -93,6 +99,13 @@ PY
   run "relmap extract -j 1" "$relmap" extract -j 1 "$dir"
   run "relmap extract -j 2" "$relmap" extract -j 2 "$dir"
   run "relmap build -j 2 -o x.dot" "$relmap" build -j 2 -o "$work/x.dot" "$dir"
+  # the figure a slow or fast hour of a shared machine moves least: relmap's
+  # time over the floor's, both best of three in the same run
+  python3 - "$extract_us" "$grep_us" <<'PY'
+import sys
+extract, grep = float(sys.argv[1]), float(sys.argv[2])
+print(f"extract -j 1 over grep -c -E <trigger words>: {extract / grep:.2f}x the time")
+PY
   # the speed-up of 2 threads, from runs taken in turn, so that a slow spell
   # of a shared machine falls on both
   pairs=
