@@ -748,6 +748,10 @@ struct trigger_set {
     char **literal_text;   /* per literal, lower case (without a WORD_END mark) */
     size_t *literal_length;
     unsigned char *literal_word_end; /* per literal: it had the mark (a word ends there) */
+    /* per literal sought by words: its first bytes that finding its list
+     * proves (the byte of a byte's list; of a word's, the first two or
+     * three while they are letters or '_', whose classes are their own) */
+    unsigned char *literal_known;
     unsigned char *literal_at_start; /* per literal: literals.at_start, of all rules */
     /* When every literal begins where a word does, or with no word byte,
      * the scan walks the text's words instead of the automaton (see "Where
@@ -903,6 +907,7 @@ static void build_word_starts(trigger_set *t)
     t->word_class['_'] = (unsigned char)(next + 1);
     keyed *all = NULL;
     size_t nall = 0, cap = 0;
+    t->literal_known = xcalloc(t->nliterals + 1, sizeof *t->literal_known);
     for (size_t id = 0; id < t->nliterals; id++) {
         char *text = t->literal_text[id];
         size_t len = t->literal_length[id], skip = 0;
@@ -917,8 +922,17 @@ static void build_word_starts(trigger_set *t)
         if (!c0) {
             XGROW(all, cap, nall + 1);
             all[nall++] = (keyed){BYTE_KEY((unsigned char)text[0]), id};
+            t->literal_known[id] = 1;
             continue;
         }
+        /* the classes of its first two bytes key its list, and of the
+         * third (of a longer one) the list's part; a digit's class is every
+         * digit's */
+        size_t known = 0;
+        while (known < len && known < 3 && t->word_class[(unsigned char)text[known]]
+               && !(text[known] >= '0' && text[known] <= '9'))
+            known++;
+        t->literal_known[id] = (unsigned char)known;
         /* a word of two bytes stands before any third, unless it ends a
          * word: then before no word byte (class 0) */
         size_t pair = c0 * WORD_CLASSES + t->word_class[(unsigned char)text[1]];
@@ -1246,9 +1260,7 @@ static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
 {
     unsigned scan = h->scan;
     for (const int *o = t->start_lists + head - 1; *o >= 0; o++) {
-        /* (from the first byte: its class is known, but a digit's is any
-         * digit's) */
-        if (!literal_stands_at(t, *o, text, n, p, 0))
+        if (!literal_stands_at(t, *o, text, n, p, t->literal_known[*o]))
             continue;
         if (h->literal[*o] != scan) {
             h->literal[*o] = scan;
@@ -1491,6 +1503,7 @@ void prefilter_free_set(trigger_set *t)
     free(t->literal_prefix);
     free(t->literal_at_start);
     free(t->literal_word_end);
+    free(t->literal_known);
     free(t->start_lists);
     free(t->third_head);
     free(t->clause_before);

@@ -678,6 +678,52 @@ START_TEST(a_marked_literal_is_found_where_a_word_ends_after_it)
 }
 END_TEST
 
+/* The scan by words finds a literal's list by the classes of its first
+ * bytes, and compares only the bytes those classes do not prove: a letter's
+ * class is that letter in either case and '_' its own, but a digit's is
+ * every digit's. A literal of digits, or with one among its first three
+ * bytes, is told apart from one that differs there alone. */
+START_TEST(the_bytes_a_class_does_not_prove_are_compared)
+{
+    const char *patterns[] = {"\\b1984 files", "\\bab1 plan", "\\b_x_ mark", "\\bsaid"};
+    enum { N = sizeof patterns / sizeof *patterns };
+    /* and a rule without literals, which every text runs: no check of the
+     * first words before the walk, which would hide the walk's compares */
+    literals *lits[N + 1];
+    for (int r = 0; r < N; r++) {
+        lits[r] = prefilter_derive(patterns[r], strlen(patterns[r]), SLOT);
+        ck_assert_ptr_nonnull(lits[r]);
+    }
+    lits[N] = NULL;
+    trigger_set *set = prefilter_build((const literals *const *)lits, N + 1);
+    trigger_hits *hits = prefilter_hits_new(set);
+    const struct {
+        const char *text;
+        int admits[N];
+    } cases[] = {
+        {"the 1984 files", {1, 0, 0, 0}},  {"the 2984 files", {0, 0, 0, 0}},
+        {"the 1884 files", {0, 0, 0, 0}},  {"the 1974 files", {0, 0, 0, 0}},
+        {"an ab1 plan", {0, 1, 0, 0}},     {"an AB1 plan", {0, 1, 0, 0}},
+        {"an ab2 plan", {0, 0, 0, 0}},     {"an ac1 plan", {0, 0, 0, 0}},
+        {"a _x_ mark", {0, 0, 1, 0}},      {"a _X_ mark", {0, 0, 1, 0}},
+        {"a _y_ mark", {0, 0, 0, 0}},      {"he SAID", {0, 0, 0, 1}},
+        {"he sail", {0, 0, 0, 0}},         {"he paid", {0, 0, 0, 0}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int got[N + 1];
+        scan_all(set, hits, cases[i].text, got, N + 1);
+        ck_assert(got[N]);
+        for (int r = 0; r < N; r++)
+            ck_assert_msg(got[r] == cases[i].admits[r], "\"%s\": rule %d: expected %d",
+                          cases[i].text, r, cases[i].admits[r]);
+    }
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    for (int r = 0; r < N; r++)
+        prefilter_free(lits[r]);
+}
+END_TEST
+
 int main(void)
 {
     RUN_TESTS("prefilter",
@@ -697,5 +743,6 @@ int main(void)
               the_parser_proves_where_a_literal_begins,
               a_word_bound_after_a_literal_marks_its_end,
               a_marked_literal_is_found_where_a_word_ends_after_it,
-              literals_that_begin_apart_are_found_where_words_begin);
+              literals_that_begin_apart_are_found_where_words_begin,
+              the_bytes_a_class_does_not_prove_are_compared);
 }
