@@ -240,7 +240,9 @@ static void *worker(void *arg)
         }
         p->read_docs += count;
         p->read_bytes += bytes;
-        if (p->waiting)
+        /* the calling thread waits for the document it delivers next: wake
+         * it for that one, not for every run of documents done */
+        if (p->waiting && p->slots[p->head % p->nslots].done)
             pthread_cond_signal(&p->done);
         pthread_mutex_unlock(&p->lock);
     }
@@ -417,6 +419,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         if (was_full && p.held < p.max_held && p.idle) /* workers wait for room */
             pthread_cond_broadcast(&p.work);
         give_back_matches(&p, j);
+        p.head++; /* under the lock: the workers read it to tell whom to wake */
         pthread_mutex_unlock(&p.lock);
         if (j->rc < 0)
             status = j->rc;
@@ -424,7 +427,6 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         free(j->name);
         if (j->text)
             give_back_text(&p, j);
-        p.head++;
     }
     for (unsigned t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
