@@ -337,6 +337,26 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
     return 1;
 }
 
+/* The documents the calling thread hands the workers at once: a few, or
+ * about a megabyte of text when it reads them itself. */
+#define HAND_OVER_DOCS 16
+#define HAND_OVER_BYTES (1u << 20)
+
+/* `count` slots past the tail are filled: the workers may take them (and
+ * with `ended`, no more will come). */
+static void hand_over(pool *p, size_t count, int ended)
+{
+    pthread_mutex_lock(&p->lock);
+    p->tail += count;
+    if (ended) {
+        p->eof = 1;
+        pthread_cond_broadcast(&p->work);
+    } else if (p->idle) {
+        pthread_cond_signal(&p->work);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 /* The matches to `fn`, or with `stream` the TSV rows to it, written by the
  * workers; the documents from `corpus` (read by the workers), or else from
  * `next`. */
@@ -376,23 +396,28 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
     size_t capacity = 0;
     for (;;) {
         /* fill the window; only this thread moves tail, and a slot past it
-         * is no worker's */
-        while (!p.eof && p.tail - p.head < p.nslots && (bytes < max_bytes || p.tail == p.head)) {
-            job *j = &p.slots[p.tail % p.nslots];
+         * is no worker's: the slots are filled without the lock and handed
+         * to the workers a few at a time (over small files, one lock a
+         * document would be most of this thread's work) */
+        size_t filled = 0, filled_bytes = 0;
+        int ended = 0;
+        while (!p.eof && !ended && p.tail + filled - p.head < p.nslots
+               && (bytes < max_bytes || p.tail + filled == p.head)) {
+            job *j = &p.slots[(p.tail + filled) % p.nslots];
             if (!fill(&p, j, corpus, next, next_context)) {
-                pthread_mutex_lock(&p.lock);
-                p.eof = 1;
-                pthread_cond_broadcast(&p.work);
-                pthread_mutex_unlock(&p.lock);
+                ended = 1;
                 break;
             }
             bytes += j->length;
-            pthread_mutex_lock(&p.lock);
-            p.tail++;
-            if (p.idle)
-                pthread_cond_signal(&p.work);
-            pthread_mutex_unlock(&p.lock);
+            filled_bytes += j->length;
+            filled++;
+            if (filled >= HAND_OVER_DOCS || filled_bytes >= HAND_OVER_BYTES) {
+                hand_over(&p, filled, 0);
+                filled = filled_bytes = 0;
+            }
         }
+        if (filled || ended)
+            hand_over(&p, filled, ended);
         if (p.head == p.tail)
             break; /* all read, all delivered */
         job *j = &p.slots[p.head % p.nslots];
@@ -405,28 +430,41 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
             j->done = 1;
             p.held += j->matches.length;
         }
+        /* the head's document, and those done after it: delivered under
+         * one lock taken before and one after, not two a document */
         pthread_mutex_lock(&p.lock);
         while (!j->done) {
             p.waiting = 1;
             pthread_cond_wait(&p.done, &p.lock);
             p.waiting = 0;
         }
+        size_t run = 1;
+        while (p.head + run < p.take && p.slots[(p.head + run) % p.nslots].done)
+            run++;
         pthread_mutex_unlock(&p.lock);
-        deliver(&p, j, fn, context, stream, report);
+        for (size_t k = 0; k < run; k++)
+            deliver(&p, &p.slots[(p.head + k) % p.nslots], fn, context, stream, report);
         pthread_mutex_lock(&p.lock);
         int was_full = p.held >= p.max_held;
-        p.held -= j->matches.length;
+        for (size_t k = 0; k < run; k++) {
+            job *d = &p.slots[(p.head + k) % p.nslots];
+            p.held -= d->matches.length;
+            give_back_matches(&p, d);
+        }
         if (was_full && p.held < p.max_held && p.idle) /* workers wait for room */
             pthread_cond_broadcast(&p.work);
-        give_back_matches(&p, j);
-        p.head++; /* under the lock: the workers read it to tell whom to wake */
+        size_t first = p.head;
+        p.head += run; /* under the lock: the workers read it to tell whom to wake */
         pthread_mutex_unlock(&p.lock);
-        if (j->rc < 0)
-            status = j->rc;
-        bytes -= j->length;
-        free(j->name);
-        if (j->text)
-            give_back_text(&p, j);
+        for (size_t k = 0; k < run; k++) {
+            job *d = &p.slots[(first + k) % p.nslots];
+            if (d->rc < 0)
+                status = d->rc;
+            bytes -= d->length;
+            free(d->name);
+            if (d->text)
+                give_back_text(&p, d);
+        }
     }
     for (unsigned t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
