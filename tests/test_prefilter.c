@@ -553,6 +553,17 @@ static void scan_all(const trigger_set *set, trigger_hits *hits, const char *tex
         got[r] = prefilter_rule_admits(set, r, hits);
 }
 
+/* Scan text: each of the set's `nrules` rules is admitted as `admits` says. */
+static void expect_admits(const trigger_set *set, trigger_hits *hits, const char *text,
+                          const int *admits, size_t nrules)
+{
+    int got[16];
+    ck_assert_uint_le(nrules, sizeof got / sizeof *got);
+    scan_all(set, hits, text, got, nrules);
+    for (size_t r = 0; r < nrules; r++)
+        ck_assert_msg(got[r] == admits[r], "\"%s\": rule %zu: expected %d", text, r, admits[r]);
+}
+
 /* When every literal begins apart from a word, the scan looks for them
  * where words begin only: at the text's start, after white space,
  * punctuation or any byte beyond ASCII, in either case; not inside a word,
@@ -597,13 +608,8 @@ START_TEST(literals_that_begin_apart_are_found_where_words_begin)
         {"X,blaming", {0, 0, 0, 0, 0}},
         {"", {0, 0, 0, 0, 0}},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        int got[N];
-        scan_all(set, hits, cases[i].text, got, N);
-        for (int r = 0; r < N; r++)
-            ck_assert_msg(got[r] == cases[i].admits[r], "\"%s\": rule %d: expected %d",
-                          cases[i].text, r, cases[i].admits[r]);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_admits(set, hits, cases[i].text, cases[i].admits, N);
     /* every place a word may begin, in texts of every length */
     const char filler[] = "the two sides held talks in geneva on monday and tuesday, ";
     for (size_t total = 7; total <= 90; total += 5) {
@@ -699,24 +705,18 @@ START_TEST(the_bytes_a_class_does_not_prove_are_compared)
     trigger_hits *hits = prefilter_hits_new(set);
     const struct {
         const char *text;
-        int admits[N];
+        int admits[N + 1]; /* the last, the rule without literals, always */
     } cases[] = {
-        {"the 1984 files", {1, 0, 0, 0}},  {"the 2984 files", {0, 0, 0, 0}},
-        {"the 1884 files", {0, 0, 0, 0}},  {"the 1974 files", {0, 0, 0, 0}},
-        {"an ab1 plan", {0, 1, 0, 0}},     {"an AB1 plan", {0, 1, 0, 0}},
-        {"an ab2 plan", {0, 0, 0, 0}},     {"an ac1 plan", {0, 0, 0, 0}},
-        {"a _x_ mark", {0, 0, 1, 0}},      {"a _X_ mark", {0, 0, 1, 0}},
-        {"a _y_ mark", {0, 0, 0, 0}},      {"he SAID", {0, 0, 0, 1}},
-        {"he sail", {0, 0, 0, 0}},         {"he paid", {0, 0, 0, 0}},
+        {"the 1984 files", {1, 0, 0, 0, 1}}, {"the 2984 files", {0, 0, 0, 0, 1}},
+        {"the 1884 files", {0, 0, 0, 0, 1}}, {"the 1974 files", {0, 0, 0, 0, 1}},
+        {"an ab1 plan", {0, 1, 0, 0, 1}},    {"an AB1 plan", {0, 1, 0, 0, 1}},
+        {"an ab2 plan", {0, 0, 0, 0, 1}},    {"an ac1 plan", {0, 0, 0, 0, 1}},
+        {"a _x_ mark", {0, 0, 1, 0, 1}},     {"a _X_ mark", {0, 0, 1, 0, 1}},
+        {"a _y_ mark", {0, 0, 0, 0, 1}},     {"he SAID", {0, 0, 0, 1, 1}},
+        {"he sail", {0, 0, 0, 0, 1}},        {"he paid", {0, 0, 0, 0, 1}},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        int got[N + 1];
-        scan_all(set, hits, cases[i].text, got, N + 1);
-        ck_assert(got[N]);
-        for (int r = 0; r < N; r++)
-            ck_assert_msg(got[r] == cases[i].admits[r], "\"%s\": rule %d: expected %d",
-                          cases[i].text, r, cases[i].admits[r]);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_admits(set, hits, cases[i].text, cases[i].admits, N + 1);
     prefilter_hits_free(hits);
     prefilter_free_set(set);
     for (int r = 0; r < N; r++)
