@@ -930,7 +930,7 @@ static void build_word_starts(trigger_set *t)
          * digit's */
         size_t known = 0;
         while (known < len && known < 3 && t->word_class[(unsigned char)text[known]]
-               && !(text[known] >= '0' && text[known] <= '9'))
+               && !is_digit(text[known]))
             known++;
         t->literal_known[id] = (unsigned char)known;
         /* a word of two bytes stands before any third, unless it ends a
