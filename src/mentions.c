@@ -213,6 +213,8 @@ static int may_be_role(const relmap_rules *r, unsigned sets, char first)
 
 static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size_t i, size_t we,
                             uint64_t hash);
+static size_t title_of_word(const relmap_rules *r, const char *t, size_t n, size_t i, size_t we,
+                            uint64_t hash);
 
 /* The longest title at t[i..]: returns its end, or 0. Titles may span words
  * ("Secretary of State"); the first letter is free in case. */
@@ -222,8 +224,15 @@ static size_t title_at(const relmap_rules *r, const char *t, size_t n, size_t i)
         return 0;
     uint64_t hash;
     size_t lead = word_end_hash(t, n, i, &hash);
+    return title_of_word(r, t, n, i, lead, hash);
+}
+
+/* title_at, given the word at i: its end `we` and its hash_lower `hash`. */
+static size_t title_of_word(const relmap_rules *r, const char *t, size_t n, size_t i, size_t we,
+                            uint64_t hash)
+{
     unsigned sets = word_sets_of(&r->words, hash);
-    return may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i, lead, hash) : 0;
+    return may_begin_title(r, sets, t[i]) ? title_at_word(r, t, n, i, we, hash) : 0;
 }
 
 /* title_at for a word (i < n) that passed may_begin_title: the word is
@@ -695,7 +704,12 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
             size_t name_end = q, words = 0;
             while (name_end < n && starts_upper(t, n, name_end) && words < 3) {
                 size_t e = name_word_end(t, n, name_end);
-                if (is_not_name(t + name_end, e - name_end) || title_at(r, t, n, name_end))
+                if (is_not_name(t + name_end, e - name_end))
+                    break;
+                /* the word, hashed once for the title and short form lookups */
+                uint64_t name_hash;
+                size_t name_word = word_end_hash(t, n, name_end, &name_hash);
+                if (title_of_word(r, t, n, name_end, name_word, name_hash))
                     break;
                 size_t c2 = 0;
                 const int *cc =
@@ -708,12 +722,9 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
                     if (known)
                         break;
                 }
-                if (words == 0 && x->short_forms.count) {
-                    uint64_t h;
-                    size_t sf_end = word_end_hash(t, n, name_end, &h);
-                    if (strmap_getnh(&x->short_forms, t + name_end, sf_end - name_end, h))
-                        break;
-                }
+                if (words == 0 && x->short_forms.count
+                    && strmap_getnh(&x->short_forms, t + name_end, name_word - name_end, name_hash))
+                    break;
                 words++;
                 /* capitalised words that lead to another title are that
                  * title's phrase: "Quinn Accuses Foreign Minister ..." */
