@@ -69,9 +69,16 @@ static void row_add_short(row_writer *w, const char *s, size_t n)
 }
 
 /* The bytes that end a run of a field's bytes copied as they are: its NUL
- * and TSV_SPECIAL. */
-static const unsigned char ends_run[256] = {[0] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
-                                            ['\\'] = 1};
+ * and TSV_SPECIAL, made from that list as the program starts (before any
+ * thread), so that the two cannot differ. */
+static unsigned char ends_run[256];
+
+static __attribute__((constructor)) void note_ends_run(void)
+{
+    ends_run[0] = 1;
+    for (const char *c = TSV_SPECIAL; *c; c++)
+        ends_run[(unsigned char)*c] = 1;
+}
 
 /* A field escaped as sb_add_tsv escapes it, then `end`. A long one
  * (`long_field`: the document's name, the evidence) by runs that strcspn
