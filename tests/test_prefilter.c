@@ -58,6 +58,15 @@ static char *describe(const char *pattern, const char *slot)
 #define DERIVES(pattern, expected) DERIVES_WITH(NULL, pattern, expected)
 #define DERIVES_SLOTS(pattern, expected) DERIVES_WITH(SLOT, pattern, expected)
 
+/* Free a scan's set and hits, and the n rules' literals it was built of. */
+static void free_scan(trigger_set *set, trigger_hits *hits, literals **lits, size_t n)
+{
+    prefilter_hits_free(hits);
+    prefilter_free_set(set);
+    for (size_t r = 0; r < n; r++)
+        prefilter_free(lits[r]);
+}
+
 START_TEST(literal_runs_and_alternations)
 {
     DERIVES("\\s+(?:Accus(?:e|es|ed))\\s+", "accus");
@@ -228,10 +237,7 @@ START_TEST(a_literal_is_found_at_every_place_and_a_near_miss_nowhere)
             }
         }
     }
-    prefilter_hits_free(hits);
-    prefilter_free_set(set);
-    for (int r = 0; r < 5; r++)
-        prefilter_free(lits[r]);
+    free_scan(set, hits, lits, 5);
 }
 END_TEST
 
@@ -293,10 +299,7 @@ START_TEST(few_rules_are_checked_for_their_first_words_at_every_place)
             }
         }
     }
-    prefilter_hits_free(hits);
-    prefilter_free_set(set);
-    for (int r = 0; r < 5; r++)
-        prefilter_free(lits[r]);
+    free_scan(set, hits, lits, 5);
 }
 END_TEST
 
@@ -639,10 +642,7 @@ START_TEST(literals_that_begin_apart_are_found_where_words_begin)
     ck_assert(got[1]);
     scan_all(set, hits, "vowed tomorrow", got, N); /* its "to" ends no word */
     ck_assert(!got[1]);
-    prefilter_hits_free(hits);
-    prefilter_free_set(set);
-    for (int r = 0; r < N; r++)
-        prefilter_free(lits[r]);
+    free_scan(set, hits, lits, N);
 }
 END_TEST
 
@@ -676,10 +676,7 @@ START_TEST(a_marked_literal_is_found_where_a_word_ends_after_it)
                           "\"%s\" (automaton %d): said %d, vowed %d", cases[i].text, automaton,
                           got[0], got[1]);
         }
-        prefilter_hits_free(hits);
-        prefilter_free_set(set);
-        for (int r = 0; r < N; r++)
-            prefilter_free(lits[r]);
+        free_scan(set, hits, lits, N);
     }
 }
 END_TEST
@@ -717,10 +714,7 @@ START_TEST(the_bytes_a_class_does_not_prove_are_compared)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         expect_admits(set, hits, cases[i].text, cases[i].admits, N + 1);
-    prefilter_hits_free(hits);
-    prefilter_free_set(set);
-    for (int r = 0; r < N; r++)
-        prefilter_free(lits[r]);
+    free_scan(set, hits, lits, N);
 }
 END_TEST
 
