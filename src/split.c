@@ -7,7 +7,6 @@
  * its sentence too (headlines, datelines, bylines), unless the next line goes
  * on in lower case (hard-wrapped text).
  */
-#include <ctype.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -134,18 +133,26 @@ static void emit(splitter *s, const char *from, const char *to, unsigned line,
         s->stopped = 1;
 }
 
-/* The word ending just before the stop at `dot`: from the last white space. */
-static void word_before(const char *start, const char *dot, const char **w, size_t *n)
+/* The word ending just before the stop at `dot`: from the last white space;
+ * *dotted tells whether a '.' is in it (U.S., a.m.). */
+static void word_before(const char *start, const char *dot, const char **w, size_t *n,
+                        int *dotted)
 {
     const char *p = dot;
+    int d = 0;
     while (p > start && !is_space((unsigned char)p[-1]) && p[-1] != '\n' && p[-1] != '('
-           && p[-1] != '"')
+           && p[-1] != '"') {
+        d |= p[-1] == '.';
         p--;
+    }
     *w = p;
     *n = (size_t)(dot - p);
+    *dotted = d;
 }
 
+/* ASCII's letters (the C locale's, without a call) */
 static int is_upper_ascii(char c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower_ascii(char c) { return c >= 'a' && c <= 'z'; }
 
 /* Decide whether the stop at `dot` (a '.') ends the sentence, given the
  * next word. */
@@ -153,7 +160,8 @@ static int period_ends(const char *start, const char *dot, const char *next, con
 {
     const char *w;
     size_t n;
-    word_before(start, dot, &w, &n);
+    int dotted;
+    word_before(start, dot, &w, &n, &dotted);
     if (n == 0)
         return 1;
     int maybe = may_be_abbreviation(w, n);
@@ -163,11 +171,11 @@ static int period_ends(const char *start, const char *dot, const char *next, con
      * U.K. a.m. p.m.) or an abbreviation that may end a sentence does so
      * when the next word is a usual sentence opener; any other word ends
      * the sentence */
-    if (!(n == 1 && is_upper_ascii(w[0])) && !memchr(w, '.', n)
+    if (!(n == 1 && is_upper_ascii(w[0])) && !dotted
         && !(maybe && in_list(may_end, w, n)))
         return 1;
     const char *q = next;
-    while (q < end && (isalpha((unsigned char)*q) || *q == '\''))
+    while (q < end && (is_upper_ascii(*q) || is_lower_ascii(*q) || *q == '\''))
         q++;
     return word_in_sorted(openers, sizeof openers / sizeof *openers, next, (size_t)(q - next));
 }
@@ -274,7 +282,7 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
              * line does not continue in lower case */
             int ends = first >= end || *first == '\n'
                        || (!line_has_final_stop(line_start, p)
-                           && !islower((unsigned char)*first));
+                           && !is_lower_ascii(*first));
             if (ends) {
                 emit(&s, start, p, s.line, s.line_start);
                 start = next_line;
@@ -320,7 +328,7 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             int ends;
             if (q >= end || *q == '\n')
                 ends = 1;
-            else if (islower((unsigned char)*q))
+            else if (is_lower_ascii(*q))
                 ends = 0;
             else if (c == '.')
                 ends = period_ends(start, p, q, end);
