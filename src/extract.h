@@ -94,6 +94,9 @@ struct relmap_extractor {
     /* per document */
     dyn_entity *dyn;
     size_t ndyn, dyn_cap;
+    /* the document's names and the keys of its maps below (reset_document
+     * gives them all back) */
+    strpool names;
     strmap dyn_index;   /* name -> k + 1 */
     /* "Qin" -> ref + offset, see REF_TO_PTR; the keys hashed by hash_lower
      * (strmap_putnh, strmap_getnh), as the finder hashes every word */

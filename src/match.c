@@ -40,6 +40,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     x->reciprocal_hits = prefilter_hits_new(rules->reciprocal_triggers);
     pcre2_set_depth_limit(x->match_context, 100000);
     x->parties[0] = x->parties[1] = NO_ENTITY;
+    x->dyn_index.pool = x->short_forms.pool = x->numbered.pool = x->role_refs.pool = &x->names;
     x->batch_rule_first = xmalloc((rules->nrules + 1) * sizeof *x->batch_rule_first);
     for (size_t i = 0; i <= rules->nrules; i++)
         x->batch_rule_first[i] = -1;
@@ -65,6 +66,7 @@ void relmap_extractor_free(relmap_extractor *x)
     strmap_free(&x->short_forms, NULL);
     strmap_free(&x->numbered, NULL);
     strmap_free(&x->role_refs, NULL);
+    strpool_free(&x->names);
     free(x->dyn);
     free(x->history);
     free(x->mentions);

@@ -27,7 +27,7 @@ static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const
     void *v = strmap_getn(&x->dyn_index, name, n);
     if (v)
         return -(int)(intptr_t)v;
-    char *key = xstrndup(name, n);
+    char *key = strpool_copy(&x->names, name, n);
     XGROW(x->dyn, x->dyn_cap, x->ndyn + 1);
     x->dyn[x->ndyn] = (dyn_entity){key, type, parent, 0, !strcmp(type, "person")};
     x->ndyn++;
@@ -37,8 +37,6 @@ static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const
 
 void reset_document(relmap_extractor *x)
 {
-    for (size_t i = 0; i < x->ndyn; i++)
-        free(x->dyn[i].name);
     x->ndyn = 0;
     strmap_clear(&x->dyn_index);
     x->document_number++;
@@ -63,6 +61,7 @@ void reset_document(relmap_extractor *x)
     strmap_clear(&x->role_refs);
     x->nhistory = 0;
     x->parties[0] = x->parties[1] = NO_ENTITY;
+    strpool_reset(&x->names); /* after the maps whose keys it holds */
 }
 
 /* ------------------------------------------------------------ text helpers */

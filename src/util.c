@@ -52,6 +52,64 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
+struct strpool_block {
+    strpool_block *next;
+    size_t size;
+    char data[];
+};
+
+#define STRPOOL_FIRST 4096
+#define STRPOOL_MOST (1u << 20)
+
+char *strpool_copy(strpool *pool, const char *s, size_t n)
+{
+    strpool_block *b = pool->blocks;
+    if (!b || b->size - pool->used < n + 1) {
+        /* each block twice the one before, up to STRPOOL_MOST; a string
+         * longer than that has a block of its own size */
+        size_t size = b ? b->size * 2 : STRPOOL_FIRST;
+        if (size > STRPOOL_MOST)
+            size = STRPOOL_MOST;
+        if (size < n + 1)
+            size = n + 1;
+        b = xmalloc(sizeof *b + size);
+        b->size = size;
+        b->next = pool->blocks;
+        pool->blocks = b;
+        pool->used = 0;
+    }
+    char *p = b->data + pool->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    pool->used += n + 1;
+    return p;
+}
+
+void strpool_reset(strpool *pool)
+{
+    strpool_block *keep = NULL;
+    for (strpool_block *b = pool->blocks, *next; b; b = next) {
+        next = b->next;
+        if (!keep || b->size > keep->size) {
+            free(keep);
+            keep = b;
+        } else {
+            free(b);
+        }
+    }
+    if (keep)
+        keep->next = NULL;
+    pool->blocks = keep;
+    pool->used = 0;
+}
+
+void strpool_free(strpool *pool)
+{
+    strpool_reset(pool);
+    free(pool->blocks);
+    pool->blocks = NULL;
+}
+
 void sb_grow(strbuf *sb, size_t need)
 {
     size_t cap = sb->capacity ? sb->capacity : 64;
@@ -227,7 +285,7 @@ void *strmap_putnh(strmap *map, const char *key, size_t n, uint64_t h, void *val
         e->value = value;
         return prev;
     }
-    e->key = xstrndup(key, n);
+    e->key = map->pool ? strpool_copy(map->pool, key, n) : xstrndup(key, n);
     e->hash = h;
     e->length = n;
     e->value = value;
@@ -243,7 +301,7 @@ const char *strmap_intern(strmap *map, const char *key)
     uint64_t h = hash_bytes(key, n);
     strmap_entry *e = strmap_find(map, key, n, h);
     if (!e->key) {
-        e->key = xstrndup(key, n);
+        e->key = map->pool ? strpool_copy(map->pool, key, n) : xstrndup(key, n);
         e->hash = h;
         e->length = n;
         e->value = NULL;
@@ -256,7 +314,8 @@ void strmap_free(strmap *map, void (*free_value)(void *))
 {
     for (size_t i = 0; i < map->capacity; i++) {
         if (map->slots[i].key) {
-            free(map->slots[i].key);
+            if (!map->pool)
+                free(map->slots[i].key);
             if (free_value)
                 free_value(map->slots[i].value);
         }
@@ -276,7 +335,8 @@ void strmap_clear(strmap *map)
     }
     for (size_t i = 0; i < map->capacity && map->count; i++) {
         if (map->slots[i].key) {
-            free(map->slots[i].key);
+            if (!map->pool)
+                free(map->slots[i].key);
             map->slots[i] = (strmap_entry){0};
             map->count--;
         }

@@ -87,7 +87,25 @@ void sb_free(strbuf *sb);
 /* Hand the buffer over (never NULL); the strbuf is left empty. */
 char *sb_detach(strbuf *sb);
 
-/* A map from NUL-terminated strings to pointers. Keys are copied. */
+/* Strings copied into blocks that are given back all at once: a
+ * document's names and keys, which live as long as the document, without
+ * a malloc and a free each (a document of one small file has a dozen). A
+ * copy never moves. */
+typedef struct strpool_block strpool_block;
+typedef struct strpool {
+    strpool_block *blocks; /* the one being filled first */
+    size_t used;           /* bytes of the first block taken */
+} strpool;
+
+/* A NUL-terminated copy of the n bytes at s, valid until the next reset. */
+char *strpool_copy(strpool *pool, const char *s, size_t n);
+/* Give every copy back; the largest block is kept for the next ones. */
+void strpool_reset(strpool *pool);
+void strpool_free(strpool *pool);
+
+/* A map from NUL-terminated strings to pointers. Keys are copied: into
+ * `pool` when the map has one (freed by its reset, not by the map), or
+ * each by malloc. */
 typedef struct strmap_entry {
     char *key;
     void *value;
@@ -99,6 +117,7 @@ typedef struct strmap {
     strmap_entry *slots;
     size_t capacity; /* a power of two, or 0 */
     size_t count;
+    strpool *pool;   /* or NULL */
 } strmap;
 
 uint64_t hash_bytes(const void *data, size_t n);

@@ -245,6 +245,82 @@ START_TEST(titles_introduce_people_of_the_country_before_them)
 }
 END_TEST
 
+/* A document's names and the keys of its maps are copies in one pool,
+ * given back at once when the next document begins: copies stay whole as
+ * the pool grows block by block and past a string longer than a block,
+ * and after a reset it serves again. */
+START_TEST(pooled_copies_stay_whole_as_the_pool_grows_and_resets)
+{
+    enum { COUNT = 3000 };
+    strpool pool = {0};
+    static char *copies[COUNT];
+    size_t big = (3u << 20) + 5; /* more than the largest block */
+    char *long_text = malloc(big);
+    for (size_t k = 0; k < big; k++)
+        long_text[k] = (char)('a' + k % 26);
+    for (int round = 0; round < 3; round++) {
+        char name[64];
+        char *long_copy = NULL;
+        for (int i = 0; i < COUNT; i++) {
+            int n = snprintf(name, sizeof name, "Minister %d of round %d", i, round);
+            copies[i] = strpool_copy(&pool, name, (size_t)n);
+            if (i == COUNT / 2)
+                long_copy = strpool_copy(&pool, long_text, big);
+        }
+        for (int i = 0; i < COUNT; i++) {
+            snprintf(name, sizeof name, "Minister %d of round %d", i, round);
+            ck_assert_str_eq(copies[i], name);
+        }
+        ck_assert_int_eq(memcmp(long_copy, long_text, big), 0);
+        ck_assert_int_eq(long_copy[big], '\0');
+        strpool_reset(&pool);
+        /* one block kept for the next round, the largest */
+        ck_assert_ptr_nonnull(pool.blocks);
+        ck_assert_uint_eq(pool.used, 0);
+    }
+    strpool_free(&pool);
+    ck_assert_ptr_null(pool.blocks);
+    free(long_text);
+}
+END_TEST
+
+/* Names the finder meets in a document (more than the pool's first block
+ * holds) are each an entity of their own, whole in the edges; the next
+ * document knows none of them. */
+START_TEST(many_new_names_in_a_document_keep_their_own_text)
+{
+    relmap_rules *r = load(small_rules);
+    strbuf text = {0}, want = {0};
+    for (int i = 0; i < 400; i++) {
+        sb_addf(&text, "China accused Ambassador Person%c%c Number%d. ", 'A' + i % 26,
+                'a' + i / 26, i);
+        sb_addf(&want, "China -accuses-> Person%c%c Number%d [person|]\n", 'A' + i % 26,
+                'a' + i / 26, i);
+    }
+    relmap_extractor *x = relmap_extractor_new(r);
+    relmap_error err;
+    for (int doc = 0; doc < 2; doc++) {
+        strbuf got = {0};
+        ck_assert_int_eq(
+            relmap_extract_document(x, "doc.txt", text.data, text.length, on_match, &got, &err),
+            0);
+        ck_assert_str_eq(got.data, want.data);
+        sb_free(&got);
+        /* a short form learned in the document before is not known here */
+        strbuf later = {0};
+        const char *again = "China accused Number7.";
+        ck_assert_int_eq(
+            relmap_extract_document(x, "doc.txt", again, strlen(again), on_match, &later, &err),
+            0);
+        ck_assert_ptr_null(later.data);
+    }
+    relmap_extractor_free(x);
+    sb_free(&text);
+    sb_free(&want);
+    relmap_rules_free(r);
+}
+END_TEST
+
 /* Rules run over batches of sentences, after the mentions of later ones
  * are found: a sentence that gives a person a country does not give it to
  * the edges of the sentences before, whose rules wait in the batch. */
@@ -812,6 +888,8 @@ int main(void)
               aliases_match_longest_and_with_word_boundaries,
               demonym_groups_and_government_forms,
               titles_introduce_people_of_the_country_before_them,
+              pooled_copies_stay_whole_as_the_pool_grows_and_resets,
+              many_new_names_in_a_document_keep_their_own_text,
               titled_names_in_a_row_do_not_claim_each_other,
               a_later_country_does_not_change_earlier_edges,
               the_last_rule_that_gave_up_is_told,
