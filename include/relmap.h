@@ -379,6 +379,26 @@ const char *relmap_tsv_header(void);
 /** Write one match as a TSV row (tabs, newlines and backslashes escaped). */
 void relmap_tsv_write_match(FILE *stream, const relmap_match *match);
 
+/** Rows for a stream gathered in the writer's buffer and written in blocks
+ * of some 64 KiB: the bytes relmap_tsv_write_match() writes, without a
+ * stdio call a row. Nothing reaches the stream between two blocks: for
+ * rows a person is to see as they come (a terminal), write each. */
+typedef struct relmap_tsv_writer relmap_tsv_writer;
+
+/** A writer to `stream`, which must outlive it. Free with relmap_tsv_writer_free(). */
+relmap_tsv_writer *relmap_tsv_writer_new(FILE *stream);
+
+/** Add the row of `match`. */
+void relmap_tsv_writer_add(relmap_tsv_writer *writer, const relmap_match *match);
+
+/** Write the rows held to the stream (not flushing the stream itself).
+ * Returns 0, or -1 when a write to the stream failed (then or before). */
+int relmap_tsv_writer_flush(relmap_tsv_writer *writer);
+
+/** Flush (as relmap_tsv_writer_flush(), whose result it returns) and free;
+ * NULL is fine (0). */
+int relmap_tsv_writer_free(relmap_tsv_writer *writer);
+
 typedef enum relmap_format {
     RELMAP_FORMAT_DOT,
     RELMAP_FORMAT_SVG,

@@ -23,35 +23,75 @@ const char *relmap_tsv_header(void)
     return header;
 }
 
-/* A row put together on the stack and written with one fwrite, or added
- * to a strbuf; a row longer than the buffer goes out in pieces. Extract
- * writes a row for every edge of every sentence. */
+/* A row put together where it is to stay: at the end of a strbuf of rows,
+ * or on the stack and written with one fwrite. Extract writes a row for
+ * every edge of every sentence. */
 typedef struct row_writer {
-    FILE *stream;  /* or NULL: into `rows` */
+    FILE *stream;   /* or NULL: into `rows` */
     strbuf *rows;
-    size_t length;
-    char buffer[2048];
+    char *buffer;   /* rows' free tail, or `own` */
+    size_t length;  /* bytes of the row (or of its last piece) in buffer */
+    size_t room;    /* buffer's size */
+    char own[2048];
 } row_writer;
 
-/* What the buffer holds goes out; it is empty again. */
-static void row_spill(row_writer *w)
+/* Room a row begins with at the end of a strbuf: most rows fit. */
+#define ROW_ROOM 2048
+
+/* The buffer at the end of `rows`, with room for `need` bytes at least. */
+static void row_take_tail(row_writer *w, size_t need)
 {
-    if (w->rows)
-        sb_add(w->rows, w->buffer, w->length);
-    else
-        fwrite(w->buffer, 1, w->length, w->stream);
+    sb_reserve(w->rows, need);
+    w->buffer = w->rows->data + w->rows->length;
+    w->room = w->rows->capacity - w->rows->length - 1; /* the NUL's */
     w->length = 0;
+}
+
+static void row_begin(row_writer *w, FILE *stream, strbuf *rows)
+{
+    w->stream = stream;
+    w->rows = rows;
+    if (rows) {
+        row_take_tail(w, ROW_ROOM);
+    } else {
+        w->buffer = w->own;
+        w->room = sizeof w->own;
+        w->length = 0;
+    }
+}
+
+/* What the buffer holds goes out (or stays, at the end of the rows), and
+ * there is room for `need` more bytes: at the end of the rows, room for the
+ * whole of them; on the stack, the buffer empty again. */
+static void row_spill(row_writer *w, size_t need)
+{
+    if (w->rows) {
+        w->rows->length += w->length;
+        w->rows->data[w->rows->length] = '\0';
+        row_take_tail(w, need > ROW_ROOM ? need : ROW_ROOM);
+        return;
+    }
+    fwrite(w->buffer, 1, w->length, w->stream);
+    w->length = 0;
+}
+
+/* The row is whole. */
+static void row_end(row_writer *w)
+{
+    if (w->rows) {
+        w->rows->length += w->length;
+        w->rows->data[w->rows->length] = '\0';
+    } else {
+        fwrite(w->buffer, 1, w->length, w->stream);
+    }
 }
 
 static void row_add(row_writer *w, const char *s, size_t n)
 {
-    if (n > sizeof w->buffer - w->length) {
-        row_spill(w);
-        if (n > sizeof w->buffer) { /* longer than the buffer: as it is */
-            if (w->rows)
-                sb_add(w->rows, s, n);
-            else
-                fwrite(s, 1, n, w->stream);
+    if (n > w->room - w->length) {
+        row_spill(w, n);
+        if (n > w->room) { /* longer than the stack's buffer: as it is */
+            fwrite(s, 1, n, w->stream);
             return;
         }
     }
@@ -62,8 +102,8 @@ static void row_add(row_writer *w, const char *s, size_t n)
 /* A few bytes (n <= 32: a number, an escape) after a spill if they do not fit. */
 static void row_add_short(row_writer *w, const char *s, size_t n)
 {
-    if (n > sizeof w->buffer - w->length)
-        row_spill(w);
+    if (n > w->room - w->length)
+        row_spill(w, n);
     memcpy(w->buffer + w->length, s, n);
     w->length += n;
 }
@@ -94,16 +134,16 @@ static void row_add_field(row_writer *w, const char *s, char end, int long_field
             row_add(w, (const char *)u, run);
         } else {
             /* room for the run, then an escape or the end */
-            if (sizeof w->buffer - w->length < 3 + 16)
-                row_spill(w);
-            size_t room = sizeof w->buffer - w->length - 3;
+            if (w->room - w->length < 3 + 16)
+                row_spill(w, 3 + 16);
+            size_t room = w->room - w->length - 3;
             char *d = w->buffer + w->length;
             for (run = 0; run < room && !ends_run[u[run]]; run++)
                 d[run] = (char)u[run];
             w->length += run;
             if (run == room) { /* more than the buffer holds: on after a spill */
                 u += run;
-                row_spill(w);
+                row_spill(w, 3 + 16);
                 continue;
             }
         }
@@ -113,8 +153,8 @@ static void row_add_field(row_writer *w, const char *s, char end, int long_field
         row_add_short(w, tsv_escape(*u), 2);
         u++;
     }
-    if (w->length == sizeof w->buffer)
-        row_spill(w);
+    if (w->length == w->room)
+        row_spill(w, 1);
     w->buffer[w->length++] = end;
 }
 
@@ -137,11 +177,9 @@ static void row_add_match(row_writer *w, const relmap_match *m)
 static void write_row(FILE *stream, strbuf *rows, const relmap_match *m)
 {
     row_writer w;
-    w.stream = stream;
-    w.rows = rows;
-    w.length = 0;
+    row_begin(&w, stream, rows);
     row_add_match(&w, m);
-    row_spill(&w);
+    row_end(&w);
 }
 
 void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
@@ -152,6 +190,49 @@ void relmap_tsv_write_match(FILE *stream, const relmap_match *m)
 void tsv_add_match(strbuf *rows, const relmap_match *m)
 {
     write_row(NULL, rows, m);
+}
+
+/* Rows gathered by the writer before they go to its stream: few and large
+ * fwrite calls, where a call a row cost more than the row's bytes. */
+#define WRITER_BLOCK (64u << 10)
+
+struct relmap_tsv_writer {
+    FILE *stream;
+    strbuf rows;
+    int failed;
+};
+
+relmap_tsv_writer *relmap_tsv_writer_new(FILE *stream)
+{
+    relmap_tsv_writer *w = xcalloc(1, sizeof *w);
+    w->stream = stream;
+    sb_reserve(&w->rows, WRITER_BLOCK + ROW_ROOM);
+    return w;
+}
+
+int relmap_tsv_writer_flush(relmap_tsv_writer *w)
+{
+    if (w->rows.length && fwrite(w->rows.data, 1, w->rows.length, w->stream) != w->rows.length)
+        w->failed = 1;
+    sb_clear(&w->rows);
+    return w->failed ? -1 : 0;
+}
+
+void relmap_tsv_writer_add(relmap_tsv_writer *w, const relmap_match *m)
+{
+    tsv_add_match(&w->rows, m);
+    if (w->rows.length >= WRITER_BLOCK)
+        relmap_tsv_writer_flush(w);
+}
+
+int relmap_tsv_writer_free(relmap_tsv_writer *w)
+{
+    if (!w)
+        return 0;
+    int rc = relmap_tsv_writer_flush(w);
+    sb_free(&w->rows);
+    free(w);
+    return rc;
 }
 
 /* Split a row in place at tabs and undo the escapes; returns the count.

@@ -187,6 +187,50 @@ START_TEST(tsv_row_longer_than_a_buffer_is_written_whole)
 }
 END_TEST
 
+/* The writer's blocks hold the bytes relmap_tsv_write_match writes, row
+ * after row in order, over many blocks and rows longer than a block's
+ * room; a stream that fails is told by the flush and by the free. */
+START_TEST(tsv_writer_writes_the_rows_a_row_at_a_time_would)
+{
+    strbuf evidence = {0};
+    for (int i = 0; i < 3000; i++)
+        sb_adds(&evidence, i % 7 ? "word " : "a\tb\\ ");
+    char *one = NULL, *blocks = NULL;
+    size_t one_length = 0, blocks_length = 0;
+    FILE *f1 = open_memstream(&one, &one_length), *f2 = open_memstream(&blocks, &blocks_length);
+    relmap_tsv_writer *w = relmap_tsv_writer_new(f2);
+    for (unsigned i = 1; i <= 3000; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "Person %u\t%s", i, i % 3 ? "" : "\\");
+        relmap_match a = row(name, "accuses", "United States", "d.txt", i,
+                             i % 500 ? "A accused B, tab\there." : evidence.data);
+        relmap_tsv_write_match(f1, &a);
+        relmap_tsv_writer_add(w, &a);
+        if (i == 1500) /* a flush in the middle changes nothing */
+            ck_assert_int_eq(relmap_tsv_writer_flush(w), 0);
+    }
+    ck_assert_int_eq(relmap_tsv_writer_free(w), 0);
+    fclose(f1);
+    fclose(f2);
+    ck_assert_uint_gt(one_length, 4 * 65536);
+    ck_assert_uint_eq(blocks_length, one_length);
+    ck_assert(memcmp(blocks, one, one_length) == 0);
+    free(one);
+    free(blocks);
+    sb_free(&evidence);
+    ck_assert_int_eq(relmap_tsv_writer_free(NULL), 0);
+
+    FILE *closed = fopen("/dev/null", "r"); /* no write succeeds */
+    ck_assert_ptr_nonnull(closed);
+    w = relmap_tsv_writer_new(closed);
+    relmap_match a = row("A", "accuses", "B", "d.txt", 1, "A accused B.");
+    relmap_tsv_writer_add(w, &a);
+    ck_assert_int_eq(relmap_tsv_writer_flush(w), -1);
+    ck_assert_int_eq(relmap_tsv_writer_free(w), -1);
+    fclose(closed);
+}
+END_TEST
+
 /* The line column: every number of digits, up to the largest. */
 START_TEST(tsv_line_numbers_are_written_in_full)
 {
@@ -384,6 +428,7 @@ int main(void)
               merge_order_does_not_change_the_graph,
               tsv_round_trip_keeps_awkward_text,
               tsv_row_longer_than_a_buffer_is_written_whole,
+              tsv_writer_writes_the_rows_a_row_at_a_time_would,
               tsv_line_numbers_are_written_in_full,
               numbers_are_written_as_printf_writes_them,
               malformed_tsv_is_an_error_at_its_line,
