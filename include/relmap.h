@@ -220,7 +220,8 @@ int relmap_rules_run_examples(const relmap_rules *rules, relmap_diagnostic_fn fn
  * (called on this thread, in order) gives each document (1), or says there
  * is none left (0 or negative); `fn` gets every match, and `on_error` each
  * document's error (a rule's match limit), in document order, on this
- * thread. Memory is bounded by a window of documents: about 8 MiB of text,
+ * thread. This thread is one of the `jobs`: it extracts documents too,
+ * between deliveries. Memory is bounded by a window of documents: about 8 MiB of text,
  * or 256 documents, a thread (and always the one document each is on).
  * Returns 0, the last document error's code, or RELMAP_EUSAGE without
  * `next` or `fn`.
@@ -232,8 +233,8 @@ int relmap_extract_parallel(const relmap_rules *rules, unsigned jobs,
                             void *error_context);
 
 /**
- * relmap_extract_parallel for extract's output: the worker threads write
- * each document's rows as relmap_tsv_write_match() does, and this thread
+ * relmap_extract_parallel for extract's output: the threads write each
+ * document's rows as relmap_tsv_write_match() does, and this thread
  * writes them to `stream` in document order, so that formatting the rows
  * is shared out too. The same bytes as one thread. RELMAP_EUSAGE without
  * `next` or `stream`.
@@ -258,8 +259,8 @@ typedef struct relmap_pool_report {
 } relmap_pool_report;
 
 /**
- * relmap_extract_parallel over a corpus whose files the worker threads read
- * themselves, so that reading is shared out too (a folder of small files
+ * relmap_extract_parallel over a corpus whose files the threads that extract
+ * them read, so that reading is shared out too (a folder of small files
  * costs as much in opening and reading as in extraction). With `stream`,
  * the rows of relmap_extract_parallel_tsv go to it; else each match to
  * `fn`. Everything reaches this thread in document order, as from one

@@ -2,15 +2,18 @@
  * parallel.c - extraction on several threads, with the output of one.
  *
  * The calling thread takes documents in order into a window of slots: read
- * by the caller's `next`, or, over a corpus, only found (the worker that
- * takes a document reads it, so reading is shared out too). The worker
- * threads, one extractor each, take them in order, each document into its
- * own buffer of matches; the calling thread hands the buffers, with each
- * document's read warnings and errors, to the caller in document order as
- * they are done, and takes more in their place. So the matches, their order
- * and any messages are exactly those of a single thread; no thread waits
- * for a whole batch; and memory is bounded by the window (in documents, and
- * in bytes of the text it holds).
+ * by the caller's `next`, or, over a corpus, only found (the thread that
+ * takes a document reads it, so reading is shared out too). N - 1 worker
+ * threads and the calling thread, one extractor each, take them in order,
+ * each document into its own buffer of matches; the calling thread hands
+ * the buffers, with each document's read warnings and errors, to the
+ * caller in document order as they are done, and takes more in their
+ * place; while the next one to hand over is not done, it extracts the
+ * documents no worker has taken. So the matches, their order and any
+ * messages are exactly those of a single thread; no thread waits for a
+ * whole batch; N threads keep N cores busy, none of them woken only to
+ * deliver; and memory is bounded by the window (in documents, and in bytes
+ * of the text it holds).
  */
 #ifdef __linux__
 #define _GNU_SOURCE /* unshare, CLONE_FILES */
@@ -206,6 +209,42 @@ static void give_back_matches(pool *p, job *j)
     }
 }
 
+/* Under the pool's lock: a run of the waiting documents for one thread,
+ * its share (at least one is waiting), with buffers for their matches,
+ * kept from documents delivered: taken now rather than when the window was
+ * filled, which, over a few long documents, is before any was delivered.
+ * Returns the count; the first in *first. */
+static size_t take_run(pool *p, size_t *first)
+{
+    size_t count = batch_size(p);
+    *first = p->take;
+    p->take += count;
+    for (size_t k = *first; k < *first + count; k++)
+        take_matches(p, &p->slots[k % p->nslots]);
+    return count;
+}
+
+/* Extract the run (not under the lock), then mark it done. */
+static void run_run(pool *p, size_t first, size_t count, relmap_extractor *x, char **buffer,
+                    size_t *capacity)
+{
+    size_t bytes = 0;
+    for (size_t k = first; k < first + count; k++)
+        bytes += run_job(p, &p->slots[k % p->nslots], x, buffer, capacity);
+    pthread_mutex_lock(&p->lock);
+    for (size_t k = first; k < first + count; k++) {
+        p->slots[k % p->nslots].done = 1;
+        p->held += p->slots[k % p->nslots].matches.length;
+    }
+    p->read_docs += count;
+    p->read_bytes += bytes;
+    /* the calling thread waits for the document it delivers next: wake it
+     * for that one, not for every run of documents done */
+    if (p->waiting && p->slots[p->head % p->nslots].done)
+        pthread_cond_signal(&p->done);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
@@ -235,28 +274,9 @@ static void *worker(void *arg)
         /* a run of documents, this thread's share of those waiting: small
          * documents (one a file) would otherwise cost more in taking the
          * lock and waking threads than in extraction */
-        size_t first = p->take, count = batch_size(p), bytes = 0;
-        p->take += count;
-        /* buffers for their matches, kept from documents delivered: taken
-         * now rather than when the window was filled, which, over a few
-         * long documents, is before any was delivered */
-        for (size_t k = first; k < first + count; k++)
-            take_matches(p, &p->slots[k % p->nslots]);
+        size_t first, count = take_run(p, &first);
         pthread_mutex_unlock(&p->lock);
-        for (size_t k = first; k < first + count; k++)
-            bytes += run_job(p, &p->slots[k % p->nslots], x, &buffer, &capacity);
-        pthread_mutex_lock(&p->lock);
-        for (size_t k = first; k < first + count; k++) {
-            p->slots[k % p->nslots].done = 1;
-            p->held += p->slots[k % p->nslots].matches.length;
-        }
-        p->read_docs += count;
-        p->read_bytes += bytes;
-        /* the calling thread waits for the document it delivers next: wake
-         * it for that one, not for every run of documents done */
-        if (p->waiting && p->slots[p->head % p->nslots].done)
-            pthread_cond_signal(&p->done);
-        pthread_mutex_unlock(&p->lock);
+        run_run(p, first, count, x, &buffer, &capacity);
     }
     free(buffer);
     relmap_extractor_free(x);
@@ -394,9 +414,13 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
               .work = PTHREAD_COND_INITIALIZER,
               .done = PTHREAD_COND_INITIALIZER};
     p.slots = xcalloc(p.nslots, sizeof *p.slots);
+    /* the calling thread is one of the `jobs`: between filling the window
+     * and delivering, it extracts documents that no worker has taken, and
+     * waits only when there are none. One thread a core, not one more that
+     * wakes for the deliveries (and takes the core of a worker) */
     pthread_t *threads = xcalloc(jobs, sizeof *threads);
     unsigned started = 0;
-    for (unsigned t = 0; t < jobs; t++)
+    for (unsigned t = 0; t + 1 < jobs; t++)
         if (pthread_create(&threads[started], NULL, worker, &p) == 0)
             started++;
     /* the text held in the window (when this thread reads: workers that
@@ -433,14 +457,19 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         if (p.head == p.tail)
             break; /* all read, all delivered */
         job *j = &p.slots[p.head % p.nslots];
-        if (!started) { /* no thread could start: extract here */
+        /* the head's document not done yet: a run of those no worker has
+         * taken, extracted here (all of them when no worker could start),
+         * then the window filled again */
+        pthread_mutex_lock(&p.lock);
+        size_t first = 0, count = 0;
+        if (!j->done && p.take < p.tail && (p.held < p.max_held || p.take == p.head))
+            count = take_run(&p, &first);
+        pthread_mutex_unlock(&p.lock);
+        if (count) {
             if (!here)
                 here = relmap_extractor_new(rules);
-            take_matches(&p, j);
-            run_job(&p, j, here, &buffer, &capacity);
-            p.take++;
-            j->done = 1;
-            p.held += j->matches.length;
+            run_run(&p, first, count, here, &buffer, &capacity);
+            continue;
         }
         /* the head's document, and those done after it: delivered under
          * one lock taken before and one after, not two a document */
@@ -465,11 +494,11 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         }
         if (was_full && p.held < p.max_held && p.idle) /* workers wait for room */
             pthread_cond_broadcast(&p.work);
-        size_t first = p.head;
+        size_t delivered = p.head;
         p.head += run; /* under the lock: the workers read it to tell whom to wake */
         pthread_mutex_unlock(&p.lock);
         for (size_t k = 0; k < run; k++) {
-            job *d = &p.slots[(first + k) % p.nslots];
+            job *d = &p.slots[(delivered + k) % p.nslots];
             if (d->rc < 0)
                 status = d->rc;
             bytes -= d->length;
