@@ -8,10 +8,11 @@
 # `wc -l`, `grep -c -F accused`, `grep -c -E` with the union of the trigger words
 # of the default rules (the floor any rule engine pays), relmap extract on 1 and
 # 2 threads, and relmap build -o x.dot on 2 threads. Prints MB/s, sentences/s,
-# peak memory and each command's time as a ratio to `wc -l`; then the speed-up
-# of -j 2 over -j 1 from three pairs of runs taken in turn, and extract -j 1's
+# peak memory and each command's time as a ratio to `wc -l`; then extract -j 1's
 # time as a multiple of grep's over the trigger words (steadier than MB/s on a
-# shared machine, whose speed drifts within the hour).
+# shared machine, whose speed drifts within the hour), the speed-up of -j 2 over
+# -j 1 from three pairs of runs taken in turn, and, in turn with them, that of two
+# extract -j 1 run at once (the machine's own ceiling for two threads).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 mb=64
@@ -107,12 +108,20 @@ extract, grep = float(sys.argv[1]), float(sys.argv[2])
 print(f"extract -j 1 over grep -c -E <trigger words>: {extract / grep:.2f}x the time")
 PY
   # the speed-up of 2 threads, from runs taken in turn, so that a slow spell
-  # of a shared machine falls on both
+  # of a shared machine falls on both; and beside it what the machine gives
+  # two processes that share nothing (two extract -j 1 at once, over the
+  # time of one alone): the ceiling of any speed-up on its two cores
   pairs=
   for _ in 1 2 3; do
-    for j in 1 2; do
+    for j in 1 2 both; do
       start=$(date +%s%N)
-      "$relmap" extract -j $j "$dir" >/dev/null 2>"$work/err" || true
+      if [ $j = both ]; then
+        "$relmap" extract -j 1 "$dir" >/dev/null 2>"$work/err" &
+        "$relmap" extract -j 1 "$dir" >/dev/null 2>"$work/err2" || true
+        wait || true
+      else
+        "$relmap" extract -j $j "$dir" >/dev/null 2>"$work/err" || true
+      fi
       end=$(date +%s%N)
       pairs="$pairs $(( (end - start) / 1000 ))"
     done
@@ -120,8 +129,10 @@ PY
   python3 - $pairs <<'PY'
 import sys
 t = [float(x) / 1e6 for x in sys.argv[1:]]
-one, two = t[0::2], t[1::2]
+one, two, both = t[0::3], t[1::3], t[2::3]
 each = " ".join(f"{a / b:.2f}" for a, b in zip(one, two))
 print(f"extract -j 2 over -j 1, runs in turn: best {min(one) / min(two):.2f}x (each pair: {each})")
+each = " ".join(f"{2 * a / b:.2f}" for a, b in zip(one, both))
+print(f"two extract -j 1 at once, the machine's ceiling: best {2 * min(one) / min(both):.2f}x (each: {each})")
 PY
 done
