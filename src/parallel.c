@@ -225,7 +225,7 @@ static size_t take_run(pool *p, size_t *first)
 }
 
 /* Extract the run (not under the lock), then mark it done. */
-static void run_run(pool *p, size_t first, size_t count, relmap_extractor *x, char **buffer,
+static void extract_run(pool *p, size_t first, size_t count, relmap_extractor *x, char **buffer,
                     size_t *capacity)
 {
     size_t bytes = 0;
@@ -276,7 +276,7 @@ static void *worker(void *arg)
          * lock and waking threads than in extraction */
         size_t first, count = take_run(p, &first);
         pthread_mutex_unlock(&p->lock);
-        run_run(p, first, count, x, &buffer, &capacity);
+        extract_run(p, first, count, x, &buffer, &capacity);
     }
     free(buffer);
     relmap_extractor_free(x);
@@ -468,7 +468,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         if (count) {
             if (!here)
                 here = relmap_extractor_new(rules);
-            run_run(&p, first, count, here, &buffer, &capacity);
+            extract_run(&p, first, count, here, &buffer, &capacity);
             continue;
         }
         /* the head's document, and those done after it: delivered under
