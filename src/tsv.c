@@ -60,22 +60,8 @@ static void row_begin(row_writer *w, FILE *stream, strbuf *rows)
     }
 }
 
-/* What the buffer holds goes out (or stays, at the end of the rows), and
- * there is room for `need` more bytes: at the end of the rows, room for the
- * whole of them; on the stack, the buffer empty again. */
-static void row_spill(row_writer *w, size_t need)
-{
-    if (w->rows) {
-        w->rows->length += w->length;
-        w->rows->data[w->rows->length] = '\0';
-        row_take_tail(w, need > ROW_ROOM ? need : ROW_ROOM);
-        return;
-    }
-    fwrite(w->buffer, 1, w->length, w->stream);
-    w->length = 0;
-}
-
-/* The row is whole. */
+/* What the buffer holds is the rows' (their length moves on over it) or
+ * goes to the stream. The end of a row, and the first half of a spill. */
 static void row_end(row_writer *w)
 {
     if (w->rows) {
@@ -84,6 +70,17 @@ static void row_end(row_writer *w)
     } else {
         fwrite(w->buffer, 1, w->length, w->stream);
     }
+    w->length = 0;
+}
+
+/* What the buffer holds goes out (or stays, at the end of the rows), and
+ * there is room for `need` more bytes: at the end of the rows, room for the
+ * whole of them; on the stack, the buffer empty again. */
+static void row_spill(row_writer *w, size_t need)
+{
+    row_end(w);
+    if (w->rows)
+        row_take_tail(w, need > ROW_ROOM ? need : ROW_ROOM);
 }
 
 static void row_add(row_writer *w, const char *s, size_t n)
