@@ -308,6 +308,16 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
                     s.special = 0;
                 }
             }
+            /* empty lines after a line that ended its sentence (between
+             * paragraphs, a line in three): each would end nothing and
+             * begin the sentence on the line after it, as the steps above
+             * find, taken here without them */
+            while (start == p && p < end && *p == '\n') {
+                line++;
+                p++;
+                start = line_start = s.line_start = p;
+                s.line = line;
+            }
             continue;
         }
         if (c == '.' || c == '!' || c == '?') {

@@ -185,6 +185,18 @@ START_TEST(lines_and_columns_are_counted)
     ck_assert_uint_eq(c.line[2], 3);
     ck_assert_uint_eq(c.column[2], 3);
     release(&c);
+    /* runs of empty lines between paragraphs, after a headline with no
+     * stop, and at the end */
+    c = split("Headline Here\n\n\nFirst one.\n\n\n\nSecond one.\n \n\nThird\n\n");
+    ck_assert_uint_eq(c.count, 4);
+    static const char *const texts[] = {"Headline Here", "First one.", "Second one.", "Third"};
+    static const unsigned lines[] = {1, 4, 8, 11};
+    for (size_t k = 0; k < 4; k++) {
+        ck_assert_str_eq(c.text[k], texts[k]);
+        ck_assert_uint_eq(c.line[k], lines[k]);
+        ck_assert_uint_eq(c.column[k], 1);
+    }
+    release(&c);
 }
 END_TEST
 
