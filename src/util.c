@@ -265,6 +265,12 @@ static void strmap_grow(strmap *map)
     free(old);
 }
 
+/* The map's copy of a new key: in its pool, or its own allocation. */
+static char *copy_key(const strmap *map, const char *key, size_t n)
+{
+    return map->pool ? strpool_copy(map->pool, key, n) : xstrndup(key, n);
+}
+
 void *strmap_put(strmap *map, const char *key, void *value)
 {
     return strmap_putn(map, key, strlen(key), value);
@@ -285,7 +291,7 @@ void *strmap_putnh(strmap *map, const char *key, size_t n, uint64_t h, void *val
         e->value = value;
         return prev;
     }
-    e->key = map->pool ? strpool_copy(map->pool, key, n) : xstrndup(key, n);
+    e->key = copy_key(map, key, n);
     e->hash = h;
     e->length = n;
     e->value = value;
@@ -301,7 +307,7 @@ const char *strmap_intern(strmap *map, const char *key)
     uint64_t h = hash_bytes(key, n);
     strmap_entry *e = strmap_find(map, key, n, h);
     if (!e->key) {
-        e->key = map->pool ? strpool_copy(map->pool, key, n) : xstrndup(key, n);
+        e->key = copy_key(map, key, n);
         e->hash = h;
         e->length = n;
         e->value = NULL;
