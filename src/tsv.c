@@ -26,17 +26,18 @@ const char *relmap_tsv_header(void)
 /* A row put together where it is to stay: at the end of a strbuf of rows,
  * or on the stack and written with one fwrite. Extract writes a row for
  * every edge of every sentence. */
+/* Room a row begins with, on the stack or at the end of a strbuf: most
+ * rows fit. */
+#define ROW_ROOM 2048
+
 typedef struct row_writer {
     FILE *stream;   /* or NULL: into `rows` */
     strbuf *rows;
     char *buffer;   /* rows' free tail, or `own` */
     size_t length;  /* bytes of the row (or of its last piece) in buffer */
     size_t room;    /* buffer's size */
-    char own[2048];
+    char own[ROW_ROOM];
 } row_writer;
-
-/* Room a row begins with at the end of a strbuf: most rows fit. */
-#define ROW_ROOM 2048
 
 /* The buffer at the end of `rows`, with room for `need` bytes at least. */
 static void row_take_tail(row_writer *w, size_t need)
