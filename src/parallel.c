@@ -226,7 +226,7 @@ static size_t take_run(pool *p, size_t *first)
 
 /* Extract the run (not under the lock), then mark it done. */
 static void extract_run(pool *p, size_t first, size_t count, relmap_extractor *x, char **buffer,
-                    size_t *capacity)
+                        size_t *capacity)
 {
     size_t bytes = 0;
     for (size_t k = first; k < first + count; k++)
@@ -374,8 +374,9 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
 #define HAND_OVER_DOCS 16
 #define HAND_OVER_BYTES (1u << 20)
 
-/* `count` slots past the tail are filled: the workers may take them (and
- * with `ended`, no more will come). */
+/* `count` slots past the tail are filled: the workers (and the calling
+ * thread, between deliveries) may take them; with `ended`, no more will
+ * come. */
 static void hand_over(pool *p, size_t count, int ended)
 {
     pthread_mutex_lock(&p->lock);
