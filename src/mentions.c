@@ -258,7 +258,7 @@ static size_t title_at_word(const relmap_rules *r, const char *t, size_t n, size
     const int *group = NULL;
     for (;;) {
         if (cut > 0)
-            group = strmap_getnh_lower(&r->titles.heads, t + i, cut, hashes[cut]);
+            group = strmap_getnh_unchecked(&r->titles.heads, cut, hashes[cut]);
         if (group || cut <= word)
             break;
         cut--;

@@ -270,8 +270,9 @@ const int *rules_alias_candidates_word(const relmap_rules *rules, const char *wo
     const strmap *index = &rules->alias_index;
     if (length == 0 || length >= ALIAS_KEY_MAX || !index->capacity)
         return NULL;
-    /* the index's keys are lower case, hashed as hash_lower hashes the word */
-    const int *list = strmap_getnh_lower(index, word, length, hash);
+    /* the index's keys are lower case, hashed as hash_lower hashes the word;
+     * the finder compares each candidate with the text (alias_matches) */
+    const int *list = strmap_getnh_unchecked(index, length, hash);
     if (!list)
         return NULL;
     return rules_alias_follow(list, follow, count);

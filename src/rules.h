@@ -167,7 +167,9 @@ int rules_jit_compile(const relmap_rules *rules, const rule *ru);
 int rules_find_entity(const relmap_rules *rules, const char *name);
 int rules_find_relation(const relmap_rules *rules, const char *name);
 /* Candidate aliases whose first word is the `n` bytes at `word`
- * (case-folded); *count is set; NULL when none. Longest first. */
+ * (case-folded); *count is set; NULL when none. Longest first. Candidates
+ * only: the word is found by its hash, and the caller compares each alias
+ * with its text. */
 const int *rules_alias_candidates(const relmap_rules *rules, const char *word, size_t n,
                                   size_t *count);
 /* The same for a whole word of `length` bytes (all word bytes, fewer than

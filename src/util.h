@@ -284,6 +284,25 @@ static inline void *strmap_getnh_lower(const strmap *map, const char *key, size_
             return e->value;
     }
 }
+/* The value of a key of n bytes whose hash is h, its bytes not compared:
+ * for a caller that checks what the value stands for against its text
+ * anyway (an alias or a title, each compared whole), so that a word is
+ * read once, not twice. Another key of the same length and hash, which a
+ * 64-bit hash makes all but impossible, gives that check a list that fails
+ * it. */
+static inline void *strmap_getnh_unchecked(const strmap *map, size_t n, uint64_t h)
+{
+    if (!map->capacity)
+        return NULL;
+    size_t mask = map->capacity - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const strmap_entry *e = &map->slots[i];
+        if (!e->key)
+            return NULL;
+        if (e->hash == h && e->length == n)
+            return e->value;
+    }
+}
 /* Insert or replace; returns the previous value or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
 
