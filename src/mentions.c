@@ -188,13 +188,12 @@ static int alias_matches(const char *t, size_t n, const alias *a)
 
 static int word_in(const wordlist *list, const char *t, size_t n)
 {
-    char low[64];
-    if (n == 0 || n >= sizeof low || !list->first[(unsigned char)lower_ascii(t[0])]
-        || !bloom_maybe(&list->items_bloom, hash_lower(t, n)))
+    if (n == 0 || !list->first[(unsigned char)lower_ascii(t[0])])
         return 0;
-    for (size_t j = 0; j < n; j++)
-        low[j] = (char)lower_ascii(t[j]);
-    return strmap_getn(&list->lower, low, n) != NULL;
+    /* the map's keys are lower case, hashed as hash_lower hashes the word */
+    uint64_t h = hash_lower(t, n);
+    return bloom_maybe(&list->items_bloom, h)
+           && strmap_getnh_lower(&list->lower, t, n, h) != NULL;
 }
 
 /* The filters in front of the title and role lookups: the word's first
