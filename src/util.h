@@ -261,12 +261,10 @@ void *strmap_getn(const strmap *map, const char *key, size_t n);
  * Also the lookup of a map filled by strmap_putnh with another hash of the
  * keys, the same for every key: the keys are compared exactly. */
 void *strmap_getnh(const strmap *map, const char *key, size_t n, uint64_t h);
-/* The same in a map whose keys are lower case, for the n bytes at key read
- * in lower case (ASCII letters), given h = hash_lower(key, n): no lower-case
- * copy of a word is made to look it up. Inline: the mention finder asks it
- * for words that may begin an alias. */
-static inline void *strmap_getnh_lower(const strmap *map, const char *key, size_t n,
-                                       uint64_t h)
+/* The entry of a key of n bytes with hash h: with `lower`, the key that
+ * is the n bytes at `lower` read in lower case (ASCII letters); without,
+ * the first of that length and hash, its bytes not compared. */
+static inline void *strmap_probe(const strmap *map, const char *lower, size_t n, uint64_t h)
 {
     if (!map->capacity)
         return NULL;
@@ -277,13 +275,26 @@ static inline void *strmap_getnh_lower(const strmap *map, const char *key, size_
             return NULL;
         if (e->hash != h || e->length != n)
             continue;
+        if (!lower)
+            return e->value;
         size_t k = 0;
-        while (k < n && lower_byte((unsigned char)key[k]) == (unsigned char)e->key[k])
+        while (k < n && lower_byte((unsigned char)lower[k]) == (unsigned char)e->key[k])
             k++;
         if (k == n)
             return e->value;
     }
 }
+
+/* The same in a map whose keys are lower case, for the n bytes at key read
+ * in lower case (ASCII letters), given h = hash_lower(key, n): no lower-case
+ * copy of a word is made to look it up. Inline: the mention finder asks it
+ * for words that may begin an alias. */
+static inline void *strmap_getnh_lower(const strmap *map, const char *key, size_t n,
+                                       uint64_t h)
+{
+    return strmap_probe(map, key, n, h);
+}
+
 /* The value of a key of n bytes whose hash is h, its bytes not compared:
  * for a caller that checks what the value stands for against its text
  * anyway (an alias or a title, each compared whole), so that a word is
@@ -292,16 +303,7 @@ static inline void *strmap_getnh_lower(const strmap *map, const char *key, size_
  * it. */
 static inline void *strmap_getnh_unchecked(const strmap *map, size_t n, uint64_t h)
 {
-    if (!map->capacity)
-        return NULL;
-    size_t mask = map->capacity - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const strmap_entry *e = &map->slots[i];
-        if (!e->key)
-            return NULL;
-        if (e->hash == h && e->length == n)
-            return e->value;
-    }
+    return strmap_probe(map, NULL, n, h);
 }
 /* Insert or replace; returns the previous value or NULL. */
 void *strmap_put(strmap *map, const char *key, void *value);
