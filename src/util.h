@@ -261,9 +261,10 @@ void *strmap_getn(const strmap *map, const char *key, size_t n);
  * Also the lookup of a map filled by strmap_putnh with another hash of the
  * keys, the same for every key: the keys are compared exactly. */
 void *strmap_getnh(const strmap *map, const char *key, size_t n, uint64_t h);
-/* The entry of a key of n bytes with hash h: with `lower`, the key that
- * is the n bytes at `lower` read in lower case (ASCII letters); without,
- * the first of that length and hash, its bytes not compared. */
+/* The value of a key of n bytes with hash h, or NULL: with `lower`, of the
+ * key that is the n bytes at `lower` read in lower case (ASCII letters);
+ * without, of the first key of that length and hash, its bytes not
+ * compared. The two lookups below. */
 static inline void *strmap_probe(const strmap *map, const char *lower, size_t n, uint64_t h)
 {
     if (!map->capacity)
@@ -285,10 +286,10 @@ static inline void *strmap_probe(const strmap *map, const char *lower, size_t n,
     }
 }
 
-/* The same in a map whose keys are lower case, for the n bytes at key read
- * in lower case (ASCII letters), given h = hash_lower(key, n): no lower-case
- * copy of a word is made to look it up. Inline: the mention finder asks it
- * for words that may begin an alias. */
+/* strmap_getnh in a map whose keys are lower case, for the n bytes at key
+ * read in lower case (ASCII letters), given h = hash_lower(key, n): no
+ * lower-case copy of a word is made to look it up. Inline: the mention
+ * finder asks it for the words after "the" and for role words. */
 static inline void *strmap_getnh_lower(const strmap *map, const char *key, size_t n,
                                        uint64_t h)
 {
