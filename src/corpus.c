@@ -187,6 +187,20 @@ static size_t first_suspect(const unsigned char *p, size_t n)
 #endif
     while (i < n) {
 #ifdef __SSE2__
+        if (n - i >= 64) { /* four loads, one test */
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+            __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32));
+            __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
+            __m128i nul =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
+                             _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
+            __m128i high = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+            if (!_mm_movemask_epi8(_mm_or_si128(high, nul))) {
+                i += 64;
+                continue;
+            }
+        }
         if (n - i >= 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
             if (!_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, zero)))) {

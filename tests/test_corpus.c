@@ -104,15 +104,15 @@ START_TEST(a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on)
 }
 END_TEST
 
-/* The reader's one look for NUL bytes and invalid UTF-8 goes sixteen or
- * eight bytes at a time: at every place around those blocks, after ASCII
- * or after a valid sequence, a NUL turns the file away (even after an
- * invalid byte) and an invalid byte is repaired where it stands. */
+/* The reader's one look for NUL bytes and invalid UTF-8 goes sixty-four,
+ * sixteen or eight bytes at a time: at every place around those blocks,
+ * after ASCII or after a valid sequence, a NUL turns the file away (even
+ * after an invalid byte) and an invalid byte is repaired where it stands. */
 START_TEST(a_nul_or_an_invalid_byte_is_found_wherever_it_stands)
 {
     ck_assert_ptr_nonnull(mkdtemp(folder));
-    char text[64], want[80];
-    for (size_t at = 0; at < 40; at++) {
+    char text[192], want[208];
+    for (size_t at = 0; at < 160; at++) {
         for (int lead = 0; lead < 2; lead++) {
             /* ASCII, or a curly quote (3 bytes) first, up to `at` */
             memset(text, 'a', sizeof text);
@@ -121,7 +121,7 @@ START_TEST(a_nul_or_an_invalid_byte_is_found_wherever_it_stands)
             for (int kind = 0; kind < 3; kind++) {
                 /* 0: NUL at `at`; 1: an invalid byte there; 2: both, the
                  * invalid byte first and a NUL later */
-                char t[64];
+                char t[sizeof text];
                 memcpy(t, text, sizeof t);
                 size_t n = at + 20;
                 t[at] = kind == 1 || kind == 2 ? '\xFF' : '\0';
