@@ -32,6 +32,8 @@ static void remove_folder(void)
         unlink(path);
     }
     rmdir(folder);
+    /* the template again, for the next test in the same process (CK_FORK=no) */
+    memcpy(folder + sizeof folder - 7, "XXXXXX", 6);
 }
 
 /* The next document, which must be `name` (the base name) with `text`. */

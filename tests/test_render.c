@@ -1,6 +1,7 @@
 /* Rendering: DOT that cgraph reads back, SVG with evidence in edge titles,
  * escaping, determinism, atomic writes. */
 #include <check.h>
+#include <errno.h>
 #include <graphviz/cgraph.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,14 @@ START_TEST(atomic_write_replaces_or_leaves_alone)
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert(S_ISDIR(st.st_mode));
+    /* the file and its folders, each empty but for it: no temporary file
+     * was left behind, by the writes or the failed one */
+    const char *made[] = {"sub/deeper/g.dot", "sub/deeper", "sub", ""};
+    for (size_t k = 0; k < sizeof made / sizeof *made; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, made[k]);
+        ck_assert_msg((k == 0 ? unlink(path) : rmdir(path)) == 0, "%s: %s", path,
+                      strerror(errno));
+    }
 }
 END_TEST
 

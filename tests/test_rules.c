@@ -295,9 +295,23 @@ static void write_file(const char *name, const char *text)
     fclose(f);
 }
 
+/* A folder of its own for a test's files; the name's template is restored
+ * first, so that tests run in one process (CK_FORK=no) each get one. */
 static void make_dir(void)
 {
+    memcpy(dir + sizeof dir - 7, "XXXXXX", 6);
     ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+/* The folder and the files write_file put there. */
+static void remove_dir(const char *const *names, size_t n)
+{
+    char path[256];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        ck_assert_int_eq(unlink(path), 0);
+    }
+    ck_assert_int_eq(rmdir(dir), 0);
 }
 
 START_TEST(include_cycle_is_reported_at_the_include)
@@ -315,6 +329,8 @@ START_TEST(include_cycle_is_reported_at_the_include)
     ck_assert_uint_eq(err.column, 11);
     ck_assert_msg(strstr(err.message, "include cycle") != NULL, "%s", err.message);
     ck_assert_str_eq(err.source_line, "include   \"a.rules\"");
+    const char *names[] = {"a.rules", "b.rules"};
+    remove_dir(names, 2);
 }
 END_TEST
 
@@ -330,6 +346,8 @@ START_TEST(missing_include_is_reported_at_the_include)
     ck_assert_uint_eq(err.line, 3);
     ck_assert_uint_eq(err.column, 9);
     ck_assert_msg(strstr(err.message, "cannot include \"") != NULL, "%s", err.message);
+    const char *names[] = {"a.rules"};
+    remove_dir(names, 1);
 }
 END_TEST
 
