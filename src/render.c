@@ -204,27 +204,52 @@ static void element_id(char *out, char prefix, size_t number)
 /* cgraph's default ID discipline makes a named object's ID the address of
  * its name, and keeps subgraphs in ID order, so clusters came out in a
  * different order from run to run. This discipline hands out IDs in
- * creation order and leaves names to cgraph's internal map. */
+ * creation order and keeps the names itself, for agnameof to ask it
+ * (id_print). Left to cgraph's internal map, a node's name came back from
+ * agnameof as "%<id>" in one static buffer, which Graphviz 2.42's SVG edge
+ * title ("\E", tail->head) reads for both ends: sized by the tail's name and
+ * written with the head's, a heap overrun whenever the head's number had
+ * more digits. */
+typedef struct id_names {
+    strmap by_kind[2]; /* graphs, nodes: name -> 1 + index (edges: no lookup) */
+    strmap edges;      /* edge names: name -> 1 + index */
+    char **names;      /* by index, (id - 1) / 2: the name, or NULL */
+    size_t count, cap;
+} id_names;
+
+static strmap *id_names_of(id_names *s, int objtype)
+{
+    return objtype == AGRAPH || objtype == AGNODE ? &s->by_kind[objtype] : &s->edges;
+}
+
 static void *id_open(Agraph_t *g, Agdisc_t *disc)
 {
     (void)g;
     (void)disc;
-    IDTYPE *next = xmalloc(sizeof *next);
-    *next = 1;
-    return next;
+    return xcalloc(1, sizeof(id_names));
 }
 
 static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
 {
-    (void)objtype;
-    if (str || !createflag)
+    id_names *s = state;
+    strmap *by_name = id_names_of(s, objtype);
+    if (str) {
+        void *known = strmap_get(by_name, str);
+        if (known) {
+            *id = 2 * ((IDTYPE)(uintptr_t)known - 1) + 1;
+            return 1;
+        }
+    }
+    if (!createflag)
         return 0;
-    IDTYPE *next = state;
-    *id = *next;
-    *next += 2;
+    size_t k = s->count++;
+    XGROW(s->names, s->cap, s->count);
+    s->names[k] = str ? xstrdup(str) : NULL;
+    if (str)
+        strmap_put(by_name, str, (void *)(uintptr_t)(k + 1));
+    *id = 2 * (IDTYPE)k + 1;
     return 1;
 }
-
 static long id_alloc(void *state, int objtype, IDTYPE id)
 {
     (void)state;
@@ -242,15 +267,22 @@ static void id_free(void *state, int objtype, IDTYPE id)
 
 static char *id_print(void *state, int objtype, IDTYPE id)
 {
-    (void)state;
     (void)objtype;
-    (void)id;
-    return NULL;
+    const id_names *s = state;
+    size_t k = (size_t)((id - 1) / 2);
+    return id % 2 && k < s->count ? s->names[k] : NULL;
 }
 
 static void id_close(void *state)
 {
-    free(state);
+    id_names *s = state;
+    for (size_t k = 0; k < s->count; k++)
+        free(s->names[k]);
+    free(s->names);
+    strmap_free(&s->by_kind[0], NULL);
+    strmap_free(&s->by_kind[1], NULL);
+    strmap_free(&s->edges, NULL);
+    free(s);
 }
 
 static void id_register(void *state, int objtype, void *obj)
