@@ -211,16 +211,12 @@ static void element_id(char *out, char prefix, size_t number)
  * written with the head's, a heap overrun whenever the head's number had
  * more digits. */
 typedef struct id_names {
-    strmap by_kind[2]; /* graphs, nodes: name -> 1 + index (edges: no lookup) */
-    strmap edges;      /* edge names: name -> 1 + index */
-    char **names;      /* by index, (id - 1) / 2: the name, or NULL */
+    /* per kind (graph, node, edge): name -> 1 + index; the map's copy of
+     * each name is the one `names` points at */
+    strmap by_name[3];
+    const char **names; /* by index, (id - 1) / 2: the name, or NULL */
     size_t count, cap;
 } id_names;
-
-static strmap *id_names_of(id_names *s, int objtype)
-{
-    return objtype == AGRAPH || objtype == AGNODE ? &s->by_kind[objtype] : &s->edges;
-}
 
 static void *id_open(Agraph_t *g, Agdisc_t *disc)
 {
@@ -232,7 +228,7 @@ static void *id_open(Agraph_t *g, Agdisc_t *disc)
 static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createflag)
 {
     id_names *s = state;
-    strmap *by_name = id_names_of(s, objtype);
+    strmap *by_name = &s->by_name[objtype == AGINEDGE ? AGOUTEDGE : objtype];
     if (str) {
         void *known = strmap_get(by_name, str);
         if (known) {
@@ -244,12 +240,13 @@ static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createfl
         return 0;
     size_t k = s->count++;
     XGROW(s->names, s->cap, s->count);
-    s->names[k] = str ? xstrdup(str) : NULL;
+    s->names[k] = str ? strmap_intern(by_name, str) : NULL;
     if (str)
         strmap_put(by_name, str, (void *)(uintptr_t)(k + 1));
     *id = 2 * (IDTYPE)k + 1;
     return 1;
 }
+
 static long id_alloc(void *state, int objtype, IDTYPE id)
 {
     (void)state;
@@ -270,18 +267,16 @@ static char *id_print(void *state, int objtype, IDTYPE id)
     (void)objtype;
     const id_names *s = state;
     size_t k = (size_t)((id - 1) / 2);
-    return id % 2 && k < s->count ? s->names[k] : NULL;
+    /* cgraph's API has no const here; it only reads the name */
+    return id % 2 && k < s->count ? (char *)s->names[k] : NULL;
 }
 
 static void id_close(void *state)
 {
     id_names *s = state;
-    for (size_t k = 0; k < s->count; k++)
-        free(s->names[k]);
     free(s->names);
-    strmap_free(&s->by_kind[0], NULL);
-    strmap_free(&s->by_kind[1], NULL);
-    strmap_free(&s->edges, NULL);
+    for (size_t kind = 0; kind < 3; kind++)
+        strmap_free(&s->by_name[kind], NULL);
     free(s);
 }
 
