@@ -179,34 +179,31 @@ static size_t utf8_valid(const unsigned char *p, size_t left)
  * one pass that finds what the reader must turn away or repair, in most
  * texts nothing. Sixteen ASCII bytes other than NUL at a time (SSE2, every
  * x86-64), or eight: most text is ASCII. */
+#ifdef __SSE2__
+/* The 16 bytes at p, bit 7 set in each that is NUL or beyond ASCII. */
+static inline __m128i suspect16(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return _mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+}
+#endif
+
 static size_t first_suspect(const unsigned char *p, size_t n)
 {
     size_t i = 0;
-#ifdef __SSE2__
-    const __m128i zero = _mm_setzero_si128();
-#endif
     while (i < n) {
 #ifdef __SSE2__
-        if (n - i >= 64) { /* four loads, one test */
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
-            __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32));
-            __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
-            __m128i nul =
-                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
-                             _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
-            __m128i high = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
-            if (!_mm_movemask_epi8(_mm_or_si128(high, nul))) {
+        if (n - i >= 64) { /* four blocks, one test */
+            __m128i any = _mm_or_si128(_mm_or_si128(suspect16(p + i), suspect16(p + i + 16)),
+                                       _mm_or_si128(suspect16(p + i + 32), suspect16(p + i + 48)));
+            if (!_mm_movemask_epi8(any)) {
                 i += 64;
                 continue;
             }
         }
-        if (n - i >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-            if (!_mm_movemask_epi8(_mm_or_si128(v, _mm_cmpeq_epi8(v, zero)))) {
-                i += 16;
-                continue;
-            }
+        if (n - i >= 16 && !_mm_movemask_epi8(suspect16(p + i))) {
+            i += 16;
+            continue;
         }
 #endif
         uint64_t word;
