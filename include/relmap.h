@@ -221,8 +221,9 @@ int relmap_rules_run_examples(const relmap_rules *rules, relmap_diagnostic_fn fn
  * is none left (0 or negative); `fn` gets every match, and `on_error` each
  * document's error (a rule's match limit), in document order, on this
  * thread. This thread is one of the `jobs`: it extracts documents too,
- * between deliveries. Memory is bounded by a window of documents: about 8 MiB of text,
- * or 256 documents, a thread (and always the one document each is on).
+ * between deliveries. Memory is bounded by a window of documents: about
+ * 8 MiB of text, or 256 documents, a thread (and always the one document
+ * each is on).
  * Returns 0, the last document error's code, or RELMAP_EUSAGE without
  * `next` or `fn`.
  */

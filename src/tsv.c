@@ -23,13 +23,13 @@ const char *relmap_tsv_header(void)
     return header;
 }
 
-/* A row put together where it is to stay: at the end of a strbuf of rows,
- * or on the stack and written with one fwrite. Extract writes a row for
- * every edge of every sentence. */
 /* Room a row begins with, on the stack or at the end of a strbuf: most
  * rows fit. */
 #define ROW_ROOM 2048
 
+/* A row put together where it is to stay: at the end of a strbuf of rows,
+ * or on the stack and written with one fwrite. Extract writes a row for
+ * every edge of every sentence. */
 typedef struct row_writer {
     FILE *stream;   /* or NULL: into `rows` */
     strbuf *rows;
