@@ -113,6 +113,18 @@ typedef struct splitter {
 
 #define MAX_SENTENCE 16384
 
+/* The next sentence begins at `at`, on line `line` (which begins at
+ * line_start); `special` tells whether its bytes so far are (see
+ * splitter.special). */
+static inline void begin_sentence(splitter *s, const char **start, const char *at,
+                                  unsigned line, const char *line_start, int special)
+{
+    *start = at;
+    s->line = line;
+    s->line_start = line_start;
+    s->special = special;
+}
+
 static void emit(splitter *s, const char *from, const char *to, unsigned line,
                  const char *line_start)
 {
@@ -285,10 +297,7 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
                            && !is_lower_ascii(*first));
             if (ends) {
                 emit(&s, start, p, s.line, s.line_start);
-                start = next_line;
-                s.line = line + 1;
-                s.line_start = next_line;
-                s.special = 0;
+                begin_sentence(&s, &start, next_line, line + 1, next_line, 0);
             } else {
                 s.special = 1; /* the line break is inside the sentence */
             }
@@ -301,12 +310,8 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
                 const char *q = start;
                 for (size_t k; q < p && ((k = utf8_space_len(q, p)) > 0 || *q == '\n');)
                     q += k ? k : 1;
-                if (q == p) {
-                    start = p;
-                    s.line = line;
-                    s.line_start = line_start;
-                    s.special = 0;
-                }
+                if (q == p)
+                    begin_sentence(&s, &start, p, line, line_start, 0);
             }
             /* empty lines after a line that ended its sentence (between
              * paragraphs, a line in three): each would end nothing and
@@ -315,8 +320,8 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             while (start == p && p < end && *p == '\n') {
                 line++;
                 p++;
-                start = line_start = s.line_start = p;
-                s.line = line;
+                line_start = p;
+                begin_sentence(&s, &start, p, line, line_start, s.special);
             }
             continue;
         }
@@ -349,11 +354,8 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
                 s.special = 1;
             if (ends) {
                 emit(&s, start, after, s.line, s.line_start);
-                start = after;
                 /* the next sentence starts on this same line */
-                s.line = line;
-                s.line_start = line_start;
-                s.special = 0;
+                begin_sentence(&s, &start, after, line, line_start, 0);
             }
             p = after;
             continue;
@@ -364,18 +366,12 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             /* no stop and no space in a very long run (a file of one line,
              * base64): cut anyway, at a character boundary */
             emit(&s, start, p, s.line, s.line_start);
-            start = p;
-            s.line = line;
-            s.line_start = line_start;
-            s.special = is_special((unsigned char)c);
+            begin_sentence(&s, &start, p, line, line_start, is_special((unsigned char)c));
         }
         if (p - start >= MAX_SENTENCE && is_space((unsigned char)c)) {
             /* no stop in a very long run: cut at white space to bound the work */
             emit(&s, start, p, s.line, s.line_start);
-            start = p;
-            s.line = line;
-            s.line_start = line_start;
-            s.special = is_special((unsigned char)c);
+            begin_sentence(&s, &start, p, line, line_start, is_special((unsigned char)c));
         }
         p++;
     }
