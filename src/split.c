@@ -316,12 +316,13 @@ size_t relmap_split(const char *text, size_t length, relmap_sentence_fn fn, void
             /* empty lines after a line that ended its sentence (between
              * paragraphs, a line in three): each would end nothing and
              * begin the sentence on the line after it, as the steps above
-             * find, taken here without them */
+             * find, taken here without them (start == p: a sentence has
+             * just begun, with nothing special in it) */
             while (start == p && p < end && *p == '\n') {
                 line++;
                 p++;
                 line_start = p;
-                begin_sentence(&s, &start, p, line, line_start, s.special);
+                begin_sentence(&s, &start, p, line, line_start, 0);
             }
             continue;
         }
