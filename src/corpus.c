@@ -175,10 +175,10 @@ static size_t utf8_valid(const unsigned char *p, size_t left)
     return n;
 }
 
-/* The first NUL byte or byte that begins no valid UTF-8 sequence, or n:
- * one pass that finds what the reader must turn away or repair, in most
- * texts nothing. Sixteen ASCII bytes other than NUL at a time (SSE2, every
- * x86-64), or eight: most text is ASCII. */
+/* The first NUL byte or byte that begins no valid UTF-8 sequence: what the
+ * reader must turn away or repair, in most texts nothing. Sixteen ASCII
+ * bytes other than NUL at a time (SSE2, every x86-64), or eight: most text
+ * is ASCII. */
 #ifdef __SSE2__
 /* The 16 bytes at p, bit 7 set in each that is NUL or beyond ASCII. */
 static inline __m128i suspect16(const unsigned char *p)
@@ -188,10 +188,13 @@ static inline __m128i suspect16(const unsigned char *p)
 }
 #endif
 
-static size_t first_suspect(const unsigned char *p, size_t n)
+/* The walk from i, where a character begins, on while it is before `to`
+ * (p holds n bytes: a sequence that begins before `to` is read whole): the
+ * first suspect byte, *found set; or where the walk stopped, at `to` or a
+ * few bytes past it, where it may go on when more bytes are there. */
+static size_t walk_suspects(const unsigned char *p, size_t n, size_t i, size_t to, int *found)
 {
-    size_t i = 0;
-    while (i < n) {
+    while (i < to) {
 #ifdef __SSE2__
         if (n - i >= 64) { /* four blocks, one test */
             __m128i any = _mm_or_si128(_mm_or_si128(suspect16(p + i), suspect16(p + i + 16)),
@@ -215,11 +218,40 @@ static size_t first_suspect(const unsigned char *p, size_t n)
             continue;
         }
         size_t k = p[i] ? utf8_valid(p + i, n - i) : 0;
-        if (!k)
+        if (!k) {
+            *found = 1;
             return i;
+        }
         i += k;
     }
-    return n;
+    return i;
+}
+
+/* The first suspect byte of p's n, or n. */
+static size_t first_suspect(const unsigned char *p, size_t n)
+{
+    int found = 0;
+    size_t i = walk_suspects(p, n, 0, n, &found);
+    return found ? i : n;
+}
+
+/* The same walk over a file as it is read, a chunk at a time while the
+ * bytes just read are in the nearest caches (read_file_chunked): a pass of
+ * its own over a document of megabytes would read them all back from
+ * memory. */
+typedef struct suspect_walk {
+    size_t at; /* where the walk goes on, or the suspect byte when found */
+    int found;
+} suspect_walk;
+
+static void walk_chunk(const char *data, size_t old, size_t now, int at_end, void *context)
+{
+    suspect_walk *w = context;
+    (void)old;
+    /* a sequence begun in the last three bytes may end in the next read */
+    size_t to = at_end ? now : now > 3 ? now - 3 : 0;
+    if (!w->found && w->at < to)
+        w->at = walk_suspects((const unsigned char *)data, now, w->at, to, &w->found);
 }
 
 /* Replace each invalid byte by U+FFFD, the first at `i` (first_suspect);
@@ -313,7 +345,7 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
 int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
                       relmap_document *doc, relmap_error *err)
 {
-    size_t length = 0;
+    size_t length = 0, suspect;
     if (e->is_stdin) {
         free(*buffer);
         *buffer = NULL;
@@ -321,12 +353,14 @@ int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
         if (read_stream(stdin, buffer, &length) != 0)
             return seterr(err, RELMAP_EIO, "-", 0, 0, "cannot read standard input");
         *capacity = length + 1; /* at least */
+        suspect = first_suspect((const unsigned char *)*buffer, length);
     } else {
-        int rc = read_file_into(e->path, buffer, capacity, &length, err);
+        suspect_walk walk = {0, 0};
+        int rc = read_file_chunked(e->path, buffer, capacity, &length, walk_chunk, &walk, err);
         if (rc < 0)
             return rc;
+        suspect = walk.found ? walk.at : length;
     }
-    size_t suspect = first_suspect((const unsigned char *)*buffer, length);
     if (suspect < length && memchr(*buffer + suspect, '\0', length - suspect))
         return seterr(err, RELMAP_EINPUT, e->path, 0, 0,
                       "skipped: a binary file (it holds NUL bytes)");

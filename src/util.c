@@ -416,6 +416,12 @@ int read_file(const char *path, char **out, size_t *length, relmap_error *err)
 int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *length,
                    relmap_error *err)
 {
+    return read_file_chunked(path, buffer, capacity, length, NULL, NULL, err);
+}
+
+int read_file_chunked(const char *path, char **buffer, size_t *capacity, size_t *length,
+                      read_chunk_fn chunk, void *context, relmap_error *err)
+{
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -437,7 +443,8 @@ int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *le
             *buffer = xrealloc(*buffer, cap);
             *capacity = cap;
         }
-        ssize_t got = read(fd, *buffer + n, *capacity - n - 1);
+        size_t room = *capacity - n - 1;
+        ssize_t got = read(fd, *buffer + n, chunk && room > READ_CHUNK ? READ_CHUNK : room);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -448,10 +455,14 @@ int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *le
         if (got == 0)
             break;
         n += (size_t)got;
+        if (chunk)
+            chunk(*buffer, n - (size_t)got, n, 0, context);
     }
     close(fd);
     (*buffer)[n] = '\0';
     *length = n;
+    if (chunk)
+        chunk(*buffer, n, n, 1, context);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "relmap.h"
 #include "check_main.h"
+#include "util.h" /* READ_CHUNK */
 
 static char folder[] = "/tmp/relmap-corpus-XXXXXX";
 
@@ -153,6 +154,69 @@ START_TEST(a_nul_or_an_invalid_byte_is_found_wherever_it_stands)
 }
 END_TEST
 
+/* A file is read READ_CHUNK bytes at a time, and the look for NUL bytes and
+ * invalid UTF-8 goes on chunk by chunk: a sequence cut by a chunk's end is
+ * read whole in the next; a NUL or an invalid byte on either side of the
+ * cut, or a sequence that the cut leaves unfinished for good, is found
+ * where it stands, as a whole-file look finds it. */
+START_TEST(the_look_for_bad_bytes_goes_on_across_the_reads)
+{
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    const size_t n = 2 * (size_t)READ_CHUNK + 100;
+    char *t = malloc(n), *want = malloc(n + 8);
+    static const char *const valid[] = {"\xC3\xA9", "\xE2\x80\x9C", "\xF0\x9F\x98\x80"};
+    /* around the ends of the first two reads, and at the end of the file */
+    const size_t cuts[] = {READ_CHUNK, 2 * (size_t)READ_CHUNK, n};
+    for (size_t ci = 0; ci < 3; ci++) {
+        size_t cut = cuts[ci];
+        for (size_t at = cut - 5; at <= cut + 1 && at < n; at++) {
+            /* 0-2: a valid sequence of 2, 3 or 4 bytes at `at`; 3: a NUL
+             * there; 4: an invalid byte; 5: the first two bytes of a
+             * sequence of three, then ASCII (or the file's end) */
+            for (int kind = 0; kind < 6; kind++) {
+                memset(t, 'a', n);
+                size_t len = kind < 3 ? strlen(valid[kind]) : kind == 5 ? 2 : 1;
+                if (at + len > n)
+                    continue;
+                if (kind < 3)
+                    memcpy(t + at, valid[kind], len);
+                else if (kind == 3)
+                    t[at] = '\0';
+                else if (kind == 4)
+                    t[at] = '\xFF';
+                else
+                    memcpy(t + at, "\xE2\x80", 2);
+                write_file("a.txt", t, n);
+                relmap_corpus *c;
+                relmap_error err;
+                const char *paths[] = {folder};
+                ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+                relmap_document doc;
+                if (kind < 3) {
+                    expect_document(c, "a.txt", t, n, 0);
+                } else if (kind == 3) {
+                    ck_assert_msg(relmap_corpus_next(c, &doc, &err) == RELMAP_EINPUT,
+                                  "cut %zu at %zu: no NUL found", cut, at);
+                } else {
+                    /* each invalid byte becomes U+FFFD where it stands */
+                    size_t bad = len, k = 0;
+                    memcpy(want, t, at);
+                    k = at;
+                    for (size_t b = 0; b < bad; b++, k += 3)
+                        memcpy(want + k, "\xEF\xBF\xBD", 3);
+                    memcpy(want + k, t + at + bad, n - at - bad);
+                    expect_document(c, "a.txt", want, n + 2 * bad, bad);
+                }
+                relmap_corpus_free(c);
+            }
+        }
+    }
+    free(t);
+    free(want);
+    remove_folder();
+}
+END_TEST
+
 /* The base names of the documents the glob takes, in order, joined by ' '. */
 static char *taken(const char *glob)
 {
@@ -205,5 +269,6 @@ int main(void)
 {
     RUN_TESTS("corpus", documents_in_name_order_each_exact_in_a_reused_buffer,
               a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on,
-              a_nul_or_an_invalid_byte_is_found_wherever_it_stands, a_glob_takes_the_files_fnmatch_would);
+              a_nul_or_an_invalid_byte_is_found_wherever_it_stands,
+              the_look_for_bad_bytes_goes_on_across_the_reads, a_glob_takes_the_files_fnmatch_would);
 }
