@@ -241,6 +241,37 @@ START_TEST(a_literal_is_found_at_every_place_and_a_near_miss_nowhere)
 }
 END_TEST
 
+/* A literal longer than the scan keeps inline (20 bytes) is compared whole:
+ * a difference past its 20th byte turns it away, in the scan by words and
+ * in the automaton's (a literal inside a word sends the set there). */
+START_TEST(a_long_literal_is_compared_past_its_first_bytes)
+{
+    for (int automaton = 0; automaton < 2; automaton++) {
+        literals *lits[] = {prefilter_derive("counterintelligence operations", 30, NULL),
+                            prefilter_derive("counterintelligence", 19, NULL),
+                            prefilter_derive(automaton ? "\\w+telligen" : "spies", automaton ? 12 : 5,
+                                             NULL)};
+        const literals *rules[3];
+        for (int r = 0; r < 3; r++) {
+            ck_assert_ptr_nonnull(lits[r]);
+            rules[r] = lits[r];
+        }
+        trigger_set *set = prefilter_build(rules, 3);
+        trigger_hits *hits = prefilter_hits_new(set);
+        const char *whole = "the counterintelligence operations of the agency";
+        prefilter_scan(set, whole, strlen(whole), hits);
+        ck_assert(prefilter_rule_admits(set, 0, hits));
+        ck_assert(prefilter_rule_admits(set, 1, hits));
+        const char *cut = "the counterintelligence operatives of the agency";
+        prefilter_scan(set, cut, strlen(cut), hits);
+        ck_assert_msg(!prefilter_rule_admits(set, 0, hits), "automaton %d: found though cut",
+                      automaton);
+        ck_assert(prefilter_rule_admits(set, 1, hits));
+        free_scan(set, hits, lits, 3);
+    }
+}
+END_TEST
+
 START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
 {
     literals *a = prefilter_derive("(?:accus\\w+|blam\\w+)", 21, NULL);
@@ -728,6 +759,7 @@ int main(void)
               classes_escapes_and_lookarounds,
               one_pass_tells_each_rule_whether_its_words_occur,
               a_literal_is_found_at_every_place_and_a_near_miss_nowhere,
+              a_long_literal_is_compared_past_its_first_bytes,
               a_rule_of_two_clauses_needs_both,
               rules_sharing_a_word_are_each_told,
               a_common_word_is_a_poor_filter,
