@@ -723,22 +723,6 @@ void prefilter_free(literals *lits)
 #define ANCHOR_BYTES 16 /* of a longer literal, its first ANCHOR_BYTES */
 #define WORD_CLASSES 29 /* no word byte, a-z, a digit, _ */
 
-/* What finding a literal and counting its clauses read of it, in one
- * record of 32 bytes (the records start on a cache line: none spans two),
- * where six arrays and its text's own allocation each held a part. Its
- * first LITERAL_INLINE bytes are here; a longer one's text is
- * literal_text's. */
-#define LITERAL_INLINE 20
-typedef struct literal_info {
-    uint16_t length;        /* literal_length */
-    unsigned char known;    /* literal_known */
-    unsigned char word_end; /* literal_word_end */
-    int prefix;             /* literal_prefix */
-    uint32_t clauses;       /* its list of literal_clauses, in clause_pool */
-    char text[LITERAL_INLINE];
-} literal_info;
-_Static_assert(sizeof(literal_info) == 32, "a literal's record is half a cache line");
-
 struct trigger_set {
     int (*next)[256];   /* the automaton's transitions while it is built */
     unsigned char class_of[256]; /* byte -> class: each byte of a literal has its
@@ -791,8 +775,6 @@ struct trigger_set {
     size_t nstates;
     size_t nliterals;
     int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
-    literal_info *info;    /* per literal, made last from the arrays above */
-    int *clause_pool;      /* the lists of literal_clauses, one after another */
     size_t *clause_rule;   /* per clause: its rule */
     unsigned *clause_before, *clause_after; /* per clause: slots needed around it */
     size_t nclauses;
@@ -980,32 +962,6 @@ static void build_word_starts(trigger_set *t)
         }
     }
     free(all);
-}
-
-/* The scan's records of the literals (literal_info), from the arrays the
- * build made. */
-static void pack_literals(trigger_set *t)
-{
-    size_t pooled = 0;
-    for (size_t id = 0; id < t->nliterals; id++)
-        for (const int *c = t->literal_clauses[id]; *c >= 0; c++)
-            pooled++;
-    t->clause_pool = xmalloc((pooled + t->nliterals + 1) * sizeof *t->clause_pool);
-    t->info = xcalloc_lines((t->nliterals + 1) * sizeof *t->info);
-    size_t at = 0;
-    for (size_t id = 0; id < t->nliterals; id++) {
-        literal_info *li = &t->info[id];
-        li->length = (uint16_t)t->literal_length[id];
-        li->known = t->literal_known ? t->literal_known[id] : 0;
-        li->word_end = t->literal_word_end[id];
-        li->prefix = t->literal_prefix[id];
-        li->clauses = (uint32_t)at;
-        for (const int *c = t->literal_clauses[id]; *c >= 0; c++)
-            t->clause_pool[at++] = *c;
-        t->clause_pool[at++] = -1;
-        size_t len = t->literal_length[id];
-        memcpy(li->text, t->literal_text[id], len < LITERAL_INLINE ? len : LITERAL_INLINE);
-    }
 }
 
 trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
@@ -1198,7 +1154,6 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     free(order);
     free(t->next);
     t->next = NULL;
-    pack_literals(t);
     return t;
 }
 
@@ -1260,15 +1215,14 @@ void prefilter_hits_free(trigger_hits *h)
 static int literal_stands_at(const trigger_set *t, int id, const unsigned char *text, size_t n,
                              size_t p, size_t known)
 {
-    const literal_info *li = &t->info[id];
-    size_t len = li->length;
+    size_t len = t->literal_length[id];
     if (len > n - p)
         return 0;
-    const char *lit = len <= LITERAL_INLINE ? li->text : t->literal_text[id];
+    const char *lit = t->literal_text[id];
     for (size_t j = known; j < len; j++)
         if (lower_byte(text[p + j]) != (unsigned char)lit[j])
             return 0;
-    return !(li->word_end && p + len < n && is_word_ascii((char)text[p + len]));
+    return !(t->literal_word_end[id] && p + len < n && is_word_ascii((char)text[p + len]));
 }
 
 /* Prefixes end at text[i], the automaton being at `row`: note where they
@@ -1306,7 +1260,7 @@ static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
 {
     unsigned scan = h->scan;
     for (const int *o = t->start_lists + head - 1; *o >= 0; o++) {
-        if (!literal_stands_at(t, *o, text, n, p, t->info[*o].known))
+        if (!literal_stands_at(t, *o, text, n, p, t->literal_known[*o]))
             continue;
         if (h->literal[*o] != scan) {
             h->literal[*o] = scan;
@@ -1462,12 +1416,11 @@ static void count_clauses(const trigger_set *t, trigger_hits *h)
      * earliest (their prefixes' places: a literal begins where its prefix
      * does, though not wherever it does) */
     for (size_t k = 0; k < h->nfound; k++) {
-        int lit = h->found[k];
-        const literal_info *li = &t->info[lit];
-        int p = li->prefix;
+        int lit = h->found[k], p = t->literal_prefix[lit];
         uint32_t last = p < 0 ? h->literal_last[lit] : h->prefix_last[p];
-        uint32_t end = (p < 0 ? h->literal_first[lit] : h->prefix_first[p]) + (uint32_t)li->length;
-        for (const int *c = t->clause_pool + li->clauses; *c >= 0; c++) {
+        uint32_t end = (p < 0 ? h->literal_first[lit] : h->prefix_first[p])
+                       + (uint32_t)t->literal_length[lit];
+        for (const int *c = t->literal_clauses[lit]; *c >= 0; c++) {
             if (h->clause[*c] == scan) {
                 if (last > h->clause_last[*c])
                     h->clause_last[*c] = last;
@@ -1547,8 +1500,6 @@ void prefilter_free_set(trigger_set *t)
         free(t->prefix_literals[k]);
     free(t->prefix_literals);
     free(t->prefix_length);
-    free(t->info);
-    free(t->clause_pool);
     free(t->literal_prefix);
     free(t->literal_at_start);
     free(t->literal_word_end);
