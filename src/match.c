@@ -23,7 +23,7 @@
 
 relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
 {
-    relmap_extractor *x = xcalloc_lines(sizeof *x); /* its filters keep to cache lines */
+    relmap_extractor *x = xcalloc(1, sizeof *x);
     x->rules = rules;
     x->gate = rules->gate;
     x->match_data = pcre2_match_data_create(32, NULL);

@@ -1612,7 +1612,7 @@ static int load(relmap_rules **out, const char *const *paths, size_t npaths, con
                 const char *text, relmap_diagnostic_fn fn, void *context)
 {
     *out = NULL;
-    relmap_rules *r = xcalloc_lines(sizeof *r); /* its filters keep to cache lines */
+    relmap_rules *r = xcalloc(1, sizeof *r);
     pthread_mutex_init(&r->jit_lock, NULL);
     parser p = {0};
     p.rules = r;

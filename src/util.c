@@ -31,16 +31,6 @@ void *xcalloc(size_t count, size_t size)
     return p;
 }
 
-void *xcalloc_lines(size_t size)
-{
-    size_t rounded = (size + 63) & ~(size_t)63;
-    void *p = aligned_alloc(64, rounded ? rounded : 64);
-    if (!p)
-        out_of_memory(size);
-    memset(p, 0, rounded ? rounded : 64);
-    return p;
-}
-
 void *xrealloc(void *ptr, size_t size)
 {
     void *p = realloc(ptr, size ? size : 1);

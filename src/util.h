@@ -14,9 +14,6 @@
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
-/* Zeroed, and aligned to a cache line (64 bytes): for a struct that holds
- * filters whose probes keep to a line (word_bloom, word_sets). free() it. */
-void *xcalloc_lines(size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
@@ -190,61 +187,41 @@ static inline int bit_test(const uint64_t *bits, unsigned k)
 }
 
 /* A Bloom filter of word hashes (32K bits, two probes): a word whose hash
- * it lacks is surely not in the set, so the hash lookup is skipped. Both
- * probes of a hash fall in one cache line (a blocked filter: the low bits
- * pick the line and the first bit, the high bits the second bit, never the
- * same): a word asked about costs one line brought in, not two. */
+ * it lacks is surely not in the set, so the hash lookup is skipped. */
 typedef struct word_bloom {
-    _Alignas(64) uint64_t bits[512];
+    uint64_t bits[512];
 } word_bloom;
-
-static inline unsigned bloom_first(uint64_t h)
-{
-    return (unsigned)(h & 0x7FFF);
-}
-
-static inline unsigned bloom_second(uint64_t h)
-{
-    return bloom_first(h) ^ ((unsigned)(h >> 32) & 511u) ^ 1u; /* within its 512 bits */
-}
 
 static inline void bloom_add(word_bloom *b, uint64_t h)
 {
-    bit_set(b->bits, bloom_first(h));
-    bit_set(b->bits, bloom_second(h));
+    bit_set(b->bits, (unsigned)(h & 0x7FFF));
+    bit_set(b->bits, (unsigned)((h >> 32) & 0x7FFF));
 }
 
 static inline int bloom_maybe(const word_bloom *b, uint64_t h)
 {
-    return bit_test(b->bits, bloom_first(h)) & bit_test(b->bits, bloom_second(h));
+    return bit_test(b->bits, (unsigned)(h & 0x7FFF))
+           & bit_test(b->bits, (unsigned)((h >> 32) & 0x7FFF));
 }
 /* A few Bloom filters in one table of bytes, a bit a set: a word may be in
  * set s when both its probes have bit s. One pair of loads tells every set
- * of the table about a word, from one cache line (blocked, as word_bloom). */
+ * of the table about a word. */
 #define WORD_SETS_BITS 14
 typedef struct word_sets {
-    _Alignas(64) unsigned char slots[1u << WORD_SETS_BITS];
+    unsigned char slots[1u << WORD_SETS_BITS];
 } word_sets;
-
-static inline size_t word_sets_first(uint64_t h)
-{
-    return (size_t)(h & ((1u << WORD_SETS_BITS) - 1));
-}
-
-static inline size_t word_sets_second(uint64_t h)
-{
-    return word_sets_first(h) ^ ((size_t)(h >> 32) & 63u) ^ 1u; /* within its 64 bytes */
-}
 
 static inline void word_sets_add(word_sets *w, uint64_t h, unsigned set)
 {
-    w->slots[word_sets_first(h)] |= (unsigned char)set;
-    w->slots[word_sets_second(h)] |= (unsigned char)set;
+    const uint64_t mask = (1u << WORD_SETS_BITS) - 1;
+    w->slots[h & mask] |= (unsigned char)set;
+    w->slots[(h >> 32) & mask] |= (unsigned char)set;
 }
 
 static inline unsigned word_sets_of(const word_sets *w, uint64_t h)
 {
-    return w->slots[word_sets_first(h)] & w->slots[word_sets_second(h)];
+    const uint64_t mask = (1u << WORD_SETS_BITS) - 1;
+    return w->slots[h & mask] & w->slots[(h >> 32) & mask];
 }
 
 /* A gate in front of the word sets: one bit for each key of a whole word
