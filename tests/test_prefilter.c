@@ -241,9 +241,10 @@ START_TEST(a_literal_is_found_at_every_place_and_a_near_miss_nowhere)
 }
 END_TEST
 
-/* A literal longer than the scan keeps inline (20 bytes) is compared whole:
- * a difference past its 20th byte turns it away, in the scan by words and
- * in the automaton's (a literal inside a word sends the set there). */
+/* A long literal is compared whole, past the bytes its list or prefix
+ * proves and past a shorter literal it begins with: a difference at its
+ * 28th byte turns it away, in the scan by words and in the automaton's (a
+ * literal inside a word sends the set there). */
 START_TEST(a_long_literal_is_compared_past_its_first_bytes)
 {
     for (int automaton = 0; automaton < 2; automaton++) {
