@@ -52,6 +52,17 @@ static void expect_document(relmap_corpus *c, const char *name, const char *text
     ck_assert_uint_eq(doc.invalid_bytes, invalid);
 }
 
+/* The folder holding only `name` (written with `text`), opened. */
+static relmap_corpus *corpus_of_one(const char *name, const char *text, size_t length)
+{
+    write_file(name, text, length);
+    relmap_corpus *c;
+    relmap_error err;
+    const char *paths[] = {folder};
+    ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+    return c;
+}
+
 START_TEST(documents_in_name_order_each_exact_in_a_reused_buffer)
 {
     ck_assert_ptr_nonnull(mkdtemp(folder));
@@ -130,11 +141,8 @@ START_TEST(a_nul_or_an_invalid_byte_is_found_wherever_it_stands)
                 t[at] = kind == 1 || kind == 2 ? '\xFF' : '\0';
                 if (kind == 2)
                     t[at + 17] = '\0';
-                write_file("a.txt", t, n);
-                relmap_corpus *c;
+                relmap_corpus *c = corpus_of_one("a.txt", t, n);
                 relmap_error err;
-                const char *paths[] = {folder};
-                ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
                 relmap_document doc;
                 if (kind != 1) {
                     ck_assert_msg(relmap_corpus_next(c, &doc, &err) == RELMAP_EINPUT,
@@ -186,11 +194,8 @@ START_TEST(the_look_for_bad_bytes_goes_on_across_the_reads)
                     t[at] = '\xFF';
                 else
                     memcpy(t + at, "\xE2\x80", 2);
-                write_file("a.txt", t, n);
-                relmap_corpus *c;
+                relmap_corpus *c = corpus_of_one("a.txt", t, n);
                 relmap_error err;
-                const char *paths[] = {folder};
-                ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
                 relmap_document doc;
                 if (kind < 3) {
                     expect_document(c, "a.txt", t, n, 0);

@@ -252,12 +252,9 @@ START_TEST(a_long_literal_is_compared_past_its_first_bytes)
                             prefilter_derive("counterintelligence", 19, NULL),
                             prefilter_derive(automaton ? "\\w+telligen" : "spies", automaton ? 12 : 5,
                                              NULL)};
-        const literals *rules[3];
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < 3; r++)
             ck_assert_ptr_nonnull(lits[r]);
-            rules[r] = lits[r];
-        }
-        trigger_set *set = prefilter_build(rules, 3);
+        trigger_set *set = prefilter_build((const literals *const *)lits, 3);
         trigger_hits *hits = prefilter_hits_new(set);
         const char *whole = "the counterintelligence operations of the agency";
         prefilter_scan(set, whole, strlen(whole), hits);
