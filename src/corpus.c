@@ -244,10 +244,9 @@ typedef struct suspect_walk {
     int found;
 } suspect_walk;
 
-static void walk_chunk(const char *data, size_t old, size_t now, int at_end, void *context)
+static void walk_chunk(const char *data, size_t now, int at_end, void *context)
 {
     suspect_walk *w = context;
-    (void)old;
     /* a sequence begun in the last three bytes may end in the next read */
     size_t to = at_end ? now : now > 3 ? now - 3 : 0;
     if (!w->found && w->at < to)

@@ -456,13 +456,13 @@ int read_file_chunked(const char *path, char **buffer, size_t *capacity, size_t 
             break;
         n += (size_t)got;
         if (chunk)
-            chunk(*buffer, n - (size_t)got, n, 0, context);
+            chunk(*buffer, n, 0, context);
     }
     close(fd);
     (*buffer)[n] = '\0';
     *length = n;
     if (chunk)
-        chunk(*buffer, n, n, 1, context);
+        chunk(*buffer, n, 1, context);
     return 0;
 }
 

@@ -382,14 +382,13 @@ int read_file(const char *path, char **out, size_t *length, relmap_error *err);
 int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *length,
                    relmap_error *err);
 /* read_file_into, READ_CHUNK bytes a read at most, each read followed by
- * chunk(data, old, now, 0, context): the buffer `data` holds the file's
- * first `now` bytes, those from `old` on just read (data may move from call
- * to call); then, at the end of the file, chunk(data, n, n, 1, context). A
- * caller that must look at every byte does so while the bytes just read
- * are still in the nearest caches, not in a pass of its own afterwards. */
+ * chunk(data, now, 0, context): the buffer `data` holds the file's first
+ * `now` bytes (data may move from call to call); then, at the end of the
+ * file, chunk(data, n, 1, context). A caller that must look at every byte
+ * does so while the bytes just read are still in the nearest caches, not in
+ * a pass of its own afterwards. */
 #define READ_CHUNK (256u << 10)
-typedef void (*read_chunk_fn)(const char *data, size_t old, size_t now, int at_end,
-                              void *context);
+typedef void (*read_chunk_fn)(const char *data, size_t now, int at_end, void *context);
 int read_file_chunked(const char *path, char **buffer, size_t *capacity, size_t *length,
                       read_chunk_fn chunk, void *context, relmap_error *err);
 
