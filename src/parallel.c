@@ -419,7 +419,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
      * and delivering, it extracts documents that no worker has taken, and
      * waits only when there are none. One thread a core, not one more that
      * wakes for the deliveries (and takes the core of a worker) */
-    pthread_t *threads = xcalloc(jobs, sizeof *threads);
+    pthread_t *threads = xcalloc(jobs - 1, sizeof *threads); /* the workers */
     unsigned started = 0;
     for (unsigned t = 0; t + 1 < jobs; t++)
         if (pthread_create(&threads[started], NULL, worker, &p) == 0)
