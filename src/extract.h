@@ -12,7 +12,7 @@
 #include "rules.h"
 
 typedef struct dyn_entity {
-    char *name;
+    const char *name; /* dyn_index's key, in `names` */
     const char *type;  /* static string */
     int parent;        /* an entity ref, or INT32_MIN for none */
     uint32_t learned;  /* see relmap_extractor.learned */

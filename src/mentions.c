@@ -27,11 +27,11 @@ static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const
     void *v = strmap_getn(&x->dyn_index, name, n);
     if (v)
         return -(int)(intptr_t)v;
-    char *key = strpool_copy(&x->names, name, n);
+    /* the index's copy of the name, in the document's pool, is the entity's */
+    const char *key = strmap_putn_key(&x->dyn_index, name, n, (void *)(intptr_t)(x->ndyn + 1));
     XGROW(x->dyn, x->dyn_cap, x->ndyn + 1);
     x->dyn[x->ndyn] = (dyn_entity){key, type, parent, 0, !strcmp(type, "person")};
     x->ndyn++;
-    strmap_put(&x->dyn_index, key, (void *)(intptr_t)x->ndyn);
     return -(int)x->ndyn;
 }
 

@@ -240,9 +240,8 @@ static long id_map(void *state, int objtype, char *str, IDTYPE *id, int createfl
         return 0;
     size_t k = s->count++;
     XGROW(s->names, s->cap, s->count);
-    s->names[k] = str ? strmap_intern(by_name, str) : NULL;
-    if (str)
-        strmap_put(by_name, str, (void *)(uintptr_t)(k + 1));
+    s->names[k] = str ? strmap_putn_key(by_name, str, strlen(str), (void *)(uintptr_t)(k + 1))
+                      : NULL;
     *id = 2 * (IDTYPE)k + 1;
     return 1;
 }

@@ -299,11 +299,11 @@ void *strmap_putnh(strmap *map, const char *key, size_t n, uint64_t h, void *val
     return NULL;
 }
 
-const char *strmap_intern(strmap *map, const char *key)
+/* The entry of a key, added with no value when missing. */
+static strmap_entry *strmap_add(strmap *map, const char *key, size_t n)
 {
     if ((map->count + 1) * 4 >= map->capacity * 3)
         strmap_grow(map);
-    size_t n = strlen(key);
     uint64_t h = hash_bytes(key, n);
     strmap_entry *e = strmap_find(map, key, n, h);
     if (!e->key) {
@@ -313,6 +313,18 @@ const char *strmap_intern(strmap *map, const char *key)
         e->value = NULL;
         map->count++;
     }
+    return e;
+}
+
+const char *strmap_intern(strmap *map, const char *key)
+{
+    return strmap_add(map, key, strlen(key))->key;
+}
+
+const char *strmap_putn_key(strmap *map, const char *key, size_t n, void *value)
+{
+    strmap_entry *e = strmap_add(map, key, n);
+    e->value = value;
     return e->key;
 }
 

@@ -355,6 +355,9 @@ void *strmap_putn(strmap *map, const char *key, size_t n, void *value);
 /* The same, given h, the key's hash: hash_bytes, or another hash that the
  * map's every put and lookup (strmap_getnh) uses, such as hash_lower. */
 void *strmap_putnh(strmap *map, const char *key, size_t n, uint64_t h, void *value);
+/* strmap_putn, returning the map's copy of the key: for a caller that
+ * keeps the key too, one copy rather than two. */
+const char *strmap_putn_key(strmap *map, const char *key, size_t n, void *value);
 /* The map's own copy of `key`, added when missing: one copy of a string
  * for everything that refers to it (valid until the map is freed). */
 const char *strmap_intern(strmap *map, const char *key);
