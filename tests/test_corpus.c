@@ -204,9 +204,8 @@ START_TEST(the_look_for_bad_bytes_goes_on_across_the_reads)
                                   "cut %zu at %zu: no NUL found", cut, at);
                 } else {
                     /* each invalid byte becomes U+FFFD where it stands */
-                    size_t bad = len, k = 0;
+                    size_t bad = len, k = at;
                     memcpy(want, t, at);
-                    k = at;
                     for (size_t b = 0; b < bad; b++, k += 3)
                         memcpy(want + k, "\xEF\xBF\xBD", 3);
                     memcpy(want + k, t + at + bad, n - at - bad);
