@@ -41,6 +41,7 @@ typedef struct pending_sentence {
     size_t mentions_at, nmentions;     /* in batch_mentions */
     size_t rules_at, nrules;           /* in batch_rules */
     int parties[2];            /* relmap_extractor.parties as the sentence found them */
+    int kind;                  /* of its subject: SUBJECT_ASCII or SUBJECT_ANY */
     int32_t slot_matches;      /* its first in batch_matches, or -1 */
 } pending_sentence;
 
@@ -87,9 +88,9 @@ struct relmap_extractor {
     void *trace_context;
     pcre2_match_data *match_data;
     pcre2_match_context *match_context;
-    /* per rule: JIT_UNTRIED until this extractor first runs it, then
-     * whether it has JIT code (rules_jit_compile) */
-    unsigned char *jit_known;
+    /* per rule and kind of subject (as relmap_rules.lazy_code): code NULL
+     * until this extractor first runs it so, then what rules_code gave */
+    rule_code *codes;
 
     /* per document */
     dyn_entity *dyn;

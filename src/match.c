@@ -34,7 +34,7 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     }
     pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
     x->learned = xcalloc(rules->nentities + 1, sizeof *x->learned);
-    x->jit_known = xcalloc(rules->nrules + 1, sizeof *x->jit_known);
+    x->codes = xcalloc(SUBJECT_KINDS * rules->nrules + 1, sizeof *x->codes);
     x->document_number = 1;
     x->hits = prefilter_hits_new(rules->triggers);
     x->reciprocal_hits = prefilter_hits_new(rules->reciprocal_triggers);
@@ -73,7 +73,7 @@ void relmap_extractor_free(relmap_extractor *x)
     free(x->learned);
     free(x->mention_offset);
     free(x->role_words);
-    free(x->jit_known);
+    free(x->codes);
     free(x->batch);
     sb_free(&x->batch_subjects);
     free(x->batch_mentions);
@@ -187,13 +187,14 @@ static void mask(relmap_extractor *x, const char *t, size_t n, int beyond_ascii)
 typedef struct view {
     const char *subject;
     size_t length;
+    int kind; /* SUBJECT_ASCII or SUBJECT_ANY */
     const pending_mention *mentions;
     size_t nmentions;
 } view;
 
 static view view_of(const relmap_extractor *x, const pending_sentence *p)
 {
-    return (view){x->batch_subjects.data + p->subject_at, p->subject_length,
+    return (view){x->batch_subjects.data + p->subject_at, p->subject_length, p->kind,
                   x->batch_mentions + p->mentions_at, p->nmentions};
 }
 
@@ -300,19 +301,20 @@ static void note_gave_up(gave_up *g, uint32_t sentence, int mode, uint32_t k, in
     *g = (gave_up){1, code, sentence, k, mode};
 }
 
-/* A rule's pattern against the subject from `start`: by the JIT's fast
- * path when the pattern has JIT code (it skips pcre2_match's checks of the
- * arguments; PCRE2_MATCH_INVALID_UTF keeps invalid UTF-8 safe there). */
+/* A rule's pattern, as compiled for the kind of subject, against the
+ * subject from `start`: by the JIT's fast path when the pattern has JIT
+ * code (it skips pcre2_match's checks of the arguments;
+ * PCRE2_MATCH_INVALID_UTF keeps invalid UTF-8 safe there). */
 static int match_rule(relmap_extractor *x, const view *v, const rule *ru, PCRE2_SIZE start)
 {
     PCRE2_SPTR s = (PCRE2_SPTR)v->subject;
-    size_t k = (size_t)(ru - x->rules->rules);
-    if (x->jit_known[k] == JIT_UNTRIED)
-        x->jit_known[k] = (unsigned char)rules_jit_compile(x->rules, ru);
-    if (x->jit_known[k] == JIT_READY)
-        return pcre2_jit_match(ru->code, s, v->length, start, 0, x->match_data,
+    rule_code *c = &x->codes[SUBJECT_KINDS * (size_t)(ru - x->rules->rules) + (size_t)v->kind];
+    if (!c->code)
+        *c = rules_code(x->rules, ru, v->kind);
+    if (c->jit == JIT_READY)
+        return pcre2_jit_match(c->code, s, v->length, start, 0, x->match_data,
                                x->match_context);
-    return pcre2_match(ru->code, s, v->length, start, 0, x->match_data, x->match_context);
+    return pcre2_match(c->code, s, v->length, start, 0, x->match_data, x->match_context);
 }
 
 /* Run one rule over pending sentence `s`. A match of a {TGT} rule goes to
@@ -582,7 +584,7 @@ void run_batch(relmap_extractor *x)
  * rules_at, and its subject and mentions when it was masked (else it runs
  * no rule: it waits only for the trace). */
 static void add_to_batch(relmap_extractor *x, const relmap_sentence *sentence,
-                         size_t rules_at, int masked)
+                         size_t rules_at, int masked, int kind)
 {
     XGROW(x->batch, x->batch_cap, x->nbatch + 1);
     pending_sentence *p = &x->batch[x->nbatch++];
@@ -604,6 +606,7 @@ static void add_to_batch(relmap_extractor *x, const relmap_sentence *sentence,
     p->parties[0] = x->parties[0];
     p->parties[1] = x->parties[1];
     p->slot_matches = -1;
+    p->kind = kind;
 }
 
 static int on_sentence(const relmap_sentence *sentence, void *context)
@@ -664,7 +667,7 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
     /* a sentence that runs no rule gives no edge: it waits only to be
      * traced in its turn */
     if (x->nbatch_rules > rules_at || x->trace)
-        add_to_batch(x, sentence, rules_at, masked);
+        add_to_batch(x, sentence, rules_at, masked, beyond_ascii ? SUBJECT_ANY : SUBJECT_ASCII);
     if (x->trace || x->nbatch >= BATCH_SENTENCES || x->batch_subjects.length >= BATCH_BYTES)
         run_batch(x);
     learn_from_sentence(x, folded, n);

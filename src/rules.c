@@ -19,6 +19,11 @@
 #include "factor.h"
 #include "rules.h"
 
+/* How a rule's pattern is compiled; for ASCII subjects (rules_code), the
+ * same without PCRE2_UCP. */
+#define PATTERN_OPTIONS                                                            \
+    (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DUPNAMES | PCRE2_MATCH_INVALID_UTF)
+
 /* ----------------------------------------------------------- small helpers */
 
 size_t alias_key(const char *s, size_t n, char *buf, size_t cap)
@@ -1317,19 +1322,21 @@ static int compile_draft(parser *p, rule_draft *d)
     }
     int code;
     PCRE2_SIZE offset;
-    const uint32_t options = PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DUPNAMES
-                             | PCRE2_MATCH_INVALID_UTF;
     /* the pattern with its alternations factored, which PCRE2 runs in fewer
      * tries (factor.h); its errors are told of the pattern as written */
-    strbuf factored = {0};
+    strbuf source = {0};
     pcre2_code *re = NULL;
-    if (pattern_factor(x.out.data, x.out.length, &factored))
-        re = pcre2_compile((PCRE2_SPTR)factored.data, factored.length, options, &code, &offset,
-                           NULL);
-    sb_free(&factored);
-    if (!re)
-        re = pcre2_compile((PCRE2_SPTR)x.out.data, x.out.length, options, &code, &offset, NULL);
+    if (pattern_factor(x.out.data, x.out.length, &source))
+        re = pcre2_compile((PCRE2_SPTR)source.data, source.length, PATTERN_OPTIONS, &code,
+                           &offset, NULL);
     if (!re) {
+        sb_clear(&source);
+        sb_add(&source, x.out.data, x.out.length);
+        re = pcre2_compile((PCRE2_SPTR)source.data, source.length, PATTERN_OPTIONS, &code,
+                           &offset, NULL);
+    }
+    if (!re) {
+        sb_free(&source);
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(code, message, sizeof message);
         /* an error at the end of the pattern (a missing ')') points just
@@ -1351,6 +1358,8 @@ static int compile_draft(parser *p, rule_draft *d)
     memset(ru, 0, sizeof *ru);
     ru->relation = rel;
     ru->code = re;
+    ru->source_length = source.length;
+    ru->source = sb_detach(&source);
     ru->file = d->pattern.file;
     ru->line = d->line;
     ru->column = d->pattern.cols[0];
@@ -1600,7 +1609,8 @@ static void finish(parser *p)
         if (r->rules[i].target_mode == TARGET_RECIPROCAL)
             per_rule[nreciprocal++] = r->rules[i].triggers;
     r->reciprocal_triggers = prefilter_build(per_rule, nreciprocal);
-    r->jit_state = xcalloc(r->nrules + 1, sizeof *r->jit_state); /* all JIT_UNTRIED */
+    r->lazy_code = xcalloc(SUBJECT_KINDS * r->nrules + 1, sizeof *r->lazy_code);
+    r->jit_state = xcalloc(SUBJECT_KINDS * r->nrules + 1, sizeof *r->jit_state); /* UNTRIED */
     free(per_rule);
     if (p->ndiags > 1)
         qsort(p->diags, p->ndiags, sizeof *p->diags, diagnostic_cmp);
@@ -1638,17 +1648,39 @@ static int load(relmap_rules **out, const char *const *paths, size_t npaths, con
     return rc;
 }
 
-int rules_jit_compile(const relmap_rules *r, const rule *ru)
+/* The JIT state of the code at *code, compiled now if untried. */
+static void jit_once(pcre2_code *code, unsigned char *state)
+{
+    /* JIT is an optimisation: the interpreter works without */
+    if (*state == JIT_UNTRIED)
+        *state = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0 ? JIT_READY : JIT_NONE;
+}
+
+rule_code rules_code(const relmap_rules *r, const rule *ru, int kind)
 {
     /* the rules are const to their users; what the lock guards is not */
     pthread_mutex_t *lock = (pthread_mutex_t *)&r->jit_lock;
-    unsigned char *state = &r->jit_state[ru - r->rules];
+    size_t at = SUBJECT_KINDS * (size_t)(ru - r->rules);
+    pcre2_code **code = &r->lazy_code[at];
+    unsigned char *state = &r->jit_state[at];
     pthread_mutex_lock(lock);
-    if (*state == JIT_UNTRIED) /* JIT is an optimisation: the interpreter works without */
-        *state = pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0 ? JIT_READY : JIT_NONE;
-    int s = *state;
+    if (!code[SUBJECT_ANY])
+        code[SUBJECT_ANY] = ru->code;
+    if (kind == SUBJECT_ASCII && state[kind] == JIT_UNTRIED) {
+        int error;
+        PCRE2_SIZE offset;
+        code[kind] = pcre2_compile((PCRE2_SPTR)ru->source, ru->source_length,
+                                   PATTERN_OPTIONS & ~(uint32_t)PCRE2_UCP, &error, &offset, NULL);
+        if (!code[kind]) { /* it does not compile so: the code for any subject */
+            jit_once(code[SUBJECT_ANY], &state[SUBJECT_ANY]);
+            code[kind] = code[SUBJECT_ANY];
+            state[kind] = state[SUBJECT_ANY];
+        }
+    }
+    jit_once(code[kind], &state[kind]);
+    rule_code rc = {code[kind], state[kind]};
     pthread_mutex_unlock(lock);
-    return s;
+    return rc;
 }
 
 int relmap_rules_check(relmap_rules **out, const char *const *paths, size_t npaths,
@@ -1710,10 +1742,17 @@ void relmap_rules_free(relmap_rules *r)
     }
     free(r->relations);
     strmap_free(&r->relation_index, NULL);
+    for (size_t i = 0; r->lazy_code && i < r->nrules; i++) {
+        pcre2_code *ascii = r->lazy_code[SUBJECT_KINDS * i + SUBJECT_ASCII];
+        if (ascii != r->rules[i].code)
+            pcre2_code_free(ascii);
+    }
+    free(r->lazy_code);
     free(r->jit_state);
     pthread_mutex_destroy(&r->jit_lock);
     for (size_t i = 0; i < r->nrules; i++) {
         pcre2_code_free(r->rules[i].code);
+        free(r->rules[i].source);
         prefilter_free(r->rules[i].triggers);
         free(r->rules[i].origin);
     }

@@ -61,7 +61,9 @@ enum target_mode {
 
 typedef struct rule {
     int relation;
-    pcre2_code *code; /* its JIT code comes on first use: rules_jit_compile */
+    pcre2_code *code; /* for any subject; its JIT code comes on first use: rules_code */
+    char *source;     /* the text `code` was compiled from (its alternations factored) */
+    size_t source_length;
     const char *file;
     unsigned line, column; /* where the pattern starts */
     char *origin; /* "file:line" */
@@ -147,21 +149,37 @@ struct relmap_rules {
 
     wordlist files; /* names of every file read, owned here */
 
-    /* Per rule, whether its pattern has JIT code (rules_jit_compile):
-     * compiled when a sentence first needs it, since a corpus runs some rules
-     * only (30 of the default 50 on the benchmark corpus), and so that the
+    /* Per rule and kind of subject (rule k's at SUBJECT_KINDS * k + kind):
+     * the code rules_code gives, and whether it has JIT code. Both come
+     * when a sentence first needs them, since a corpus runs some rules only
+     * (30 of the default 50 on the benchmark corpus), and so that the
      * threads of -j N compile while the other works, where loading did it
      * alone. */
+    pcre2_code **lazy_code;
     unsigned char *jit_state;
-    pthread_mutex_t jit_lock; /* over jit_state and the JIT compilations */
+    pthread_mutex_t jit_lock; /* over lazy_code, jit_state and their compilations */
 };
 
+/* The kinds of subject a rule's pattern is compiled for. A subject of
+ * ASCII and mention codes (U+E000 up, no letter, digit, space or mark of
+ * any kind) is what most sentences give; over it \w, \b, \d, \s and the
+ * POSIX classes mean the same with PCRE2_UCP as without, and the pattern
+ * compiled without runs in fewer steps (its classes are ASCII tables, not
+ * Unicode property lookups). */
+enum { SUBJECT_ANY, SUBJECT_ASCII, SUBJECT_KINDS };
+
 enum { JIT_UNTRIED, JIT_READY, JIT_NONE };
-/* Whether `ru` has JIT code (JIT_READY, for pcre2_jit_match) or not
- * (JIT_NONE, for pcre2_match): compiled at the first question, once,
- * whichever thread asks first. A thread keeps the answer (the extractor's
- * jit_known), so that it asks once a rule. */
-int rules_jit_compile(const relmap_rules *rules, const rule *ru);
+/* The code to run rule `ru` with over a subject of `kind`, and whether it
+ * has JIT code (JIT_READY, for pcre2_jit_match) or not (JIT_NONE, for
+ * pcre2_match): compiled at the first question, once, whichever thread asks
+ * first. A thread keeps the answer (the extractor's codes), so that it asks
+ * once a rule. Should the pattern not compile for ASCII subjects, their
+ * code is the one for any. */
+typedef struct rule_code {
+    const pcre2_code *code;
+    int jit;
+} rule_code;
+rule_code rules_code(const relmap_rules *rules, const rule *ru, int kind);
 
 /* Index of an entity by name, or -1. */
 int rules_find_entity(const relmap_rules *rules, const char *name);

@@ -90,30 +90,50 @@ static void on_evidence(const relmap_match *m, void *context)
     sb_addf(context, "[%s]\n", m->evidence);
 }
 
-/* A rule's pattern gets its JIT code when a sentence first runs it, and
- * keeps it: loading compiles none, a sentence that admits one rule compiles
- * that one, and the next extractor (another thread's) finds it compiled. */
-START_TEST(patterns_are_jit_compiled_when_first_run)
+/* A rule's pattern gets its code for a kind of subject, and its JIT code,
+ * when a sentence first runs it so, and keeps them: loading compiles none,
+ * a sentence that admits one rule compiles that one, and the next extractor
+ * (another thread's) finds it compiled. A sentence of ASCII gets the
+ * pattern compiled without PCRE2_UCP, one beyond ASCII the pattern as
+ * loaded. */
+START_TEST(patterns_are_compiled_for_their_subjects_when_first_run)
 {
     relmap_rules *r = load(small_rules);
     ck_assert_uint_eq(r->nrules, 5);
-    for (size_t i = 0; i < r->nrules; i++)
+    for (size_t i = 0; i < SUBJECT_KINDS * r->nrules; i++) {
         ck_assert_int_eq(r->jit_state[i], JIT_UNTRIED);
+        ck_assert_ptr_null(r->lazy_code[i]);
+    }
     uint32_t has_jit = 0;
     pcre2_config(PCRE2_CONFIG_JIT, &has_jit);
     int compiled = has_jit ? JIT_READY : JIT_NONE;
+    const size_t ascii = SUBJECT_ASCII, any = SUBJECT_ANY, kinds = SUBJECT_KINDS;
     EXPECT(r, "China accused the U.S. of hacking.",
            "China -accuses-> United States [country|]\n");
-    /* the first rule ran (and matched); the others were never admitted */
-    ck_assert_int_eq(r->jit_state[0], compiled);
-    for (size_t i = 1; i < r->nrules; i++)
+    /* the first rule ran (and matched) on ASCII; the others were never
+     * admitted */
+    ck_assert_int_eq(r->jit_state[ascii], compiled);
+    ck_assert_ptr_nonnull(r->lazy_code[ascii]);
+    ck_assert_ptr_ne(r->lazy_code[ascii], r->rules[0].code);
+    uint32_t options = 0;
+    pcre2_pattern_info(r->lazy_code[ascii], PCRE2_INFO_ARGOPTIONS, &options);
+    ck_assert_uint_eq(options & PCRE2_UCP, 0);
+    ck_assert_int_eq(r->jit_state[any], JIT_UNTRIED);
+    for (size_t i = kinds; i < kinds * r->nrules; i++)
         ck_assert_int_eq(r->jit_state[i], JIT_UNTRIED);
     EXPECT(r, "The U.S. urged China to stop.", "United States -urges-> China [country|]\n");
-    ck_assert_int_eq(r->jit_state[2], compiled);
-    ck_assert_int_eq(r->jit_state[1], JIT_UNTRIED);
+    ck_assert_int_eq(r->jit_state[kinds * 2 + ascii], compiled);
+    ck_assert_int_eq(r->jit_state[kinds * 1 + ascii], JIT_UNTRIED);
     /* a fresh extractor asks again and is told */
     EXPECT(r, "China accused the U.S. again.", "China -accuses-> United States [country|]\n");
-    ck_assert_int_eq(r->jit_state[0], compiled);
+    ck_assert_int_eq(r->jit_state[ascii], compiled);
+    ck_assert_int_eq(r->jit_state[any], JIT_UNTRIED);
+    /* beyond ASCII, the pattern as loaded: its \w is a letter of any
+     * script, so the adverb "naïvely" is one (without PCRE2_UCP, "ï" is no
+     * \w and the rule does not match) */
+    EXPECT(r, "China naïvely accused the U.S.", "China -accuses-> United States [country|]\n");
+    ck_assert_int_eq(r->jit_state[any], compiled);
+    ck_assert_ptr_eq(r->lazy_code[any], r->rules[0].code);
     relmap_rules_free(r);
 }
 END_TEST
@@ -898,7 +918,7 @@ int main(void)
               word_gate_lets_every_word_of_the_sets_through,
               role_and_numbered_references,
               evidence_is_the_sentence_on_one_line,
-              patterns_are_jit_compiled_when_first_run,
+              patterns_are_compiled_for_their_subjects_when_first_run,
               evidence_is_on_one_line_whatever_the_place_of_the_run,
               denial_without_target_answers_the_last_accuser,
               reciprocal_joins_the_last_two_parties,
