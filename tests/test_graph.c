@@ -187,6 +187,59 @@ START_TEST(tsv_row_longer_than_a_buffer_is_written_whole)
 }
 END_TEST
 
+/* Each short field (the names, the rule, the types) of every length up to
+ * past the longest copied by words, with a byte at every place that needs an
+ * escape (a tab, a newline, a carriage return, a backslash), that only looks
+ * as if it might (another control byte, the next above them, bytes beyond
+ * ASCII) or none: written as sb_add_tsv writes it, to a stream and to rows
+ * kept in a strbuf. */
+START_TEST(tsv_short_fields_are_escaped_at_every_length_and_place)
+{
+    static const char odd[] = {'\t', '\n', '\r', '\\', '\x01', '\x0b', '\x0c', '\x0e',
+                               '\x1f', '[', ']', '\x80', '\xc3', '\xff', 'x'};
+    char field[80];
+    for (size_t n = 0; n <= 70; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (size_t k = 0; k < sizeof odd; k++) {
+                if (at == n && k) /* no odd byte: once */
+                    break;
+                for (size_t i = 0; i < n; i++)
+                    field[i] = (char)('a' + i % 26);
+                if (at < n)
+                    field[at] = odd[k];
+                field[n] = '\0';
+                relmap_match a = {field, "accuses", field, "d.txt", 7, field,
+                                  "A accused B.", field, "", field, field};
+                strbuf expected = {0}, rows = {0};
+                sb_add_tsv(&expected, field);
+                sb_adds(&expected, "\taccuses\t");
+                sb_add_tsv(&expected, field);
+                sb_adds(&expected, "\td.txt\t7\t");
+                for (int f = 0; f < 4; f++) { /* the rule, source type and country, target type */
+                    sb_add_tsv(&expected, f == 2 ? "" : field);
+                    sb_addc(&expected, '\t');
+                }
+                sb_add_tsv(&expected, field);
+                sb_adds(&expected, "\tA accused B.\n");
+                char *text = NULL;
+                size_t length = 0;
+                FILE *f = open_memstream(&text, &length);
+                relmap_tsv_write_match(f, &a);
+                fclose(f);
+                ck_assert_msg(length == expected.length && !memcmp(text, expected.data, length),
+                              "length %zu, byte %zu of %zu", n, at, k);
+                tsv_add_match(&rows, &a);
+                ck_assert_uint_eq(rows.length, expected.length);
+                ck_assert(memcmp(rows.data, expected.data, expected.length) == 0);
+                free(text);
+                sb_free(&expected);
+                sb_free(&rows);
+            }
+        }
+    }
+}
+END_TEST
+
 /* The writer's blocks hold the bytes relmap_tsv_write_match writes, row
  * after row in order, over many blocks and rows longer than a block's
  * room; a stream that fails is told by the flush and by the free. */
@@ -428,6 +481,7 @@ int main(void)
               merge_order_does_not_change_the_graph,
               tsv_round_trip_keeps_awkward_text,
               tsv_row_longer_than_a_buffer_is_written_whole,
+              tsv_short_fields_are_escaped_at_every_length_and_place,
               tsv_writer_writes_the_rows_a_row_at_a_time_would,
               tsv_line_numbers_are_written_in_full,
               numbers_are_written_as_printf_writes_them,
