@@ -142,6 +142,19 @@ START_TEST(tsv_round_trip_keeps_awkward_text)
 }
 END_TEST
 
+/* What relmap_tsv_write_match writes of `m` to a stream: its bytes and
+ * their count. */
+static char *written_row(const relmap_match *m, size_t *length)
+{
+    char *text = NULL;
+    *length = 0;
+    FILE *f = open_memstream(&text, length);
+    ck_assert_ptr_nonnull(f);
+    relmap_tsv_write_match(f, m);
+    fclose(f);
+    return text;
+}
+
 /* A row longer than the writer's buffer comes out whole and in order,
  * to a stream and to a strbuf (as -j N's workers keep rows), whichever
  * field is long: a long evidence sentence (copied by runs) or a long name
@@ -165,11 +178,8 @@ START_TEST(tsv_row_longer_than_a_buffer_is_written_whole)
                            "China\tcountry\t\t");
         sb_add_tsv(&expected, texts[k]);
         sb_addc(&expected, '\n');
-        char *text = NULL;
-        size_t length = 0;
-        FILE *f = open_memstream(&text, &length);
-        relmap_tsv_write_match(f, &a);
-        fclose(f);
+        size_t length;
+        char *text = written_row(&a, &length);
         ck_assert_uint_gt(length, 2 * 2048);
         ck_assert_uint_eq(length, expected.length);
         ck_assert(memcmp(text, expected.data, length) == 0);
@@ -221,11 +231,8 @@ START_TEST(tsv_short_fields_are_escaped_at_every_length_and_place)
                 }
                 sb_add_tsv(&expected, field);
                 sb_adds(&expected, "\tA accused B.\n");
-                char *text = NULL;
-                size_t length = 0;
-                FILE *f = open_memstream(&text, &length);
-                relmap_tsv_write_match(f, &a);
-                fclose(f);
+                size_t length;
+                char *text = written_row(&a, &length);
                 ck_assert_msg(length == expected.length && !memcmp(text, expected.data, length),
                               "length %zu, byte %zu of %zu", n, at, k);
                 tsv_add_match(&rows, &a);
