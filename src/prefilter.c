@@ -1314,39 +1314,62 @@ static int anchor_at(const trigger_set *t, const char *text, size_t n, size_t i)
     return 0;
 }
 
+#ifdef __SSE2__
+/* The vector check of anchors_occur over the places [0, last + 16) of the
+ * text, 16 at a time (the last block overlapping the one before it), with
+ * `npairs` pairs: the places that hold a pair's two bytes are then compared
+ * with the anchors whole. Inline with npairs a constant, the pairs stay in
+ * registers and the loop over them is unrolled. */
+static inline __attribute__((always_inline)) int anchor_blocks(const trigger_set *t,
+                                                               const char *text, size_t n,
+                                                               size_t last, size_t npairs)
+{
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    __m128i w0[ANCHORS_MAX], w1[ANCHORS_MAX];
+    for (size_t k = 0; k < npairs; k++) {
+        w0[k] = _mm_loadu_si128((const __m128i *)t->pair_wide[k][0]);
+        w1[k] = _mm_loadu_si128((const __m128i *)t->pair_wide[k][1]);
+    }
+    for (size_t i = 0;; i += 16) {
+        if (i > last)
+            i = last;
+        __m128i at0 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(text + i + t->pair_at[0])),
+                                   case_bit);
+        __m128i at1 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(text + i + t->pair_at[1])),
+                                   case_bit);
+        __m128i any = _mm_setzero_si128();
+        for (size_t k = 0; k < npairs; k++)
+            any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(at0, w0[k]),
+                                                  _mm_cmpeq_epi8(at1, w1[k])));
+        for (unsigned bits = (unsigned)_mm_movemask_epi8(any); bits; bits &= bits - 1)
+            if (anchor_at(t, text, n, i + (size_t)__builtin_ctz(bits)))
+                return 1;
+        if (i == last)
+            return 0;
+    }
+}
+#endif
+
 /* Does the text hold one of the anchors (as anchor_at reads them)? */
 static int anchors_occur(const trigger_set *t, const char *text, size_t n)
 {
     size_t from = 0; /* the places checked one by one */
 #ifdef __SSE2__
-    /* 16 places at a time, the last block overlapping the one before it,
-     * up to where the reads would pass the end: first for the pairs of
-     * bytes, then, at the few places that hold one, for the anchors whole.
-     * The places left are checked one by one. */
+    /* 16 places at a time up to where the reads would pass the end: first
+     * for the pairs of bytes, then, at the few places that hold one, for the
+     * anchors whole. The places left are checked one by one. */
     if (n >= 16 + PREFIX_MAX - 1) {
-        const __m128i case_bit = _mm_set1_epi8(0x20);
         size_t last = n - (16 + PREFIX_MAX - 1);
-        for (size_t i = 0;; i += 16) {
-            if (i > last)
-                i = last;
-            __m128i at0 = _mm_or_si128(
-                _mm_loadu_si128((const __m128i *)(text + i + t->pair_at[0])), case_bit);
-            __m128i at1 = _mm_or_si128(
-                _mm_loadu_si128((const __m128i *)(text + i + t->pair_at[1])), case_bit);
-            __m128i any = _mm_setzero_si128();
-            for (size_t k = 0; k < t->npairs; k++) {
-                const unsigned char(*w)[16] = t->pair_wide[k];
-                __m128i both =
-                    _mm_and_si128(_mm_cmpeq_epi8(at0, _mm_loadu_si128((const __m128i *)w[0])),
-                                  _mm_cmpeq_epi8(at1, _mm_loadu_si128((const __m128i *)w[1])));
-                any = _mm_or_si128(any, both);
-            }
-            for (unsigned bits = (unsigned)_mm_movemask_epi8(any); bits; bits &= bits - 1)
-                if (anchor_at(t, text, n, i + (size_t)__builtin_ctz(bits)))
-                    return 1;
-            if (i == last)
-                break;
+        int found;
+        switch (t->npairs) { /* the usual few, each its own loop */
+        case 1: found = anchor_blocks(t, text, n, last, 1); break;
+        case 2: found = anchor_blocks(t, text, n, last, 2); break;
+        case 3: found = anchor_blocks(t, text, n, last, 3); break;
+        case 4: found = anchor_blocks(t, text, n, last, 4); break;
+        default: found = anchor_blocks(t, text, n, last, t->npairs); break;
         }
+        if (found)
+            return 1;
         from = last + 16;
     }
 #endif

@@ -297,7 +297,8 @@ END_TEST
 
 /* A set of few rules is first checked for the prefixes of their first
  * clauses, 16 places at a time: at every place, in either case, with bytes
- * that are no letters, and not when the prefix is cut. */
+ * that are no letters, and not when the prefix is cut. Sets of some of the
+ * rules check 1, 2, 3, 4 and 6 pairs of bytes (each count its own loop). */
 START_TEST(few_rules_are_checked_for_their_first_words_at_every_place)
 {
     /* "xy\\s+(?:the|and)": its first clause is "xy" (two letters are worth
@@ -305,30 +306,49 @@ START_TEST(few_rules_are_checked_for_their_first_words_at_every_place)
     const char *patterns[] = {"foo_bar", "(?:accused|traded)\\s+blame", "x@yz", "[a]bcd",
                               "xy\\s+(?:the|and)"};
     const char *words[] = {"foo_bar", "TRADED blame", "x@yz", "xbcd", "xY and"};
-    literals *lits[5];
-    for (int r = 0; r < 5; r++)
-        lits[r] = prefilter_derive(patterns[r], strlen(patterns[r]), NULL);
-    ck_assert_str_eq(lits[4]->items[0], "xy");
-    trigger_set *set = prefilter_build((const literals *const *)lits, 5);
-    trigger_hits *hits = prefilter_hits_new(set);
-    for (int r = 0; r < 5; r++) {
-        size_t wl = strlen(words[r]);
-        for (size_t total = wl; total <= 70; total++) {
-            for (size_t at = 0; at + wl <= total; at++) {
-                char text[128];
-                memset(text, ' ', total);
-                memcpy(text + at, words[r], wl);
-                prefilter_scan(set, text, total, hits);
-                ck_assert_msg(prefilter_rule_admits(set, (size_t)r, hits),
-                              "\"%s\" at %zu of %zu not found", words[r], at, total);
-                text[at + 1] = '#'; /* inside the prefix */
-                prefilter_scan(set, text, total, hits);
-                ck_assert_msg(!prefilter_rule_admits(set, (size_t)r, hits),
-                              "\"%s\" at %zu of %zu found though cut", words[r], at, total);
+    /* pairs of bytes: one ("o_" of "foo_bar": the second and fourth bytes
+     * while every anchor has four); two ("cu", "rd"); three; four (with "@z"
+     * of "x@yz"); then, "xy" having two bytes, the first two of each anchor:
+     * six ("ac" and "tr" apart) */
+    static const unsigned subsets[] = {0x01, 0x02, 0x03, 0x07, 0x1F};
+    for (size_t s = 0; s < sizeof subsets / sizeof *subsets; s++) {
+        literals *lits[5];
+        int rule_of[5]; /* a pattern's rule in this set, or -1 */
+        size_t nrules = 0;
+        for (int p = 0; p < 5; p++) {
+            rule_of[p] = -1;
+            if (subsets[s] >> p & 1) {
+                rule_of[p] = (int)nrules;
+                lits[nrules++] = prefilter_derive(patterns[p], strlen(patterns[p]), NULL);
             }
         }
+        if (subsets[s] & 0x10)
+            ck_assert_str_eq(lits[rule_of[4]]->items[0], "xy");
+        trigger_set *set = prefilter_build((const literals *const *)lits, nrules);
+        trigger_hits *hits = prefilter_hits_new(set);
+        for (int p = 0; p < 5; p++) {
+            if (rule_of[p] < 0)
+                continue;
+            size_t r = (size_t)rule_of[p], wl = strlen(words[p]);
+            for (size_t total = wl; total <= 70; total++) {
+                for (size_t at = 0; at + wl <= total; at++) {
+                    char text[128];
+                    memset(text, ' ', total);
+                    memcpy(text + at, words[p], wl);
+                    prefilter_scan(set, text, total, hits);
+                    ck_assert_msg(prefilter_rule_admits(set, r, hits),
+                                  "\"%s\" at %zu of %zu not found (set %zu)", words[p], at,
+                                  total, s);
+                    text[at + 1] = '#'; /* inside the prefix */
+                    prefilter_scan(set, text, total, hits);
+                    ck_assert_msg(!prefilter_rule_admits(set, r, hits),
+                                  "\"%s\" at %zu of %zu found though cut (set %zu)", words[p],
+                                  at, total, s);
+                }
+            }
+        }
+        free_scan(set, hits, lits, nrules);
     }
-    free_scan(set, hits, lits, 5);
 }
 END_TEST
 
