@@ -73,6 +73,8 @@ typedef struct clauses {
 #define SLOTS_MAX 0xFFFFu
 
 #define MAX_CLAUSES 4 /* the most selective; more cost a check and add little */
+/* a rule's clauses are read as one window of 64 bits (count_clauses) */
+_Static_assert(MAX_CLAUSES < 64, "a rule's clauses fit one word of bits");
 
 static void set_free(set *s)
 {
@@ -775,6 +777,13 @@ struct trigger_set {
     size_t nstates;
     size_t nliterals;
     int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
+    /* The same as bits, clause_words words a literal; and the first clause
+     * of each rule as bits and by rule: a scan ORs the found literals' bits,
+     * and a rule whose first clause is met is admitted when all of its are
+     * (a rule's clauses are numbered one after another, MAX_CLAUSES at most:
+     * they stand in one or two words of bits). */
+    size_t clause_words;
+    uint64_t *literal_clause_bits, *first_clause_bits;
     size_t *clause_rule;   /* per clause: its rule */
     unsigned *clause_before, *clause_after; /* per clause: slots needed around it */
     size_t nclauses;
@@ -1036,6 +1045,17 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
         }
     }
     strmap_free(&ids, NULL);
+    size_t words = t->clause_words = t->nclauses / 64 + 1;
+    t->literal_clause_bits = xcalloc(t->nliterals * words + 1, sizeof *t->literal_clause_bits);
+    for (size_t id = 0; id < t->nliterals; id++)
+        for (const int *c = t->literal_clauses[id]; *c >= 0; c++)
+            bit_set(t->literal_clause_bits + id * words, (unsigned)*c);
+    t->first_clause_bits = xcalloc(words, sizeof *t->first_clause_bits);
+    for (size_t c = 0; c < t->nclauses; c++) { /* a rule's clauses come together */
+        size_t r = t->clause_rule[c];
+        if (c == 0 || t->clause_rule[c - 1] != r)
+            bit_set(t->first_clause_bits, (unsigned)c);
+    }
     t->by_words = 1;
     for (size_t id = 0; id < t->nliterals && t->by_words; id++)
         t->by_words = sought_by_words(t->literal_text[id], t->literal_at_start[id]);
@@ -1172,11 +1192,7 @@ trigger_hits *prefilter_hits_new(const trigger_set *t)
     h->literal_first = xcalloc(t->nliterals + 1, sizeof *h->literal_first);
     h->literal_last = xcalloc(t->nliterals + 1, sizeof *h->literal_last);
     h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
-    h->clause = xcalloc(t->nclauses + 1, sizeof *h->clause);
-    h->clause_last = xcalloc(t->nclauses + 1, sizeof *h->clause_last);
-    h->clause_first_end = xcalloc(t->nclauses + 1, sizeof *h->clause_first_end);
-    h->rule = xcalloc(t->nrules + 1, sizeof *h->rule);
-    h->met = xcalloc(t->nrules + 1, sizeof *h->met);
+    h->met = xcalloc(t->clause_words + 1, sizeof *h->met); /* one more: count_clauses */
     h->words = t->nrules / 64 + 1;
     h->admitted = xcalloc(h->words, sizeof *h->admitted);
     h->always = xcalloc(h->words, sizeof *h->always);
@@ -1198,10 +1214,6 @@ void prefilter_hits_free(trigger_hits *h)
     free(h->literal_first);
     free(h->literal_last);
     free(h->found);
-    free(h->clause);
-    free(h->clause_last);
-    free(h->clause_first_end);
-    free(h->rule);
     free(h->met);
     free(h->admitted);
     free(h->always);
@@ -1431,35 +1443,38 @@ static void scan_automaton(const trigger_set *t, trigger_hits *h, const char *te
     }
 }
 
+/* Where a literal found begins at the latest, and where it ends at the
+ * earliest (its prefix's places: a literal begins where its prefix does,
+ * though not wherever it does). */
+static void literal_bounds(const trigger_set *t, const trigger_hits *h, int lit,
+                           uint32_t *last, uint32_t *first_end)
+{
+    int p = t->literal_prefix[lit];
+    *last = p < 0 ? h->literal_last[lit] : h->prefix_last[p];
+    *first_end = (p < 0 ? h->literal_first[lit] : h->prefix_first[p])
+                 + (uint32_t)t->literal_length[lit];
+}
+
+/* The clauses that the literals found meet, and the rules all of whose
+ * clauses are met. */
 static void count_clauses(const trigger_set *t, trigger_hits *h)
 {
-    unsigned scan = h->scan;
-    /* count, per rule, the clauses that a literal found meets, and note
-     * where the clause's literals begin at the latest and end at the
-     * earliest (their prefixes' places: a literal begins where its prefix
-     * does, though not wherever it does) */
+    size_t words = t->clause_words;
+    uint64_t *met = h->met;
     for (size_t k = 0; k < h->nfound; k++) {
-        int lit = h->found[k], p = t->literal_prefix[lit];
-        uint32_t last = p < 0 ? h->literal_last[lit] : h->prefix_last[p];
-        uint32_t end = (p < 0 ? h->literal_first[lit] : h->prefix_first[p])
-                       + (uint32_t)t->literal_length[lit];
-        for (const int *c = t->literal_clauses[lit]; *c >= 0; c++) {
-            if (h->clause[*c] == scan) {
-                if (last > h->clause_last[*c])
-                    h->clause_last[*c] = last;
-                if (end < h->clause_first_end[*c])
-                    h->clause_first_end[*c] = end;
-                continue;
-            }
-            h->clause[*c] = scan;
-            h->clause_last[*c] = last;
-            h->clause_first_end[*c] = end;
-            size_t r = t->clause_rule[*c];
-            if (h->rule[r] != scan) {
-                h->rule[r] = scan;
-                h->met[r] = 0;
-            }
-            if (++h->met[r] == t->rule_nclauses[r])
+        const uint64_t *bits = t->literal_clause_bits + (size_t)h->found[k] * words;
+        for (size_t w = 0; w < words; w++)
+            met[w] |= bits[w];
+    }
+    for (size_t w = 0; w < words; w++) {
+        for (uint64_t firsts = met[w] & t->first_clause_bits[w]; firsts; firsts &= firsts - 1) {
+            unsigned b = (unsigned)__builtin_ctzll(firsts);
+            size_t r = t->clause_rule[w * 64 + b];
+            /* its clauses' bits from b on, into the next word (met has one
+             * word more, 0) */
+            uint64_t window = met[w] >> b | (b ? met[w + 1] << (64 - b) : 0);
+            uint64_t all = ((uint64_t)1 << t->rule_nclauses[r]) - 1;
+            if ((window & all) == all)
                 bit_set(h->admitted, (unsigned)r);
         }
     }
@@ -1470,11 +1485,11 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     if (++h->scan == 0) { /* wrapped: forget every old mark */
         memset(h->literal, 0, t->nliterals * sizeof *h->literal);
         memset(h->prefix, 0, t->nprefixes * sizeof *h->prefix);
-        memset(h->clause, 0, t->nclauses * sizeof *h->clause);
-        memset(h->rule, 0, t->nrules * sizeof *h->rule);
         h->scan = 1;
     }
     h->nfound = 0;
+    for (size_t w = 0; w < t->clause_words; w++)
+        h->met[w] = 0;
     for (size_t w = 0; w < h->words; w++) /* a word or a few: no call to memcpy */
         h->admitted[w] = h->always[w];
     if (h->admit_all) {
@@ -1498,9 +1513,22 @@ int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits 
     if (!c || h->admit_all)
         return 1;
     for (; *c >= 0; c++) {
-        if (h->clause[*c] != h->scan)
+        if (!bit_test(h->met, (unsigned)*c))
             continue; /* not met: the scan did not admit the rule */
-        uint32_t last = h->clause_last[*c], first_end = h->clause_first_end[*c];
+        /* where the clause's literals begin at the latest, and end at the
+         * earliest */
+        uint32_t last = 0, first_end = UINT32_MAX;
+        for (size_t k = 0; k < h->nfound; k++) {
+            int lit = h->found[k];
+            if (!bit_test(t->literal_clause_bits + (size_t)lit * t->clause_words, (unsigned)*c))
+                continue;
+            uint32_t l, e;
+            literal_bounds(t, h, lit, &l, &e);
+            if (l > last)
+                last = l;
+            if (e < first_end)
+                first_end = e;
+        }
         size_t before = 0, after = 0;
         for (size_t m = 0; m < n; m++) {
             before += mention_offset[m] + width <= last;
@@ -1545,6 +1573,8 @@ void prefilter_free_set(trigger_set *t)
     free(t->delta16);
     free(t->delta32);
     free(t->out_by_row);
+    free(t->literal_clause_bits);
+    free(t->first_clause_bits);
     free(t->clause_rule);
     free(t->rule_nclauses);
     free(t);

@@ -87,12 +87,9 @@ typedef struct trigger_hits {
     uint32_t *prefix_first, *prefix_last;
     /* per literal sought by words: where it first and last began */
     uint32_t *literal_first, *literal_last;
-    unsigned *clause;    /* per clause: the last scan that met it */
-    /* per clause met: where its literals begin at the latest, and end at
-     * the earliest (bounds: see prefilter_slots_admit) */
-    uint32_t *clause_last, *clause_first_end;
-    unsigned *rule;      /* per rule: the last scan that met one of its clauses */
-    unsigned *met;       /* per rule: how many of its clauses that scan met */
+    /* the clauses the last scan met, a bit each (as the set's clause_words
+     * words) */
+    uint64_t *met;
     int *found;          /* the literals of this scan */
     size_t nfound;
     /* set by tests: every rule admitted, whatever the text, so that the

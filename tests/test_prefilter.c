@@ -379,6 +379,41 @@ START_TEST(a_rule_of_two_clauses_needs_both)
 }
 END_TEST
 
+/* Many rules of three clauses each: the clauses of rule 21 are the 64th to
+ * 66th of the set, across the first and second words of its bits. Each rule
+ * is admitted by its own three words, and by no two of them. */
+START_TEST(clauses_are_counted_across_words_of_bits)
+{
+    enum { RULES = 40 };
+    literals *lits[RULES];
+    for (int r = 0; r < RULES; r++) {
+        char pattern[64];
+        snprintf(pattern, sizeof pattern, "xq%02da\\s+\\w+\\s+xq%02db\\s+\\w+\\s+xq%02dc", r, r, r);
+        lits[r] = prefilter_derive(pattern, strlen(pattern), NULL);
+        ck_assert_ptr_nonnull(lits[r]);
+        ck_assert_uint_eq(lits[r]->nclauses, 3);
+    }
+    trigger_set *set = prefilter_build((const literals *const *)lits, RULES);
+    trigger_hits *hits = prefilter_hits_new(set);
+    for (int r = 0; r < RULES; r++) {
+        for (int drop = -1; drop < 3; drop++) { /* drop: the word left out, or none */
+            char text[128] = "";
+            for (int k = 0; k < 3; k++) {
+                char word[16];
+                snprintf(word, sizeof word, k == drop ? "yq%02d%c and " : "xq%02d%c and ", r,
+                         'a' + k);
+                strcat(text, word);
+            }
+            prefilter_scan(set, text, strlen(text), hits);
+            for (int q = 0; q < RULES; q++)
+                ck_assert_msg(prefilter_rule_admits(set, (size_t)q, hits) == (q == r && drop < 0),
+                              "rule %d on \"%s\"", q, text);
+        }
+    }
+    free_scan(set, hits, lits, RULES);
+}
+END_TEST
+
 START_TEST(rules_sharing_a_word_are_each_told)
 {
     literals *a = prefilter_derive("should\\s+blame", 14, NULL);
@@ -779,6 +814,7 @@ int main(void)
               a_literal_is_found_at_every_place_and_a_near_miss_nowhere,
               a_long_literal_is_compared_past_its_first_bytes,
               a_rule_of_two_clauses_needs_both,
+              clauses_are_counted_across_words_of_bits,
               rules_sharing_a_word_are_each_told,
               a_common_word_is_a_poor_filter,
               few_rules_are_checked_for_their_first_words_at_every_place,
