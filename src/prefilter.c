@@ -772,6 +772,11 @@ struct trigger_set {
      * of a pair and a third class is third_head[pair * 32 + class] */
     uint32_t pair_third[WORD_CLASSES * WORD_CLASSES];
     uint32_t *third_head;
+    /* per list of a pair and a third class, at its head: the classes of its
+     * literals' fourth bytes, a bit each (all of them for a literal of three
+     * bytes or fewer); a word whose fourth byte's class is none of them
+     * begins no literal of the list */
+    uint32_t *fourth;
     uint32_t byte_head[256];
     int *start_lists;
     size_t nstates;
@@ -957,12 +962,18 @@ static void build_word_starts(trigger_set *t)
         qsort(all, nall, sizeof *all, by_key);
     t->third_head = xcalloc(WORD_CLASSES * WORD_CLASSES * 32, sizeof *t->third_head);
     t->start_lists = xmalloc((2 * nall + 1) * sizeof *t->start_lists);
+    t->fourth = xcalloc(2 * nall + 2, sizeof *t->fourth);
     size_t at = 0;
     for (size_t i = 0; i < nall;) {
         size_t key = all[i].key;
         uint32_t head = (uint32_t)(at + 1);
-        for (; i < nall && all[i].key == key; i++)
+        for (; i < nall && all[i].key == key; i++) {
+            const char *text = t->literal_text[all[i].id];
+            t->fourth[head] |= t->literal_length[all[i].id] > 3
+                                   ? (uint32_t)1 << t->word_class[(unsigned char)text[3]]
+                                   : ~(uint32_t)0;
             t->start_lists[at++] = (int)all[i].id;
+        }
         t->start_lists[at++] = -1;
         if (key >= BYTE_KEY(0)) {
             t->byte_head[key - BYTE_KEY(0)] = head;
@@ -1301,8 +1312,12 @@ static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, 
         unsigned c1 = p + 1 < n ? word_class[u[p + 1]] : 0;
         unsigned c2 = p + 2 < n ? word_class[u[p + 2]] : 0;
         unsigned pair = c0 * WORD_CLASSES + c1;
-        if ((t->pair_third[pair] >> c2) & 1)
-            starts_at(t, h, t->third_head[pair * 32 + c2], u, n, p);
+        if ((t->pair_third[pair] >> c2) & 1) {
+            uint32_t head = t->third_head[pair * 32 + c2];
+            unsigned c3 = p + 3 < n ? word_class[u[p + 3]] : 0;
+            if ((t->fourth[head] >> c3) & 1)
+                starts_at(t, h, head, u, n, p);
+        }
         for (p++; p < n && word_class[u[p]]; p++)
             ;
     }
@@ -1557,6 +1572,7 @@ void prefilter_free_set(trigger_set *t)
     free(t->literal_known);
     free(t->start_lists);
     free(t->third_head);
+    free(t->fourth);
     free(t->clause_before);
     free(t->clause_after);
     for (size_t r = 0; r < t->nrules; r++)

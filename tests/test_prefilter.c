@@ -414,6 +414,40 @@ START_TEST(clauses_are_counted_across_words_of_bits)
 }
 END_TEST
 
+/* The scan by words turns a word away on the classes of its first three
+ * bytes, then of its fourth: "accept" begins no "accus", "this" no "thief",
+ * "hash" no "has " (a space for a fourth byte); a literal of three bytes
+ * ("to ") takes any fourth. */
+START_TEST(a_word_is_turned_away_on_its_fourth_byte)
+{
+    /* each proved to begin a word (\b): the scan by words */
+    const char *patterns[] = {"\\baccus", "\\bthief", "\\bto ", "\\bhas "};
+    literals *lits[4];
+    for (int r = 0; r < 4; r++) {
+        lits[r] = prefilter_derive(patterns[r], strlen(patterns[r]), NULL);
+        ck_assert_ptr_nonnull(lits[r]);
+    }
+    trigger_set *set = prefilter_build((const literals *const *)lits, 4);
+    trigger_hits *hits = prefilter_hits_new(set);
+    const struct {
+        const char *text;
+        int rule; /* the one it admits, or -1 */
+    } cases[] = {
+        {"they accept it", -1}, {"they accuse him", 0}, {"THEY ACCUSED HIM", 0},
+        {"this and that", -1},  {"a thief", 1},         {"THIEF!", 1},
+        {"go to it", 2},        {"toad", -1},           {"to", -1},
+        {"a hash", -1},         {"he has been", 3},     {"he has", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        prefilter_scan(set, cases[i].text, strlen(cases[i].text), hits);
+        for (int r = 0; r < 4; r++)
+            ck_assert_msg(prefilter_rule_admits(set, (size_t)r, hits) == (r == cases[i].rule),
+                          "rule %d on \"%s\"", r, cases[i].text);
+    }
+    free_scan(set, hits, lits, 4);
+}
+END_TEST
+
 START_TEST(rules_sharing_a_word_are_each_told)
 {
     literals *a = prefilter_derive("should\\s+blame", 14, NULL);
@@ -815,6 +849,7 @@ int main(void)
               a_long_literal_is_compared_past_its_first_bytes,
               a_rule_of_two_clauses_needs_both,
               clauses_are_counted_across_words_of_bits,
+              a_word_is_turned_away_on_its_fourth_byte,
               rules_sharing_a_word_are_each_told,
               a_common_word_is_a_poor_filter,
               few_rules_are_checked_for_their_first_words_at_every_place,
