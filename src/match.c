@@ -636,10 +636,10 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
         int reciprocal_only = x->nmentions == 0;
         const trigger_set *set = reciprocal_only ? r->reciprocal_triggers : r->triggers;
         trigger_hits *hits = reciprocal_only ? x->reciprocal_hits : x->hits;
-        prefilter_scan(set, x->subject, x->subject_length, hits);
+        int some = prefilter_scan(set, x->subject, x->subject_length, hits);
         /* the admitted rules of each mode, in rule order: bits of the scan's
          * (for the reciprocal set, the k-th reciprocal rule is bit k) */
-        for (int mode = TARGET_SLOT; mode <= TARGET_RECIPROCAL; mode++) {
+        for (int mode = TARGET_SLOT; some && mode <= TARGET_RECIPROCAL; mode++) {
             if ((mode == TARGET_SLOT && x->nmentions < 2)
                 || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
                 || (mode == TARGET_RECIPROCAL && !parties))

@@ -1495,7 +1495,7 @@ static void count_clauses(const trigger_set *t, trigger_hits *h)
     }
 }
 
-void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hits *h)
+int prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hits *h)
 {
     if (++h->scan == 0) { /* wrapped: forget every old mark */
         memset(h->literal, 0, t->nliterals * sizeof *h->literal);
@@ -1510,15 +1510,18 @@ void prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hi
     if (h->admit_all) {
         for (size_t r = 0; r < t->nrules; r++)
             bit_set(h->admitted, (unsigned)r);
-        return;
+        return 1;
     }
+    /* no rule's first clause: nothing admitted (a set with anchors has no
+     * rule that always runs) */
     if (t->nanchors && !anchors_occur(t, text, n))
-        return; /* no rule's first clause: nothing admitted */
+        return 0;
     if (t->by_words)
         scan_words(t, h, text, n);
     else
         scan_automaton(t, h, text, n);
     count_clauses(t, h);
+    return 1;
 }
 
 int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits *h,
