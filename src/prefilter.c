@@ -1521,7 +1521,10 @@ int prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hit
     else
         scan_automaton(t, h, text, n);
     count_clauses(t, h);
-    return 1;
+    uint64_t any = 0;
+    for (size_t w = 0; w < h->words; w++)
+        any |= h->admitted[w];
+    return any != 0;
 }
 
 int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits *h,

@@ -104,9 +104,8 @@ trigger_hits *prefilter_hits_new(const trigger_set *set);
 void prefilter_hits_free(trigger_hits *hits);
 
 /* Scan text (ASCII letters in either case) for the literals of every rule,
- * and note which rules have a literal of each of their clauses. Returns 0
- * when it admits no rule (the reciprocal rules' check of most sentences
- * that name nobody), else 1: the caller looks at the rules' bits. */
+ * and note which rules have a literal of each of their clauses. Returns
+ * whether it admits any rule (most sentences: none). */
 int prefilter_scan(const trigger_set *set, const char *text, size_t n, trigger_hits *hits);
 /* After a scan that admits `rule`: may its clauses' literals stand where
  * its slots need? `mention_offset` holds the offsets in the scanned text of

@@ -439,7 +439,9 @@ START_TEST(a_word_is_turned_away_on_its_fourth_byte)
         {"a hash", -1},         {"he has been", 3},     {"he has", -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        prefilter_scan(set, cases[i].text, strlen(cases[i].text), hits);
+        /* it tells whether it admits any rule */
+        ck_assert_int_eq(prefilter_scan(set, cases[i].text, strlen(cases[i].text), hits),
+                         cases[i].rule >= 0);
         for (int r = 0; r < 4; r++)
             ck_assert_msg(prefilter_rule_admits(set, (size_t)r, hits) == (r == cases[i].rule),
                           "rule %d on \"%s\"", r, cases[i].text);
