@@ -1384,21 +1384,32 @@ static int anchors_occur(const trigger_set *t, const char *text, size_t n)
 #ifdef __SSE2__
     /* 16 places at a time up to where the reads would pass the end: first
      * for the pairs of bytes, then, at the few places that hold one, for the
-     * anchors whole. The places left are checked one by one. */
+     * anchors whole. The places left are checked one by one. A text too
+     * short for a block is copied first, after it bytes that no anchor
+     * holds (0x80 is 0xA0 as read, and anchors are ASCII): two blocks then
+     * cover all its places. */
+    char pad[2 * 16 + PREFIX_MAX - 1];
+    size_t last;
     if (n >= 16 + PREFIX_MAX - 1) {
-        size_t last = n - (16 + PREFIX_MAX - 1);
-        int found;
-        switch (t->npairs) { /* the usual few, each its own loop */
-        case 1: found = anchor_blocks(t, text, n, last, 1); break;
-        case 2: found = anchor_blocks(t, text, n, last, 2); break;
-        case 3: found = anchor_blocks(t, text, n, last, 3); break;
-        case 4: found = anchor_blocks(t, text, n, last, 4); break;
-        default: found = anchor_blocks(t, text, n, last, t->npairs); break;
-        }
-        if (found)
-            return 1;
+        last = n - (16 + PREFIX_MAX - 1);
         from = last + 16;
+    } else {
+        memset(pad, 0x80, sizeof pad);
+        memcpy(pad, text, n);
+        text = pad;
+        last = n > 16 ? 16 : 0;
+        from = n; /* none left */
     }
+    int found;
+    switch (t->npairs) { /* the usual few, each its own loop */
+    case 1: found = anchor_blocks(t, text, n, last, 1); break;
+    case 2: found = anchor_blocks(t, text, n, last, 2); break;
+    case 3: found = anchor_blocks(t, text, n, last, 3); break;
+    case 4: found = anchor_blocks(t, text, n, last, 4); break;
+    default: found = anchor_blocks(t, text, n, last, t->npairs); break;
+    }
+    if (found)
+        return 1;
 #endif
     /* where the shortest anchor still fits, for a pair first */
     unsigned p0 = t->pair_at[0], p1 = t->pair_at[1];
