@@ -492,13 +492,6 @@ static void absorb_title(relmap_extractor *x, const char *t, size_t title_start,
     x->nmentions--;
 }
 
-/* The byte that picks a word's alias candidates, the word ending at we:
- * the one after the next, in lower case (see rules_alias_candidates_word). */
-static int alias_follow(const char *t, size_t n, size_t we)
-{
-    return we + 1 < n ? lower_ascii(t[we + 1]) : ALIAS_FOLLOW_NONE;
-}
-
 /* A word's first byte as a bit of relmap_extractor.refs_first. */
 static uint32_t first_letter_bit(char c)
 {
@@ -633,12 +626,14 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         if (we - i >= ALIAS_KEY_MAX)
             cands = rules_alias_candidates(r, t + i, n - i, &count);
         else if (the)
-            cands = r->the_aliases
-                        ? rules_alias_follow(r->the_aliases, alias_follow(t, n, we), &count)
-                        : NULL;
+            cands = r->the_aliases ? rules_alias_follow(r->the_aliases,
+                                                        rules_alias_follow_byte(
+                                                            r->the_aliases, t + i, n - i),
+                                                        &count)
+                                   : NULL;
         else if (sets & WORD_ALIAS_HEAD) /* most words are no alias's */
-            cands = rules_alias_candidates_word(r, t + i, we - i, word_hash,
-                                                alias_follow(t, n, we), &count);
+            cands = rules_alias_candidates_word(r, t + i, we - i, word_hash, t + i, n - i,
+                                                &count);
         for (size_t k = 0; k < count; k++) {
             const alias *a = &r->aliases[cands[k]];
             if (alias_matches(t + i, n - i, a)) {

@@ -264,23 +264,29 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
         *count = 0;
         return NULL;
     }
-    return rules_alias_candidates_word(rules, word, lead, hash, -1, count);
+    return rules_alias_candidates_word(rules, word, lead, hash, NULL, 0, count);
 }
 
-const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
-                                       size_t length, uint64_t hash, int follow,
-                                       size_t *count)
+const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t hash)
 {
-    *count = 0;
     const strmap *index = &rules->alias_index;
     if (length == 0 || length >= ALIAS_KEY_MAX || !index->capacity)
         return NULL;
     /* the index's keys are lower case, hashed as hash_lower hashes the word;
      * the finder compares each candidate with the text (alias_matches) */
-    const int *list = strmap_getnh_unchecked(index, length, hash);
+    return strmap_getnh_unchecked(index, length, hash);
+}
+
+const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
+                                       size_t length, uint64_t hash, const char *text,
+                                       size_t left, size_t *count)
+{
+    (void)word; /* found by its hash: the caller compares */
+    *count = 0;
+    const int *list = rules_alias_list(rules, length, hash);
     if (!list)
         return NULL;
-    return rules_alias_follow(list, follow, count);
+    return rules_alias_follow(list, text ? rules_alias_follow_byte(list, text, left) : -1, count);
 }
 
 /* ------------------------------------------------------------ logical lines */
@@ -1387,52 +1393,85 @@ static int by_length_desc(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
-/* An alias's bucket: the byte after the one after its first word (the
- * second word's first, A-Z as a-z), which alias_matches compares second;
- * -1 for one that matches whatever follows its first word but a byte (no
- * second word: "China", "Gen."). */
-static int alias_follow(const alias *a)
+/* An alias's byte at `at` (from its start; A-Z as a-z), which alias_matches
+ * compares; -1 when the alias is no longer than that: it matches whatever
+ * the text holds there ("China", "Gen." beyond their first words). */
+static int alias_byte_at(const alias *a, size_t at)
 {
-    if (a->head + 1 >= a->length)
+    if (at >= a->length)
         return -1;
-    unsigned char c = (unsigned char)a->text[a->head + 1];
+    unsigned char c = (unsigned char)a->text[at];
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+/* The place that narrows a list of aliases that share their first word
+ * best: of those after the first word and its next byte, the one where the
+ * aliases are left fewest on average (those too short to reach it, plus
+ * those of its byte, the bytes weighed as often as the aliases hold them).
+ * The byte after the one after the first word (the second word's first)
+ * unless a later one does better: "U.S. Treasury", "U.S. Senate" and "U.S.
+ * agents" share it, not the byte after "U.S. ". */
+static size_t narrowing_place(const relmap_rules *r, const int *items, size_t n)
+{
+    size_t head = r->aliases[items[0]].head, longest = 0;
+    for (size_t k = 0; k < n; k++)
+        if (r->aliases[items[k]].length > longest)
+            longest = r->aliases[items[k]].length;
+    size_t best = head + 1;
+    double best_cost = (double)n + 1;
+    for (size_t at = head + 1; at < longest; at++) {
+        size_t any = 0, squares = 0, per_byte[256] = {0};
+        for (size_t k = 0; k < n; k++) {
+            int b = alias_byte_at(&r->aliases[items[k]], at);
+            if (b < 0)
+                any++;
+            else /* (c + 1)^2 - c^2 */
+                squares += 2 * per_byte[b]++ + 1;
+        }
+        double cost = (double)any + (n > any ? (double)squares / (double)(n - any) : 0);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = at;
+        }
+    }
+    return best;
+}
+
 /* The candidates of one first word: [count, the aliases longest first,
- * bucketed?] and, when there are enough of them that most would fail on
- * their second word ("the": "the Pentagon", "the White House", ...), the
- * same list per byte after the next (ALIAS_FOLLOW_NONE + 1 buckets, the
- * last for a text that ends before it): offsets, then the buckets, each in
- * the list's order and holding the aliases of that byte and those of any. */
+ * the narrowing place or 0] and, when there are enough of them that most
+ * would fail further on ("the": "the Pentagon", "the White House", ...),
+ * the same list per byte of the text at that place (ALIAS_FOLLOW_NONE + 1
+ * buckets, the last for a text that ends before it): offsets, then the
+ * buckets, each in the list's order and holding the aliases of that byte
+ * and those too short to reach it. */
 #define ALIAS_BUCKETED_FROM 4
 static int *pack_candidates(const relmap_rules *r, const int *items, size_t n)
 {
     size_t nbuckets = ALIAS_FOLLOW_NONE + 1, total = 0;
-    int bucketed = n >= ALIAS_BUCKETED_FROM;
-    if (bucketed)
+    size_t at = n >= ALIAS_BUCKETED_FROM ? narrowing_place(r, items, n) : 0;
+    if (at)
         for (size_t b = 0; b < nbuckets; b++)
             for (size_t k = 0; k < n; k++) {
-                int f = alias_follow(&r->aliases[items[k]]);
+                int f = alias_byte_at(&r->aliases[items[k]], at);
                 total += f < 0 || (size_t)f == b;
             }
-    size_t size = 2 + n + (bucketed ? nbuckets + 1 + total : 0);
+    size_t size = 2 + n + (at ? nbuckets + 1 + total : 0);
     int *packed = xmalloc(size * sizeof *packed);
     packed[0] = (int)n;
     memcpy(packed + 1, items, n * sizeof *packed);
-    packed[n + 1] = bucketed;
-    if (bucketed) {
+    packed[n + 1] = (int)at;
+    if (at) {
         int *offsets = packed + n + 2, *bucket = offsets + nbuckets + 1;
-        int at = 0;
+        int filled = 0;
         for (size_t b = 0; b < nbuckets; b++) {
-            offsets[b] = at;
+            offsets[b] = filled;
             for (size_t k = 0; k < n; k++) {
-                int f = alias_follow(&r->aliases[items[k]]);
+                int f = alias_byte_at(&r->aliases[items[k]], at);
                 if (f < 0 || (size_t)f == b)
-                    bucket[at++] = items[k];
+                    bucket[filled++] = items[k];
             }
         }
-        offsets[nbuckets] = at;
+        offsets[nbuckets] = filled;
     }
     return packed;
 }

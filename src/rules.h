@@ -196,15 +196,38 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
  * word sets itself. */
 #define ALIAS_KEY_MAX 128
 enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
-/* `follow` narrows the list to the aliases that can match given the text's
- * byte after the one after the word (A-Z as a-z), ALIAS_FOLLOW_NONE when the
- * text ends before it, or -1 for the whole list. The order stays. */
+/* `text` (`left` bytes from the word's start; NULL: the whole list)
+ * narrows the list to the aliases that can match there, by its byte at a
+ * place that the list chose (rules_alias_follow_byte). The order stays. */
 #define ALIAS_FOLLOW_NONE 256
 const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
-                                       size_t length, uint64_t hash, int follow,
-                                       size_t *count);
-/* The same, from a word's list in alias_index (one of its values). Inline:
- * the finder asks it for every "the". */
+                                       size_t length, uint64_t hash, const char *text,
+                                       size_t left, size_t *count);
+/* A word's list in alias_index (its key the word's lower case, hashed as
+ * hash_lower hashes it), or NULL. */
+const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t hash);
+/* Where the byte that narrows a list stands, from its first word's start
+ * (past the first word); 0 for a list too short to narrow. */
+static inline size_t rules_alias_follow_at(const int *list)
+{
+    return (size_t)list[list[0] + 1];
+}
+/* That byte of a text (`left` bytes from the first word's start), A-Z as
+ * a-z; ALIAS_FOLLOW_NONE when the text ends before it; -1 when the list is
+ * not narrowed. */
+static inline int rules_alias_follow_byte(const int *list, const char *text, size_t left)
+{
+    size_t at = rules_alias_follow_at(list);
+    if (!at)
+        return -1;
+    if (at >= left)
+        return ALIAS_FOLLOW_NONE;
+    unsigned char c = (unsigned char)text[at];
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+/* The list narrowed to the aliases that may match before `follow` (as
+ * rules_alias_follow_byte gives it; -1: the whole list). Inline: the
+ * finder asks it for every "the". */
 static inline const int *rules_alias_follow(const int *list, int follow, size_t *count)
 {
     size_t n = (size_t)list[0];
@@ -212,7 +235,7 @@ static inline const int *rules_alias_follow(const int *list, int follow, size_t 
         *count = n;
         return list + 1;
     }
-    /* the bucket of the byte after the next: see build_alias_index */
+    /* the bucket of the byte: see build_alias_index */
     const int *offsets = list + n + 2, *items = offsets + ALIAS_FOLLOW_NONE + 2;
     *count = (size_t)(offsets[follow + 1] - offsets[follow]);
     return items + offsets[follow];

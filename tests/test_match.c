@@ -780,10 +780,11 @@ START_TEST(word_gate_lets_every_word_of_the_sets_through)
 }
 END_TEST
 
-/* The alias index narrows a first word's candidates by the byte after the
- * next (the second word's first): for every first word of the bundled rules
- * and every such byte, the narrowed list is the whole list, in its order,
- * less the aliases whose second word starts with another letter. */
+/* The alias index narrows a first word's candidates by the text's byte at a
+ * place the list chose: for every first word of the bundled rules and every
+ * such byte, the narrowed list is the whole list, in its order, less the
+ * aliases that hold another byte there. The "U" of "U.S." is narrowed
+ * past "U.S. ", where its aliases part. */
 START_TEST(alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_match)
 {
     relmap_rules *r = load_bundled();
@@ -795,11 +796,15 @@ START_TEST(alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_ma
         heads++;
         size_t n;
         uint64_t h = hash_lower(e->key, e->length);
-        const int *all = rules_alias_candidates_word(r, e->key, e->length, h, -1, &n);
+        const int *all = rules_alias_candidates_word(r, e->key, e->length, h, NULL, 0, &n);
         ck_assert_ptr_nonnull(all);
+        const int *list = rules_alias_list(r, e->length, h);
+        ck_assert_ptr_nonnull(list);
+        size_t at = rules_alias_follow_at(list);
+        ck_assert(at == 0 || at > e->length); /* past the first word and its next byte */
         for (int follow = 0; follow <= ALIAS_FOLLOW_NONE; follow++) {
             size_t m;
-            const int *some = rules_alias_candidates_word(r, e->key, e->length, h, follow, &m);
+            const int *some = rules_alias_follow(list, follow, &m);
             /* `some` is `all` in order, less only aliases that cannot match */
             size_t k = 0;
             for (size_t j = 0; j < n; j++) {
@@ -808,10 +813,10 @@ START_TEST(alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_ma
                     continue;
                 }
                 const alias *a = &r->aliases[all[j]];
-                int second = a->head + 1 < a->length ? (unsigned char)a->text[a->head + 1] : -1;
-                if (second >= 'A' && second <= 'Z')
-                    second += 'a' - 'A';
-                ck_assert_msg(second >= 0 && second != follow,
+                int there = at < a->length ? (unsigned char)a->text[at] : -1;
+                if (there >= 'A' && there <= 'Z')
+                    there += 'a' - 'A';
+                ck_assert_msg(at && there >= 0 && there != follow,
                               "'%s' before byte %d: alias '%s' left out", e->key, follow,
                               a->text);
             }
@@ -819,6 +824,14 @@ START_TEST(alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_ma
             narrowed += m < n;
         }
     }
+    uint64_t u = hash_lower("u", 1);
+    const int *u_list = rules_alias_list(r, 1, u);
+    ck_assert_ptr_nonnull(u_list);
+    ck_assert_uint_eq(rules_alias_follow_at(u_list), 5);
+    size_t before_a, whole;
+    rules_alias_candidates_word(r, "U", 1, u, "U.S. accused", 12, &before_a);
+    rules_alias_candidates_word(r, "U", 1, u, NULL, 0, &whole);
+    ck_assert_uint_lt(before_a * 2, whole);
     ck_assert_uint_gt(heads, 500); /* 667 first words on 2026-12-01 */
     ck_assert_uint_gt(narrowed, 0); /* some lists are long enough to be cut */
     /* and what the finder makes of them */
