@@ -59,6 +59,7 @@ typedef struct pending_rule {
     unsigned char mode;
     unsigned char admitted; /* 0: its slots turned it away (kept for the trace) */
     int32_t next;      /* the next of the same rule, in sentence order, or -1 */
+    uint32_t latest;   /* no match begins after it (prefilter_slots_admit) */
 } pending_rule;
 
 /* A match of a rule with a {TGT} slot, before the sentence's edges take it. */

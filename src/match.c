@@ -321,7 +321,7 @@ static int match_rule(relmap_extractor *x, const view *v, const rule *ru, PCRE2_
  * the batch's slot matches, for the sentence to take in its turn; another
  * rule's edge, whose target may be an earlier edge's, to `edges` at once. */
 static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
-                     sentence_edges *edges, gave_up *g)
+                     uint32_t latest, sentence_edges *edges, gave_up *g)
 {
     view v = view_of(x, &x->batch[s]);
     PCRE2_SIZE start = 0;
@@ -366,6 +366,8 @@ static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
         while (next < v.length && ((unsigned char)v.subject[next] & 0xC0) == 0x80)
             next++;
         start = next;
+        if (start > latest)
+            return; /* a clause's literals all begin before it */
         while (m < v.nmentions && v.mentions[m].offset < start)
             m++;
         if (v.nmentions - m < need)
@@ -530,7 +532,7 @@ void run_batch(relmap_extractor *x)
                 x->trace->rule(x->trace_context, x, &r->rules[k], 0, -1, -1, NO_ENTITY);
                 continue;
             }
-            run_rule(x, pr->sentence, &r->rules[k], TARGET_SLOT, NULL, &g);
+            run_rule(x, pr->sentence, &r->rules[k], TARGET_SLOT, pr->latest, NULL, &g);
         }
         x->batch_rule_first[k] = -1;
     }
@@ -558,7 +560,7 @@ void run_batch(relmap_extractor *x)
             else if (pr->mode == TARGET_RECIPROCAL)
                 run_reciprocal(x, s, ru, &edges);
             else
-                run_rule(x, s, ru, pr->mode, &edges, &g);
+                run_rule(x, s, ru, pr->mode, pr->latest, &edges, &g);
         }
         give_edges(x, x->run, p, &edges);
     }
@@ -652,14 +654,16 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
                     size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
                     /* its trigger words are here: are the mentions on the
                      * sides its slots need? */
+                    uint32_t latest;
                     int admitted = prefilter_slots_admit(set, k, hits, x->mention_offset,
-                                                         x->nmentions, MENTION_WIDTH);
+                                                         x->nmentions, MENTION_WIDTH, &latest);
                     if (!admitted && !x->trace)
                         continue;
                     XGROW(x->batch_rules, x->batch_rules_cap, x->nbatch_rules + 1);
                     x->batch_rules[x->nbatch_rules++] = (pending_rule){
                         (uint32_t)(reciprocal_only ? x->by_mode[mode][k] : k),
-                        (uint32_t)x->nbatch, (unsigned char)mode, (unsigned char)admitted, -1};
+                        (uint32_t)x->nbatch, (unsigned char)mode, (unsigned char)admitted, -1,
+                        latest};
                 }
             }
         }

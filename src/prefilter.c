@@ -1539,9 +1539,11 @@ int prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hit
 }
 
 int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits *h,
-                          const uint32_t *mention_offset, size_t n, size_t width)
+                          const uint32_t *mention_offset, size_t n, size_t width,
+                          uint32_t *latest)
 {
     const int *c = t->rule_slot_clauses[rule];
+    *latest = UINT32_MAX;
     if (!c || h->admit_all)
         return 1;
     for (; *c >= 0; c++) {
@@ -1561,6 +1563,8 @@ int prefilter_slots_admit(const trigger_set *t, size_t rule, const trigger_hits 
             if (e < first_end)
                 first_end = e;
         }
+        if (last < *latest)
+            *latest = last;
         size_t before = 0, after = 0;
         for (size_t m = 0; m < n; m++) {
             before += mention_offset[m] + width <= last;

@@ -110,9 +110,14 @@ int prefilter_scan(const trigger_set *set, const char *text, size_t n, trigger_h
 /* After a scan that admits `rule`: may its clauses' literals stand where
  * its slots need? `mention_offset` holds the offsets in the scanned text of
  * its n mentions, in order, each `width` bytes long. A rule with mentions
- * needed on neither side of its literals passes at once. */
+ * needed on neither side of its literals passes at once. *latest is set to
+ * a place after which no match of the rule can begin: the least, over the
+ * clauses it looked at, of the last place where one of the clause's
+ * literals begins (a match holds one of each); UINT32_MAX when it looked
+ * at none. */
 int prefilter_slots_admit(const trigger_set *set, size_t rule, const trigger_hits *hits,
-                          const uint32_t *mention_offset, size_t n, size_t width);
+                          const uint32_t *mention_offset, size_t n, size_t width,
+                          uint32_t *latest);
 
 /* After a scan: may `rule` match the text? (Always, for a rule without literals.) */
 static inline int prefilter_rule_admits(const trigger_set *set, size_t rule,

@@ -138,6 +138,30 @@ START_TEST(patterns_are_compiled_for_their_subjects_when_first_run)
 }
 END_TEST
 
+/* After a match a rule searches on, up to the last place where each of
+ * its clauses' literals begins: a second match that begins right at the
+ * last "urged by" is found; none is sought past it. */
+START_TEST(a_rule_searches_on_after_a_match_up_to_its_literals_last_places)
+{
+    relmap_rules *r = load("relation urges\n"
+                           "entity country \"China\"\n"
+                           "entity country \"United States\" alias \"U.S.\"\n"
+                           "entity country \"Japan\"\n"
+                           "rule urges: urged by {SRC} to warn {TGT}\n");
+    EXPECT(r, "Urged by China to warn U.S. envoys, urged by U.S. to warn Japan.",
+           "China -urges-> United States [country|]\n"
+           "United States -urges-> Japan [country|]\n");
+    EXPECT(r, "Urged by China to warn Japan, urged by Japan to warn U.S. envoys, urged by "
+              "U.S. to warn China.",
+           "China -urges-> Japan [country|]\n"
+           "Japan -urges-> United States [country|]\n"
+           "United States -urges-> China [country|]\n");
+    EXPECT(r, "Urged by China to warn Japan, Japan urged by U.S. and China.",
+           "China -urges-> Japan [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
 /* The evidence of a sentence is on one line: each run of white space or
  * control bytes one space, none at either end; a sentence already so is
  * kept as it is. */
@@ -917,6 +941,7 @@ int main(void)
 {
     RUN_TESTS("match",
               active_and_passive_give_the_same_edge,
+              a_rule_searches_on_after_a_match_up_to_its_literals_last_places,
               alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_match,
               aliases_match_longest_and_with_word_boundaries,
               demonym_groups_and_government_forms,

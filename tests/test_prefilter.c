@@ -517,8 +517,10 @@ START_TEST(each_clause_counts_the_slots_on_either_side)
 }
 END_TEST
 
-/* Mentions are the bytes 'M' here, one byte wide. */
-static int admits_with_mentions(const trigger_set *set, trigger_hits *hits, const char *text)
+/* Mentions are the bytes 'M' here, one byte wide. *latest: see
+ * prefilter_slots_admit. */
+static int admits_with_mentions(const trigger_set *set, trigger_hits *hits, const char *text,
+                                uint32_t *latest)
 {
     uint32_t at[16];
     size_t n = 0;
@@ -527,7 +529,7 @@ static int admits_with_mentions(const trigger_set *set, trigger_hits *hits, cons
             at[n++] = (uint32_t)i;
     prefilter_scan(set, text, strlen(text), hits);
     return prefilter_rule_admits(set, 0, hits)
-           && prefilter_slots_admit(set, 0, hits, at, n, 1);
+           && prefilter_slots_admit(set, 0, hits, at, n, 1, latest);
 }
 
 /* Both scans: by the automaton ("accused" may begin inside a word, which
@@ -563,14 +565,31 @@ START_TEST(a_rule_runs_only_when_mentions_stand_where_its_slots_need)
         const literals *rules[] = {l, plain};
         trigger_set *set = prefilter_build(rules, 2);
         trigger_hits *hits = prefilter_hits_new(set);
+        uint32_t latest;
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-            ck_assert_msg(admits_with_mentions(set, hits, cases[i].text) == cases[i].admits,
+            ck_assert_msg(admits_with_mentions(set, hits, cases[i].text, &latest)
+                              == cases[i].admits,
                           "%s (beside %s): expected %d", cases[i].text, plains[v],
                           cases[i].admits);
+        /* no match begins after the last "said" or after the last "should",
+         * whichever comes first */
+        const struct {
+            const char *text;
+            uint32_t latest;
+        } lasts[] = {
+            {"M said M should", 2},
+            {"M said M should; M said M should", 19},
+            {"M said M should, M said M said M", 9},
+            {"M should; M said M said M should", 19},
+        };
+        for (size_t i = 0; i < sizeof lasts / sizeof *lasts; i++) {
+            admits_with_mentions(set, hits, lasts[i].text, &latest);
+            ck_assert_msg(latest == lasts[i].latest, "%s: latest %u", lasts[i].text, latest);
+        }
         /* a rule whose literals need no mention around them passes as it is */
         prefilter_scan(set, "accused", 7, hits);
         ck_assert(prefilter_rule_admits(set, 1, hits));
-        ck_assert(prefilter_slots_admit(set, 1, hits, NULL, 0, 1));
+        ck_assert(prefilter_slots_admit(set, 1, hits, NULL, 0, 1, &latest));
         prefilter_hits_free(hits);
         prefilter_free_set(set);
         prefilter_free(l);
