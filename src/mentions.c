@@ -626,14 +626,10 @@ void find_mentions(relmap_extractor *x, const char *t, size_t n)
         if (we - i >= ALIAS_KEY_MAX)
             cands = rules_alias_candidates(r, t + i, n - i, &count);
         else if (the)
-            cands = r->the_aliases ? rules_alias_follow(r->the_aliases,
-                                                        rules_alias_follow_byte(
-                                                            r->the_aliases, t + i, n - i),
-                                                        &count)
+            cands = r->the_aliases ? rules_alias_narrow(r->the_aliases, t + i, n - i, &count)
                                    : NULL;
         else if (sets & WORD_ALIAS_HEAD) /* most words are no alias's */
-            cands = rules_alias_candidates_word(r, t + i, we - i, word_hash, t + i, n - i,
-                                                &count);
+            cands = rules_alias_candidates_word(r, we - i, word_hash, t + i, n - i, &count);
         for (size_t k = 0; k < count; k++) {
             const alias *a = &r->aliases[cands[k]];
             if (alias_matches(t + i, n - i, a)) {

@@ -264,7 +264,7 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
         *count = 0;
         return NULL;
     }
-    return rules_alias_candidates_word(rules, word, lead, hash, NULL, 0, count);
+    return rules_alias_candidates_word(rules, lead, hash, NULL, 0, count);
 }
 
 const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t hash)
@@ -277,16 +277,14 @@ const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t h
     return strmap_getnh_unchecked(index, length, hash);
 }
 
-const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
-                                       size_t length, uint64_t hash, const char *text,
-                                       size_t left, size_t *count)
+const int *rules_alias_candidates_word(const relmap_rules *rules, size_t length, uint64_t hash,
+                                       const char *text, size_t left, size_t *count)
 {
-    (void)word; /* found by its hash: the caller compares */
     *count = 0;
     const int *list = rules_alias_list(rules, length, hash);
     if (!list)
         return NULL;
-    return rules_alias_follow(list, text ? rules_alias_follow_byte(list, text, left) : -1, count);
+    return text ? rules_alias_narrow(list, text, left, count) : rules_alias_follow(list, -1, count);
 }
 
 /* ------------------------------------------------------------ logical lines */
@@ -1398,10 +1396,7 @@ static int by_length_desc(const void *a, const void *b)
  * the text holds there ("China", "Gen." beyond their first words). */
 static int alias_byte_at(const alias *a, size_t at)
 {
-    if (at >= a->length)
-        return -1;
-    unsigned char c = (unsigned char)a->text[at];
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+    return at < a->length ? lower_byte((unsigned char)a->text[at]) : -1;
 }
 
 /* The place that narrows a list of aliases that share their first word

@@ -196,13 +196,12 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
  * word sets itself. */
 #define ALIAS_KEY_MAX 128
 enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
-/* `text` (`left` bytes from the word's start; NULL: the whole list)
- * narrows the list to the aliases that can match there, by its byte at a
- * place that the list chose (rules_alias_follow_byte). The order stays. */
+/* `text` (the word's start, `left` bytes from it; NULL: the whole list)
+ * narrows the list to the aliases that can match there (rules_alias_narrow).
+ * The order stays. */
 #define ALIAS_FOLLOW_NONE 256
-const int *rules_alias_candidates_word(const relmap_rules *rules, const char *word,
-                                       size_t length, uint64_t hash, const char *text,
-                                       size_t left, size_t *count);
+const int *rules_alias_candidates_word(const relmap_rules *rules, size_t length, uint64_t hash,
+                                       const char *text, size_t left, size_t *count);
 /* A word's list in alias_index (its key the word's lower case, hashed as
  * hash_lower hashes it), or NULL. */
 const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t hash);
@@ -220,14 +219,10 @@ static inline int rules_alias_follow_byte(const int *list, const char *text, siz
     size_t at = rules_alias_follow_at(list);
     if (!at)
         return -1;
-    if (at >= left)
-        return ALIAS_FOLLOW_NONE;
-    unsigned char c = (unsigned char)text[at];
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+    return at < left ? lower_byte((unsigned char)text[at]) : ALIAS_FOLLOW_NONE;
 }
 /* The list narrowed to the aliases that may match before `follow` (as
- * rules_alias_follow_byte gives it; -1: the whole list). Inline: the
- * finder asks it for every "the". */
+ * rules_alias_follow_byte gives it; -1: the whole list). */
 static inline const int *rules_alias_follow(const int *list, int follow, size_t *count)
 {
     size_t n = (size_t)list[0];
@@ -239,6 +234,14 @@ static inline const int *rules_alias_follow(const int *list, int follow, size_t 
     const int *offsets = list + n + 2, *items = offsets + ALIAS_FOLLOW_NONE + 2;
     *count = (size_t)(offsets[follow + 1] - offsets[follow]);
     return items + offsets[follow];
+}
+/* The list narrowed for a text (the first word's start, `left` bytes from
+ * it): rules_alias_follow of its byte at the list's place. The finder asks
+ * it for every "the". */
+static inline const int *rules_alias_narrow(const int *list, const char *text, size_t left,
+                                            size_t *count)
+{
+    return rules_alias_follow(list, rules_alias_follow_byte(list, text, left), count);
 }
 int wordlist_has(const wordlist *list, const char *word, size_t n);
 /* Folds curly quotes and apostrophes to ASCII, no-break and other spaces to
