@@ -1644,6 +1644,8 @@ static void finish(parser *p)
             per_rule[nreciprocal++] = r->rules[i].triggers;
     r->reciprocal_triggers = prefilter_build(per_rule, nreciprocal);
     r->lazy_code = xcalloc(SUBJECT_KINDS * r->nrules + 1, sizeof *r->lazy_code);
+    for (size_t i = 0; i < r->nrules; i++) /* for any subject: the code loading compiled */
+        r->lazy_code[SUBJECT_KINDS * i + SUBJECT_ANY] = r->rules[i].code;
     r->jit_state = xcalloc(SUBJECT_KINDS * r->nrules + 1, sizeof *r->jit_state); /* UNTRIED */
     free(per_rule);
     if (p->ndiags > 1)
@@ -1698,8 +1700,6 @@ rule_code rules_code(const relmap_rules *r, const rule *ru, int kind)
     pcre2_code **code = &r->lazy_code[at];
     unsigned char *state = &r->jit_state[at];
     pthread_mutex_lock(lock);
-    if (!code[SUBJECT_ANY])
-        code[SUBJECT_ANY] = ru->code;
     if (kind == SUBJECT_ASCII && state[kind] == JIT_UNTRIED) {
         int error;
         PCRE2_SIZE offset;

@@ -150,11 +150,11 @@ struct relmap_rules {
     wordlist files; /* names of every file read, owned here */
 
     /* Per rule and kind of subject (rule k's at SUBJECT_KINDS * k + kind):
-     * the code rules_code gives, and whether it has JIT code. Both come
-     * when a sentence first needs them, since a corpus runs some rules only
-     * (30 of the default 50 on the benchmark corpus), and so that the
-     * threads of -j N compile while the other works, where loading did it
-     * alone. */
+     * the code rules_code gives (for any subject, the rule's own code), and
+     * whether it has JIT code. The rest come when a sentence first needs
+     * them, since a corpus runs some rules only (30 of the default 50 on the
+     * benchmark corpus), and so that the threads of -j N compile while the
+     * other works, where loading did it alone. */
     pcre2_code **lazy_code;
     unsigned char *jit_state;
     pthread_mutex_t jit_lock; /* over lazy_code, jit_state and their compilations */
