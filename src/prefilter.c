@@ -781,12 +781,11 @@ struct trigger_set {
     int *start_lists;
     size_t nstates;
     size_t nliterals;
-    int **literal_clauses; /* per literal: the clauses holding it, -1 terminated */
-    /* The same as bits, clause_words words a literal; and the first clause
-     * of each rule as bits and by rule: a scan ORs the found literals' bits,
-     * and a rule whose first clause is met is admitted when all of its are
-     * (a rule's clauses are numbered one after another, MAX_CLAUSES at most:
-     * they stand in one or two words of bits). */
+    /* Per literal, the clauses holding it, a bit each (clause_words words a
+     * literal); and each rule's first clause, a bit each: a scan ORs the
+     * found literals' bits, and a rule whose first clause is met is admitted
+     * when all of its are (a rule's clauses are numbered one after another,
+     * MAX_CLAUSES at most: they stand in one or two words of bits). */
     size_t clause_words;
     uint64_t *literal_clause_bits, *first_clause_bits;
     size_t *clause_rule;   /* per clause: its rule */
@@ -995,6 +994,7 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
     t->rule_nclauses = xcalloc(nrules + 1, sizeof *t->rule_nclauses);
     t->rule_slot_clauses = xcalloc(nrules + 1, sizeof *t->rule_slot_clauses);
     size_t lit_cap = 0, clause_cap = 0;
+    int **literal_clauses = NULL; /* per literal, -1 terminated: made into bits below */
     for (size_t r = 0; r < nrules; r++) {
         const literals *l = per_rule[r];
         if (!l)
@@ -1032,7 +1032,7 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                 id = (int)t->nliterals++;
                 strmap_put(&ids, l->items[k], (void *)(intptr_t)(id + 1));
                 size_t old_cap = lit_cap;
-                XGROW(t->literal_clauses, lit_cap, t->nliterals);
+                XGROW(literal_clauses, lit_cap, t->nliterals);
                 if (lit_cap != old_cap) {
                     t->literal_text = xrealloc(t->literal_text, lit_cap * sizeof *t->literal_text);
                     t->literal_length =
@@ -1045,22 +1045,25 @@ trigger_set *prefilter_build(const literals *const *per_rule, size_t nrules)
                         xrealloc(t->literal_word_end, lit_cap * sizeof *t->literal_word_end);
                 }
                 size_t chars = prefilter_literal_chars(l->items[k]);
-                t->literal_clauses[id] = NULL;
+                literal_clauses[id] = NULL;
                 t->literal_text[id] = xstrndup(l->items[k], chars);
                 t->literal_length[id] = chars;
                 t->literal_word_end[id] = l->items[k][chars] == WORD_END;
                 t->literal_prefix[id] = -1;
                 t->literal_at_start[id] = l->at_start[k];
             }
-            add_out(&t->literal_clauses[id], (int)t->nclauses - 1);
+            add_out(&literal_clauses[id], (int)t->nclauses - 1);
         }
     }
     strmap_free(&ids, NULL);
     size_t words = t->clause_words = t->nclauses / 64 + 1;
     t->literal_clause_bits = xcalloc(t->nliterals * words + 1, sizeof *t->literal_clause_bits);
-    for (size_t id = 0; id < t->nliterals; id++)
-        for (const int *c = t->literal_clauses[id]; *c >= 0; c++)
+    for (size_t id = 0; id < t->nliterals; id++) {
+        for (const int *c = literal_clauses[id]; *c >= 0; c++)
             bit_set(t->literal_clause_bits + id * words, (unsigned)*c);
+        free(literal_clauses[id]);
+    }
+    free(literal_clauses);
     t->first_clause_bits = xcalloc(words, sizeof *t->first_clause_bits);
     for (size_t c = 0; c < t->nclauses; c++) { /* a rule's clauses come together */
         size_t r = t->clause_rule[c];
@@ -1486,7 +1489,7 @@ static void literal_bounds(const trigger_set *t, const trigger_hits *h, int lit,
 static void count_clauses(const trigger_set *t, trigger_hits *h)
 {
     size_t words = t->clause_words;
-    uint64_t *met = h->met;
+    uint64_t *met = h->met; /* emptied by prefilter_scan */
     for (size_t k = 0; k < h->nfound; k++) {
         const uint64_t *bits = t->literal_clause_bits + (size_t)h->found[k] * words;
         for (size_t w = 0; w < words; w++)
@@ -1514,6 +1517,8 @@ int prefilter_scan(const trigger_set *t, const char *text, size_t n, trigger_hit
         h->scan = 1;
     }
     h->nfound = 0;
+    /* emptied here, where GCC keeps the loop inline (in count_clauses it
+     * became a call to memset) */
     for (size_t w = 0; w < t->clause_words; w++)
         h->met[w] = 0;
     for (size_t w = 0; w < h->words; w++) /* a word or a few: no call to memcpy */
@@ -1599,12 +1604,9 @@ void prefilter_free_set(trigger_set *t)
     for (size_t r = 0; r < t->nrules; r++)
         free(t->rule_slot_clauses[r]);
     free(t->rule_slot_clauses);
-    for (size_t k = 0; k < t->nliterals; k++) {
+    for (size_t k = 0; k < t->nliterals; k++)
         free(t->literal_text[k]);
-        free(t->literal_clauses[k]);
-    }
     free(t->literal_text);
-    free(t->literal_clauses);
     free(t->literal_length);
     free(t->next);
     free(t->delta16);
