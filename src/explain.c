@@ -99,6 +99,26 @@ static void on_rule(void *context, const relmap_extractor *x, const rule *ru, in
     sb_addc(&e->out, '\n');
 }
 
+static void on_coordinated(void *context, const relmap_extractor *x, const rule *ru,
+                           int source, int target_mention, int target)
+{
+    explainer *e = context;
+    if (!e->shown)
+        return;
+    sb_adds(&e->out, "    also, from a list of names: SRC=");
+    slot_text(&e->out, e, x, source);
+    if (target_mention >= 0) {
+        sb_adds(&e->out, " TGT=");
+        slot_text(&e->out, e, x, target_mention);
+    } else if (target != NO_ENTITY) {
+        sb_addf(&e->out, " target from context: %s", ent_name(x, target));
+    } else {
+        sb_adds(&e->out, ", no target in context");
+    }
+    (void)ru;
+    sb_addc(&e->out, '\n');
+}
+
 static void on_edges(void *context, const relmap_extractor *x, size_t count)
 {
     explainer *e = context;
@@ -116,7 +136,7 @@ static void on_match(const relmap_match *m, void *context)
             m->target, paint(e, RESET), m->rule);
 }
 
-static const trace_hooks explain_hooks = {on_sentence, on_rule, on_edges};
+static const trace_hooks explain_hooks = {on_sentence, on_rule, on_edges, on_coordinated};
 
 int relmap_explain(char **out, const relmap_rules *rules, const char *document, const char *text,
                    size_t length, unsigned line, unsigned flags, relmap_error *err)
@@ -201,7 +221,7 @@ static void cov_edges(void *context, const relmap_extractor *x, size_t count)
     sb_free(&text);
 }
 
-static const trace_hooks coverage_hooks = {cov_sentence, cov_rule, cov_edges};
+static const trace_hooks coverage_hooks = {cov_sentence, cov_rule, cov_edges, NULL};
 
 static void ignore_match(const relmap_match *m, void *context)
 {

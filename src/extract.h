@@ -81,6 +81,10 @@ typedef struct trace_hooks {
                  int source_mention, int target_mention, int target);
     /* the edges the sentence gave */
     void (*edges)(void *context, const relmap_extractor *x, size_t count);
+    /* after a match, each further edge of the names listed with its slots'
+     * (coord.h); may be NULL */
+    void (*coordinated)(void *context, const relmap_extractor *x, const struct rule *rule,
+                        int source_mention, int target_mention, int target);
 } trace_hooks;
 
 struct relmap_extractor {

@@ -16,6 +16,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "coord.h"
 #include "extract.h"
 
 #define MATCH_LIMIT 2000000u
@@ -205,17 +206,31 @@ static int mention_at(const view *v, PCRE2_SIZE offset)
     return (int)(cp - MENTION_BASE);
 }
 
-/* The mention captured by the first set group among `groups`, or -1. */
-static int slot(const relmap_extractor *x, const view *v, const int *groups, int count)
+/* The mentions a slot took: the first set group among `groups`, a name or
+ * a list of names (rules.h SLOT_LIST), narrowed to those its edge is of
+ * (coord.h). 0 when none is set. When the narrowing cut off the match's
+ * last names, *resume is where the next search may begin (those names may
+ * begin a match of their own), else unchanged. */
+static int slot(const relmap_extractor *x, const view *v, const int *groups, int count,
+                int *first, int *last, PCRE2_SIZE *resume)
 {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
     uint32_t pairs = pcre2_get_ovector_count(x->match_data);
     for (int k = 0; k < count; k++) {
         uint32_t g = (uint32_t)groups[k];
-        if (g < pairs && ov[2 * g] != PCRE2_UNSET)
-            return mention_at(v, ov[2 * g]);
+        if (g >= pairs || ov[2 * g] == PCRE2_UNSET)
+            continue;
+        PCRE2_SIZE from = ov[2 * g], to = ov[2 * g + 1];
+        *first = *last = mention_at(v, from);
+        if (to - from > MENTION_WIDTH) { /* a list */
+            *last = mention_at(v, to - MENTION_WIDTH);
+            coord_narrow(v->subject, v->length, ov[0], ov[1], from, to, first, last);
+            if (to == ov[1] && *last == *first)
+                *resume = v->mentions[*first].offset + MENTION_WIDTH;
+        }
+        return 1;
     }
-    return -1;
+    return 0;
 }
 
 typedef struct sentence_edge {
@@ -317,6 +332,44 @@ static int match_rule(relmap_extractor *x, const view *v, const rule *ru, PCRE2_
     return pcre2_match(c->code, s, v->length, start, 0, x->match_data, x->match_context);
 }
 
+/* One edge of a match: from mention src (to mention tgt, or in the
+ * fallback modes to whom the context gives). A {TGT} rule's edge goes to
+ * the batch's slot matches, another's to `edges`. */
+static void take_edge(relmap_extractor *x, uint32_t s, const rule *ru, int mode, int src,
+                      int tgt, const view *v, sentence_edges *edges, int coordinated)
+{
+    int source = v->mentions[src].ref, target = NO_ENTITY;
+    if (mode == TARGET_SLOT) {
+        if (tgt >= 0)
+            target = v->mentions[tgt].ref;
+    } else if (!has_edge_from(edges, source, ru->relation)) {
+        /* a fallback: only when no rule named this verb's target */
+        target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
+    }
+    if (x->trace && !coordinated)
+        x->trace->rule(x->trace_context, x, ru, 1, src, tgt, target);
+    else if (x->trace && x->trace->coordinated)
+        x->trace->coordinated(x->trace_context, x, ru, src, tgt, target);
+    if (mode == TARGET_SLOT) {
+        XGROW(x->batch_matches, x->batch_matches_cap, x->nbatch_matches + 1);
+        x->batch_matches[x->nbatch_matches++] = (slot_match){source, target, ru, s, -1};
+    } else {
+        add_edge(x, edges, source, ru->relation, target, ru);
+    }
+}
+
+/* A match whose slots took mentions src_first..src_last and
+ * tgt_first..tgt_last (-1: no target slot): an edge from each of the one
+ * to each of the other, the slots' first names' first. */
+static void take_match(relmap_extractor *x, const view *v, uint32_t s, const rule *ru,
+                       int mode, int src_first, int src_last, int tgt_first, int tgt_last,
+                       sentence_edges *edges)
+{
+    for (int a = src_first; a <= src_last; a++)
+        for (int b = tgt_first; b <= tgt_last; b++)
+            take_edge(x, s, ru, mode, a, b, v, edges, a != src_first || b != tgt_first);
+}
+
 /* Run one rule over pending sentence `s`. A match of a {TGT} rule goes to
  * the batch's slot matches, for the sentence to take in its turn; another
  * rule's edge, whose target may be an earlier edge's, to `edges` at once. */
@@ -340,28 +393,14 @@ static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
             return;
         }
         matched = 1;
-        int src = slot(x, &v, ru->src_groups, ru->nsrc);
-        if (src >= 0) {
-            int source = v.mentions[src].ref, tgt = -1, target = NO_ENTITY;
-            if (mode == TARGET_SLOT) {
-                tgt = slot(x, &v, ru->tgt_groups, ru->ntgt);
-                if (tgt >= 0)
-                    target = v.mentions[tgt].ref;
-            } else if (!has_edge_from(edges, source, ru->relation)) {
-                /* a fallback: only when no rule named this verb's target */
-                target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
-            }
-            if (x->trace)
-                x->trace->rule(x->trace_context, x, ru, 1, src, tgt, target);
-            if (mode == TARGET_SLOT) {
-                XGROW(x->batch_matches, x->batch_matches_cap, x->nbatch_matches + 1);
-                x->batch_matches[x->nbatch_matches++] = (slot_match){source, target, ru, s, -1};
-            } else {
-                add_edge(x, edges, source, ru->relation, target, ru);
-            }
-        }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
         PCRE2_SIZE next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+        int src_first, src_last, tgt_first = -1, tgt_last = -1;
+        if (slot(x, &v, ru->src_groups, ru->nsrc, &src_first, &src_last, &next)) {
+            if (mode == TARGET_SLOT)
+                slot(x, &v, ru->tgt_groups, ru->ntgt, &tgt_first, &tgt_last, &next);
+            take_match(x, &v, s, ru, mode, src_first, src_last, tgt_first, tgt_last, edges);
+        }
         /* keep to code point boundaries */
         while (next < v.length && ((unsigned char)v.subject[next] & 0xC0) == 0x80)
             next++;

@@ -3,8 +3,9 @@
  *
  * The format is line-oriented (docs/rules.md): a directive and its words;
  * an indented line continues the one before. Patterns and macro bodies are
- * PCRE2 with three additions: {SRC} and {TGT} are the slots, which match one
- * entity mention each; {NAME} expands the macro NAME; a space matches one or
+ * PCRE2 with three additions: {SRC} and {TGT} are the slots, which match an
+ * entity mention or a list of them (rules.h SLOT_LIST); {NAME} expands the
+ * macro NAME; a space matches one or
  * more white-space characters. Every compiled byte remembers the file,
  * line and column it came from, so PCRE2's errors point into the file.
  */
@@ -1238,10 +1239,10 @@ static int expand(parser *p, const source_text *st, const char *macro_name, expa
                 const char *name = s + i + 1;
                 size_t k = j - i - 1;
                 if (k == 3 && !strncmp(name, "SRC", 3)) {
-                    emit_bytes(x, "(?<src>" MENTION_CLASS ")", strlen("(?<src>" MENTION_CLASS ")"), o);
+                    emit_bytes(x, "(?<src>" SLOT_LIST ")", strlen("(?<src>" SLOT_LIST ")"), o);
                     x->has_src = 1;
                 } else if (k == 3 && !strncmp(name, "TGT", 3)) {
-                    emit_bytes(x, "(?<tgt>" MENTION_CLASS ")", strlen("(?<tgt>" MENTION_CLASS ")"), o);
+                    emit_bytes(x, "(?<tgt>" SLOT_LIST ")", strlen("(?<tgt>" SLOT_LIST ")"), o);
                     x->has_tgt = 1;
                 } else if (k == 3 && !strncmp(name, "ENT", 3)) {
                     emit_bytes(x, MENTION_CLASS, strlen(MENTION_CLASS), o);

@@ -18,6 +18,11 @@
 #define MENTION_MAX 6400u
 #define MENTION_WIDTH 3 /* bytes of a mention's code point (U+E000 up) in UTF-8 */
 #define MENTION_CLASS "(?-i:[\\x{E000}-\\x{F8FF}])"
+/* What {SRC} and {TGT} match: a name, or a list of names ("China and
+ * Russia", "Britain, France, and the U.S."), each of which gives the edge
+ * (coord.h) */
+#define SLOT_LIST                                                                  \
+    MENTION_CLASS "(?:(?:, +|,? +(?:and|or) +)(?:the +)?" MENTION_CLASS ")*"
 #define NOT_MENTION_CLASS "(?-i:[^\\x{E000}-\\x{F8FF}])"
 
 typedef struct entity {

@@ -53,6 +53,25 @@ START_TEST(explain_shows_split_entities_rules_slots_and_edges)
 }
 END_TEST
 
+START_TEST(explain_shows_the_edges_of_a_list_of_names)
+{
+    relmap_rules *rules = load();
+    char *out = explain(rules, "The FBI and Washington accused Beijing.", 0, 0);
+    ck_assert_str_eq(out, "sentence 1, line 1, column 1:\n"
+                          "  The FBI and Washington accused Beijing.\n"
+                          "  entities:\n"
+                          "    5-7 \"FBI\" -> FBI (agency, of United States)\n"
+                          "    13-22 \"Washington\" -> United States (country)\n"
+                          "    32-38 \"Beijing\" -> China (country)\n"
+                          "  rule t.rules:6 (accuses) fired: SRC=\"FBI\" TGT=\"Beijing\"\n"
+                          "    also, from a list of names: SRC=\"Washington\" TGT=\"Beijing\"\n"
+                          "  edge: FBI -accuses-> China (t.rules:6)\n"
+                          "  edge: United States -accuses-> China (t.rules:6)\n");
+    free(out);
+    relmap_rules_free(rules);
+}
+END_TEST
+
 START_TEST(explain_all_lists_rules_whose_triggers_occur)
 {
     relmap_rules *rules = load();
@@ -114,6 +133,7 @@ int main(void)
 {
     RUN_TESTS("explain",
               explain_shows_split_entities_rules_slots_and_edges,
+              explain_shows_the_edges_of_a_list_of_names,
               explain_all_lists_rules_whose_triggers_occur,
               explain_line_picks_sentences,
               coverage_lists_misses_and_idle_rules);

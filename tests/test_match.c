@@ -642,6 +642,48 @@ START_TEST(no_self_edges_and_one_row_per_sentence_edge)
 }
 END_TEST
 
+START_TEST(a_list_of_names_gives_an_edge_for_each)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", small_rules,
+             "entity country \"Russia\" alias \"Moscow\"\n"
+             "entity country \"Iran\"\n"
+             "entity country \"France\"\n"
+             "entity country \"Germany\"\n");
+    relmap_rules *r = load(text);
+    EXPECT(r, "China and Russia accused Iran.",
+           "China -accuses-> Iran [country|]\nRussia -accuses-> Iran [country|]\n");
+    EXPECT(r, "Iran accused China, Russia, and the U.S.",
+           "Iran -accuses-> China [country|]\nIran -accuses-> Russia [country|]\n"
+           "Iran -accuses-> United States [country|]\n");
+    EXPECT(r, "Iran accused China and Russia of hacking.",
+           "Iran -accuses-> China [country|]\nIran -accuses-> Russia [country|]\n");
+    /* the pattern goes on after the list */
+    EXPECT(r, "Iran urged China, Russia or France to stop.",
+           "Iran -urges-> China [country|]\nIran -urges-> Russia [country|]\n"
+           "Iran -urges-> France [country|]\n");
+    /* every name of either list to every name of the other */
+    EXPECT(r, "China and Russia were accused by France and Germany of hacking.",
+           "France -accuses-> China [country|]\nFrance -accuses-> Russia [country|]\n"
+           "Germany -accuses-> China [country|]\nGermany -accuses-> Russia [country|]\n");
+    EXPECT(r, "Officials said China and Russia accused Iran.",
+           "China -accuses-> Iran [country|]\nRussia -accuses-> Iran [country|]\n");
+    /* a list that ends the match must end the clause: the names after the
+     * first are the next verb's subject, and may begin a match of their own */
+    EXPECT(r, "Iran accused China and Russia denied it.", "Iran -accuses-> China [country|]\n");
+    EXPECT(r, "Iran accused France and Russia accused China.",
+           "Iran -accuses-> France [country|]\nRussia -accuses-> China [country|]\n");
+    /* a list that begins the match must begin the clause: the names before
+     * the last are the verb before's object */
+    EXPECT(r, "France urged Iran and Russia accused China.", "Russia -accuses-> China [country|]\n");
+    /* commas alone make no list */
+    EXPECT(r, "Iran accused China, Russia said.", "Iran -accuses-> China [country|]\n");
+    /* a name in a list with itself gives no self-edge */
+    EXPECT(r, "China and Russia accused Beijing.", "Russia -accuses-> China [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(curly_quotes_and_odd_spaces_are_folded)
 {
     relmap_rules *r = load(small_rules);
@@ -967,6 +1009,7 @@ int main(void)
               reciprocal_rules_among_others_each_fire_on_their_own_words,
               every_function_word_ends_a_group_search,
               no_self_edges_and_one_row_per_sentence_edge,
+              a_list_of_names_gives_an_edge_for_each,
               curly_quotes_and_odd_spaces_are_folded,
               invalid_utf8_does_not_match_nor_crash,
               bundled_rules_cover_every_relation_in_several_forms,
