@@ -92,6 +92,9 @@ struct relmap_extractor {
     const trace_hooks *trace;
     void *trace_context;
     pcre2_match_data *match_data;
+    /* match_data's ovector and its pairs, which stay where they are */
+    PCRE2_SIZE *ovector;
+    uint32_t ovector_pairs;
     pcre2_match_context *match_context;
     /* per rule and kind of subject (as relmap_rules.lazy_code): code NULL
      * until this extractor first runs it so, then what rules_code gave */

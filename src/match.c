@@ -34,6 +34,8 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
         abort();
     }
     pcre2_set_match_limit(x->match_context, MATCH_LIMIT);
+    x->ovector = pcre2_get_ovector_pointer(x->match_data);
+    x->ovector_pairs = pcre2_get_ovector_count(x->match_data);
     x->learned = xcalloc(rules->nentities + 1, sizeof *x->learned);
     x->codes = xcalloc(SUBJECT_KINDS * rules->nrules + 1, sizeof *x->codes);
     x->document_number = 1;
@@ -211,11 +213,11 @@ static int mention_at(const view *v, PCRE2_SIZE offset)
  * (coord.h). 0 when none is set. When the narrowing cut off the match's
  * last names, *resume is where the next search may begin (those names may
  * begin a match of their own), else unchanged. */
-static int slot(const relmap_extractor *x, const view *v, const int *groups, int count,
-                int *first, int *last, PCRE2_SIZE *resume)
+static inline int slot(const relmap_extractor *x, const view *v, const int *groups, int count,
+                       int *first, int *last, PCRE2_SIZE *resume)
 {
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
-    uint32_t pairs = pcre2_get_ovector_count(x->match_data);
+    const PCRE2_SIZE *ov = x->ovector;
+    uint32_t pairs = x->ovector_pairs;
     for (int k = 0; k < count; k++) {
         uint32_t g = (uint32_t)groups[k];
         if (g >= pairs || ov[2 * g] == PCRE2_UNSET)
@@ -393,7 +395,7 @@ static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
             return;
         }
         matched = 1;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(x->match_data);
+        const PCRE2_SIZE *ov = x->ovector;
         PCRE2_SIZE next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
         int src_first, src_last, tgt_first = -1, tgt_last = -1;
         if (slot(x, &v, ru->src_groups, ru->nsrc, &src_first, &src_last, &next)) {
