@@ -20,10 +20,12 @@
 #include "factor.h"
 #include "rules.h"
 
-/* How a rule's pattern is compiled; for ASCII subjects (rules_code), the
- * same without PCRE2_UCP. */
+/* How a rule's pattern is compiled for any subject; loading compiles it for
+ * ASCII subjects, without PCRE2_UCP (rules.h, SUBJECT_ASCII): most
+ * sentences are such, and either way the same patterns compile. */
 #define PATTERN_OPTIONS                                                            \
     (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DUPNAMES | PCRE2_MATCH_INVALID_UTF)
+#define ASCII_PATTERN_OPTIONS (PATTERN_OPTIONS & ~(uint32_t)PCRE2_UCP)
 
 /* ----------------------------------------------------------- small helpers */
 
@@ -1332,13 +1334,13 @@ static int compile_draft(parser *p, rule_draft *d)
     strbuf source = {0};
     pcre2_code *re = NULL;
     if (pattern_factor(x.out.data, x.out.length, &source))
-        re = pcre2_compile((PCRE2_SPTR)source.data, source.length, PATTERN_OPTIONS, &code,
-                           &offset, NULL);
+        re = pcre2_compile((PCRE2_SPTR)source.data, source.length, ASCII_PATTERN_OPTIONS,
+                           &code, &offset, NULL);
     if (!re) {
         sb_clear(&source);
         sb_add(&source, x.out.data, x.out.length);
-        re = pcre2_compile((PCRE2_SPTR)source.data, source.length, PATTERN_OPTIONS, &code,
-                           &offset, NULL);
+        re = pcre2_compile((PCRE2_SPTR)source.data, source.length, ASCII_PATTERN_OPTIONS,
+                           &code, &offset, NULL);
     }
     if (!re) {
         sb_free(&source);
@@ -1645,8 +1647,8 @@ static void finish(parser *p)
             per_rule[nreciprocal++] = r->rules[i].triggers;
     r->reciprocal_triggers = prefilter_build(per_rule, nreciprocal);
     r->lazy_code = xcalloc(SUBJECT_KINDS * r->nrules + 1, sizeof *r->lazy_code);
-    for (size_t i = 0; i < r->nrules; i++) /* for any subject: the code loading compiled */
-        r->lazy_code[SUBJECT_KINDS * i + SUBJECT_ANY] = r->rules[i].code;
+    for (size_t i = 0; i < r->nrules; i++) /* for ASCII subjects: the code loading compiled */
+        r->lazy_code[SUBJECT_KINDS * i + SUBJECT_ASCII] = r->rules[i].code;
     r->jit_state = xcalloc(SUBJECT_KINDS * r->nrules + 1, sizeof *r->jit_state); /* UNTRIED */
     free(per_rule);
     if (p->ndiags > 1)
@@ -1701,15 +1703,15 @@ rule_code rules_code(const relmap_rules *r, const rule *ru, int kind)
     pcre2_code **code = &r->lazy_code[at];
     unsigned char *state = &r->jit_state[at];
     pthread_mutex_lock(lock);
-    if (kind == SUBJECT_ASCII && state[kind] == JIT_UNTRIED) {
+    if (kind == SUBJECT_ANY && !code[kind]) {
         int error;
         PCRE2_SIZE offset;
-        code[kind] = pcre2_compile((PCRE2_SPTR)ru->source, ru->source_length,
-                                   PATTERN_OPTIONS & ~(uint32_t)PCRE2_UCP, &error, &offset, NULL);
-        if (!code[kind]) { /* it does not compile so: the code for any subject */
-            jit_once(code[SUBJECT_ANY], &state[SUBJECT_ANY]);
-            code[kind] = code[SUBJECT_ANY];
-            state[kind] = state[SUBJECT_ANY];
+        code[kind] = pcre2_compile((PCRE2_SPTR)ru->source, ru->source_length, PATTERN_OPTIONS,
+                                   &error, &offset, NULL);
+        if (!code[kind]) { /* it does not compile so (it did without UCP): run it as loaded */
+            jit_once(code[SUBJECT_ASCII], &state[SUBJECT_ASCII]);
+            code[kind] = code[SUBJECT_ASCII];
+            state[kind] = state[SUBJECT_ASCII];
         }
     }
     jit_once(code[kind], &state[kind]);
@@ -1778,9 +1780,9 @@ void relmap_rules_free(relmap_rules *r)
     free(r->relations);
     strmap_free(&r->relation_index, NULL);
     for (size_t i = 0; r->lazy_code && i < r->nrules; i++) {
-        pcre2_code *ascii = r->lazy_code[SUBJECT_KINDS * i + SUBJECT_ASCII];
-        if (ascii != r->rules[i].code)
-            pcre2_code_free(ascii);
+        pcre2_code *any = r->lazy_code[SUBJECT_KINDS * i + SUBJECT_ANY];
+        if (any != r->rules[i].code)
+            pcre2_code_free(any);
     }
     free(r->lazy_code);
     free(r->jit_state);

@@ -66,7 +66,7 @@ enum target_mode {
 
 typedef struct rule {
     int relation;
-    pcre2_code *code; /* for any subject; its JIT code comes on first use: rules_code */
+    pcre2_code *code; /* for ASCII subjects; its JIT code comes on first use: rules_code */
     char *source;     /* the text `code` was compiled from (its alternations factored) */
     size_t source_length;
     const char *file;
@@ -155,12 +155,12 @@ struct relmap_rules {
     wordlist files; /* names of every file read, owned here */
 
     /* Per rule and kind of subject (rule k's at SUBJECT_KINDS * k + kind):
-     * the code rules_code gives (for any subject, the rule's own code), and
+     * the code rules_code gives (for ASCII subjects, the rule's own code), and
      * whether it has JIT code. The rest come when a sentence first needs
      * them, since a corpus runs some rules only (30 of the default 50 on the
      * benchmark corpus), and so that the threads of -j N compile while the
      * other works, where loading did it alone. */
-    pcre2_code **lazy_code;
+    pcre2_code **lazy_code; /* NULL until compiled */
     unsigned char *jit_state;
     pthread_mutex_t jit_lock; /* over lazy_code, jit_state and their compilations */
 };
@@ -178,8 +178,8 @@ enum { JIT_UNTRIED, JIT_READY, JIT_NONE };
  * has JIT code (JIT_READY, for pcre2_jit_match) or not (JIT_NONE, for
  * pcre2_match): compiled at the first question, once, whichever thread asks
  * first. A thread keeps the answer (the extractor's codes), so that it asks
- * once a rule. Should the pattern not compile for ASCII subjects, their
- * code is the one for any. */
+ * once a rule. Loading compiled the code for ASCII subjects (rule.code);
+ * should the pattern not compile for any subject, theirs is that one. */
 typedef struct rule_code {
     const pcre2_code *code;
     int jit;

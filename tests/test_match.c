@@ -102,11 +102,16 @@ START_TEST(patterns_are_compiled_for_their_subjects_when_first_run)
     ck_assert_uint_eq(r->nrules, 5);
     for (size_t i = 0; i < SUBJECT_KINDS * r->nrules; i++) {
         ck_assert_int_eq(r->jit_state[i], JIT_UNTRIED);
-        /* for any subject the rule's own code; none compiled for ASCII */
-        if (i % SUBJECT_KINDS == SUBJECT_ANY)
+        /* for ASCII subjects the rule's own code, compiled without UCP;
+         * none compiled for any subject */
+        if (i % SUBJECT_KINDS == SUBJECT_ASCII) {
             ck_assert_ptr_eq(r->lazy_code[i], r->rules[i / SUBJECT_KINDS].code);
-        else
+            uint32_t options = 0;
+            pcre2_pattern_info(r->lazy_code[i], PCRE2_INFO_ARGOPTIONS, &options);
+            ck_assert_uint_eq(options & PCRE2_UCP, 0);
+        } else {
             ck_assert_ptr_null(r->lazy_code[i]);
+        }
     }
     uint32_t has_jit = 0;
     pcre2_config(PCRE2_CONFIG_JIT, &has_jit);
@@ -117,12 +122,9 @@ START_TEST(patterns_are_compiled_for_their_subjects_when_first_run)
     /* the first rule ran (and matched) on ASCII; the others were never
      * admitted */
     ck_assert_int_eq(r->jit_state[ascii], compiled);
-    ck_assert_ptr_nonnull(r->lazy_code[ascii]);
-    ck_assert_ptr_ne(r->lazy_code[ascii], r->rules[0].code);
-    uint32_t options = 0;
-    pcre2_pattern_info(r->lazy_code[ascii], PCRE2_INFO_ARGOPTIONS, &options);
-    ck_assert_uint_eq(options & PCRE2_UCP, 0);
+    ck_assert_ptr_eq(r->lazy_code[ascii], r->rules[0].code);
     ck_assert_int_eq(r->jit_state[any], JIT_UNTRIED);
+    ck_assert_ptr_null(r->lazy_code[any]);
     for (size_t i = kinds; i < kinds * r->nrules; i++)
         ck_assert_int_eq(r->jit_state[i], JIT_UNTRIED);
     EXPECT(r, "The U.S. urged China to stop.", "United States -urges-> China [country|]\n");
@@ -132,12 +134,16 @@ START_TEST(patterns_are_compiled_for_their_subjects_when_first_run)
     EXPECT(r, "China accused the U.S. again.", "China -accuses-> United States [country|]\n");
     ck_assert_int_eq(r->jit_state[ascii], compiled);
     ck_assert_int_eq(r->jit_state[any], JIT_UNTRIED);
-    /* beyond ASCII, the pattern as loaded: its \w is a letter of any
-     * script, so the adverb "naïvely" is one (without PCRE2_UCP, "ï" is no
-     * \w and the rule does not match) */
+    /* beyond ASCII, the pattern compiled with PCRE2_UCP: its \w is a letter
+     * of any script, so the adverb "naïvely" is one (without, "ï" is no \w
+     * and the rule does not match) */
     EXPECT(r, "China naïvely accused the U.S.", "China -accuses-> United States [country|]\n");
     ck_assert_int_eq(r->jit_state[any], compiled);
-    ck_assert_ptr_eq(r->lazy_code[any], r->rules[0].code);
+    ck_assert_ptr_nonnull(r->lazy_code[any]);
+    ck_assert_ptr_ne(r->lazy_code[any], r->rules[0].code);
+    uint32_t options = 0;
+    pcre2_pattern_info(r->lazy_code[any], PCRE2_INFO_ARGOPTIONS, &options);
+    ck_assert_uint_eq(options & PCRE2_UCP, PCRE2_UCP);
     relmap_rules_free(r);
 }
 END_TEST
