@@ -37,11 +37,11 @@ static const char *const after_list[] = {
     "earlier", "yesterday", "today", NULL};
 
 /* Words that may stand before a list that is a subject: "said A and B had",
- * "that A and B", "by A and B". */
+ * "that A and B", "by A and B", "officials in A and B". */
 static const char *const before_list[] = {
     "that", "said", "says", "say", "told", "added", "stated", "claimed", "alleged",
     "reported", "argued", "insisted", "as", "while", "when", "after", "but", "because",
-    "since", "although", "though", "if", "where", "by", "from", NULL};
+    "since", "although", "though", "if", "where", "by", "from", "in", "of", NULL};
 
 static int is_list_punct(char c)
 {

@@ -674,6 +674,8 @@ START_TEST(a_list_of_names_gives_an_edge_for_each)
            "Germany -accuses-> China [country|]\nGermany -accuses-> Russia [country|]\n");
     EXPECT(r, "Officials said China and Russia accused Iran.",
            "China -accuses-> Iran [country|]\nRussia -accuses-> Iran [country|]\n");
+    EXPECT(r, "Officials in China and Russia accused Iran.",
+           "China -accuses-> Iran [country|]\nRussia -accuses-> Iran [country|]\n");
     /* a list that ends the match must end the clause: the names after the
      * first are the next verb's subject, and may begin a match of their own */
     EXPECT(r, "Iran accused China and Russia denied it.", "Iran -accuses-> China [country|]\n");
