@@ -749,6 +749,9 @@ static macro *find_macro(parser *p, const char *name, size_t n)
     return v ? &p->macros[(intptr_t)v - 1] : NULL;
 }
 
+static void warn(parser *p, const char *file, unsigned line, unsigned column, const char *fmt,
+                 const char *name);
+
 static int parse_macro(parser *p, const logical_line *ll, size_t pos)
 {
     token name;
@@ -784,6 +787,15 @@ static int parse_macro(parser *p, const logical_line *ll, size_t pos)
     m->line = ll->lines[name.start];
     m->column = ll->cols[name.start];
     take_source(&m->body, ll, pos);
+    /* "macro AND ... and ": the body is spliced into patterns, where a
+     * space at its end would matter; it is dropped, as at every line's end */
+    size_t end = ll->text.length;
+    while (end > pos && (ll->text.data[end - 1] == ' ' || ll->text.data[end - 1] == '\t'))
+        end--;
+    if (end < ll->text.length)
+        warn(p, ll->file, ll->lines[end], ll->cols[end],
+             "the white space that ends macro %s is dropped; to end it with a space, write (?: )",
+             m->name);
     /* the index points into p->macros, which may move: store the index */
     strmap_put(&p->macro_index, name.value, (void *)(intptr_t)p->nmacros);
     return 0;

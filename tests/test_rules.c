@@ -194,6 +194,26 @@ START_TEST(check_warns_of_unused_macros_idle_relations_and_empty_patterns)
 }
 END_TEST
 
+/* A line's white space at its end is dropped; at a macro body's, where it
+ * would matter, check says so (and where), even on a continued line. */
+START_TEST(check_warns_of_white_space_that_ends_a_macro)
+{
+    int rc;
+    char *out = check_string("relation accuses\n"
+                             "macro AND1 (?:\\w+ )+and \n"
+                             "macro OK (?:\\w+ )+and(?: )\n"
+                             "macro TWO (?:x|\n"
+                             "    y)\t\n"
+                             "rule accuses: {SRC} {AND1}{OK}{TWO}\\baccused {TGT}\n",
+                             &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "2:24: warning: the white space that ends macro AND1 is dropped; to end "
+                          "it with a space, write (?: )\n"
+                          "5:7: warning: the white space that ends macro TWO is dropped; to end "
+                          "it with a space, write (?: )\n");
+}
+END_TEST
+
 /* A trigger word that may begin inside a word keeps every rule's from the
  * scan by words: check says which, and where; "\b" or a space before it, or
  * a word that begins with punctuation, says nothing. */
@@ -392,6 +412,7 @@ int main(void)
               bundled_rules_load,
               check_reports_every_error_in_order,
               check_warns_of_unused_macros_idle_relations_and_empty_patterns,
+              check_warns_of_white_space_that_ends_a_macro,
               check_warns_of_trigger_words_that_may_begin_inside_a_word,
               examples_report_expected_and_actual_edges,
               malformed_examples);
