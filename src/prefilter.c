@@ -434,7 +434,9 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
                 const char *flags = q;
                 while (flags < ps->end && strchr("imns-", *flags) && *flags)
                     flags++;
-                if (q < ps->end && *q == ':') {
+                if (q < ps->end && (*q == ':' || *q == '>' || *q == '|')) {
+                    /* non-capturing, atomic (which only gives up fewer
+                     * ways to match), branch reset */
                     ps->p = q + 1;
                 } else if (flags > q && flags < ps->end && *flags == ':') {
                     /* its literals, caseless or not, are still needed: the scan

@@ -1618,6 +1618,12 @@ static void finish(parser *p)
             if (min == 0)
                 warn(p, r->rules[i].file, r->rules[i].line, r->rules[i].column,
                      "pattern can match the empty string%s", "");
+            else if (!r->rules[i].triggers)
+                warn(p, r->rules[i].file, r->rules[i].line, r->rules[i].column,
+                     "pattern has no trigger word (a word of 3 letters or more that every "
+                     "match holds), so it runs on every sentence that names enough "
+                     "entities%s",
+                     "");
             /* one such word sends every rule's to the scan of every byte
              * (prefilter.c, "Where a literal begins") */
             const char *inside = prefilter_inside_word(r->rules[i].triggers);

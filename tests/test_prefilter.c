@@ -73,6 +73,11 @@ START_TEST(literal_runs_and_alternations)
     DERIVES("(?:accus\\w+|blam\\w+)", "accus|blam");
     DERIVES("(?:foo)?barbaz", "barbaz");
     DERIVES("(?<src>x)\\s+summon(?:s|ed)?\\s+(?<tgt>y)", "summon");
+    /* an atomic group or a branch reset gives up no way of matching that
+     * its words would need */
+    DERIVES("(?>(?:\\w+ ){1,3}?and )??accused", "accused");
+    DERIVES("(?>summon(?:s|ed)?|recall)", "recall|summon");
+    DERIVES("(?|(a)bcdef|(x)yzzy)", "bcdef|yzzy");
 }
 END_TEST
 

@@ -194,6 +194,22 @@ START_TEST(check_warns_of_unused_macros_idle_relations_and_empty_patterns)
 }
 END_TEST
 
+/* A pattern without a word that every match holds runs on every sentence:
+ * check says so; an atomic group's words count. */
+START_TEST(check_warns_of_patterns_without_trigger_words)
+{
+    int rc;
+    char *out = check_string("relation accuses\n"
+                             "rule accuses: {SRC} (?:\\w+ ){1,3}{TGT}\n"
+                             "rule accuses: {SRC} (?>\\w+ )?\\baccused {TGT}\n",
+                             &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "2:15: warning: pattern has no trigger word (a word of 3 letters or more "
+                          "that every match holds), so it runs on every sentence that names "
+                          "enough entities\n");
+}
+END_TEST
+
 /* A line's white space at its end is dropped; at a macro body's, where it
  * would matter, check says so (and where), even on a continued line. */
 START_TEST(check_warns_of_white_space_that_ends_a_macro)
@@ -413,6 +429,7 @@ int main(void)
               check_reports_every_error_in_order,
               check_warns_of_unused_macros_idle_relations_and_empty_patterns,
               check_warns_of_white_space_that_ends_a_macro,
+              check_warns_of_patterns_without_trigger_words,
               check_warns_of_trigger_words_that_may_begin_inside_a_word,
               examples_report_expected_and_actual_edges,
               malformed_examples);

@@ -175,7 +175,8 @@ fi
 printf 'relation r\nmacro M x\nrule r: {SRC} y {TGT}\nexample "none here" => none\n' > "$work/warn.rules"
 check "warnings alone pass" status_is 0 "$relmap" check "$work/warn.rules"
 check "unused macro warning" has "$work/stderr" "warn.rules:2:7: warning: macro M is never used"
-check "summary counts" has "$work/stderr" "relmap check: 0 errors, 1 warning; 1 example run, 0 failed"
+check "no trigger word warning" has "$work/stderr" "warn.rules:3:9: warning: pattern has no trigger word"
+check "summary counts" has "$work/stderr" "relmap check: 0 errors, 2 warnings; 1 example run, 0 failed"
 
 # --- relmap explain
 check "explain a sentence" status_is 0 "$relmap" explain -r $mini "Strelsau formally accused the Bureau."
