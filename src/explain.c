@@ -69,6 +69,22 @@ static void slot_text(strbuf *sb, const explainer *e, const relmap_extractor *x,
     sb_addf(sb, "\"%.*s\"", (int)(m->end - m->start), e->folded + m->start);
 }
 
+/* "SRC=... TGT=...", or the target the context gave, or that none did */
+static void edge_ends(strbuf *sb, const explainer *e, const relmap_extractor *x, int source,
+                      int target_mention, int target)
+{
+    sb_adds(sb, "SRC=");
+    slot_text(sb, e, x, source);
+    if (target_mention >= 0) {
+        sb_adds(sb, " TGT=");
+        slot_text(sb, e, x, target_mention);
+    } else if (target != NO_ENTITY) {
+        sb_addf(sb, " target from context: %s", ent_name(x, target));
+    } else {
+        sb_adds(sb, ", no target in context");
+    }
+}
+
 static void on_rule(void *context, const relmap_extractor *x, const rule *ru, int matched,
                     int source, int target_mention, int target)
 {
@@ -83,16 +99,8 @@ static void on_rule(void *context, const relmap_extractor *x, const rule *ru, in
     }
     sb_addf(&e->out, "  rule %s (%s) fired", ru->origin, name);
     if (source >= 0) {
-        sb_adds(&e->out, ": SRC=");
-        slot_text(&e->out, e, x, source);
-        if (target_mention >= 0) {
-            sb_adds(&e->out, " TGT=");
-            slot_text(&e->out, e, x, target_mention);
-        } else if (target != NO_ENTITY) {
-            sb_addf(&e->out, " target from context: %s", ent_name(x, target));
-        } else {
-            sb_adds(&e->out, ", no target in context");
-        }
+        sb_adds(&e->out, ": ");
+        edge_ends(&e->out, e, x, source, target_mention, target);
     } else if (ru->target_mode == TARGET_RECIPROCAL) {
         sb_adds(&e->out, ": the last two parties named, both ways");
     }
@@ -105,16 +113,8 @@ static void on_coordinated(void *context, const relmap_extractor *x, const rule 
     explainer *e = context;
     if (!e->shown)
         return;
-    sb_adds(&e->out, "    also, from a list of names: SRC=");
-    slot_text(&e->out, e, x, source);
-    if (target_mention >= 0) {
-        sb_adds(&e->out, " TGT=");
-        slot_text(&e->out, e, x, target_mention);
-    } else if (target != NO_ENTITY) {
-        sb_addf(&e->out, " target from context: %s", ent_name(x, target));
-    } else {
-        sb_adds(&e->out, ", no target in context");
-    }
+    sb_adds(&e->out, "    also, from a list of names: ");
+    edge_ends(&e->out, e, x, source, target_mention, target);
     (void)ru;
     sb_addc(&e->out, '\n');
 }
