@@ -960,7 +960,12 @@ START_TEST(the_trigger_scan_loses_no_edge)
         "The U.S. was cyberattacked by China. "
         /* literals that begin with punctuation: ", accusing", "'s indictment" */
         "China lashed out on Monday, accusing the U.S. of hypocrisy. "
-        "China's indictment of U.S. spies angered Washington.";
+        "China's indictment of U.S. spies angered Washington. "
+        /* lists of names where a slot stands, and a second verb */
+        "China and Russia accused the U.S. of hacking. The U.S. urged China, Russia and Iran "
+        "to stop. China and Russia were accused by Britain, France and the U.S. of spying. "
+        "China denied the charges and accused the U.S. of hypocrisy. Britain accused Russia "
+        "and Germany denied it. Beijing responded by suspending talks with Japan and the U.S.";
     same_rows_unfiltered(r, "tricky sentences", tricky, strlen(tricky));
     const char *src = getenv("RELMAP_SOURCE_DIR");
     ck_assert_ptr_nonnull(src);
