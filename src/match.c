@@ -347,6 +347,9 @@ static void take_edge(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
     } else if (!has_edge_from(edges, source, ru->relation)) {
         /* a fallback: only when no rule named this verb's target */
         target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
+        /* talks are suspended with a country, not with its envoy or agency */
+        if (mode == TARGET_COUNTERPART && target != NO_ENTITY)
+            target = ent_root(x, target);
     }
     if (x->trace && !coordinated)
         x->trace->rule(x->trace_context, x, ru, 1, src, tgt, target);
