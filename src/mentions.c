@@ -410,15 +410,18 @@ static int is_function_word(const char *t, size_t n)
 /* After a demonym or a country ending at `end`: a group noun, after up to
  * three modifiers for a demonym ("Chinese government-backed hackers") or one
  * for a country name ("U.S. military hackers"), makes a group of that
- * country; a government noun right after it is the country itself. Verbs
- * and function words end the search: "China accused the five hackers" is
- * no group. */
+ * country; a government noun right after it is the country itself. So
+ * after a country's "'s" ("Germany's government"). Verbs and function words
+ * end the search: "China accused the five hackers" is no group. */
 static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t start,
                            size_t *end, int *ref, int *weak)
 {
     const relmap_rules *r = x->rules;
     size_t at = *end, group_end = 0, gov_end = 0;
     int max_words = *weak ? 4 : 2;
+    /* a country's: "Germany's government", "Russia's military hackers" */
+    if (!*weak && at + 2 < n && t[at] == '\'' && t[at + 1] == 's' && t[at + 2] == ' ')
+        at += 2;
     int headline = -1; /* not known yet: it takes a look at the whole sentence */
     for (int k = 0; k < max_words; k++) {
         if (at >= n || t[at] != ' ')

@@ -280,6 +280,11 @@ START_TEST(demonym_groups_and_government_forms)
            "China -accuses-> United States [country|]\n");
     /* a demonym alone names nobody */
     EXPECT(r, "The Chinese accused American firms.", "");
+    /* a country's: its government, its group */
+    EXPECT(r, "China's government accused the U.S.'s hackers.",
+           "China -accuses-> U.S.'s hackers [group|United States]\n");
+    /* and nothing else after "'s" */
+    EXPECT(r, "China's leaders accused the U.S.", "");
     relmap_rules_free(r);
 }
 END_TEST
