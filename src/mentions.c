@@ -413,15 +413,23 @@ static int is_function_word(const char *t, size_t n)
  * country; a government noun right after it is the country itself. So
  * after a country's "'s" ("Germany's government"). Verbs and function words
  * end the search: "China accused the five hackers" is no group. */
-static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t start,
-                           size_t *end, int *ref, int *weak)
+/* (Inline: as a call of its own, the change of inlining it set off around
+ * it cost 0.7 % of a run's instructions.) */
+static inline __attribute__((always_inline)) void
+extend_country(relmap_extractor *x, const char *t, size_t n, size_t start, size_t *end, int *ref,
+               int *weak)
 {
     const relmap_rules *r = x->rules;
     size_t at = *end, group_end = 0, gov_end = 0;
     int max_words = *weak ? 4 : 2;
-    /* a country's: "Germany's government", "Russia's military hackers" */
-    if (!*weak && at + 2 < n && t[at] == '\'' && t[at + 1] == 's' && t[at + 2] == ' ')
+    /* a country's: "Germany's government", "Russia's military hackers"; in
+     * lower case only ("China's Foreign Ministry" is an alias, if any, and
+     * telling a headline takes a look at the whole sentence) */
+    int possessive = 0;
+    if (!*weak && at + 2 < n && t[at] == '\'' && t[at + 1] == 's' && t[at + 2] == ' ') {
         at += 2;
+        possessive = 1;
+    }
     int headline = -1; /* not known yet: it takes a look at the whole sentence */
     for (int k = 0; k < max_words; k++) {
         if (at >= n || t[at] != ' ')
@@ -429,7 +437,7 @@ static void extend_country(relmap_extractor *x, const char *t, size_t n, size_t 
         size_t w = at + 1;
         /* lower case, or a headline's capitals ("Two British Diplomats") */
         if (!starts_lower(t, n, w)) {
-            if (!starts_upper(t, n, w))
+            if (possessive || !starts_upper(t, n, w))
                 break;
             if (headline < 0)
                 headline = is_headline(t, n);
