@@ -2,18 +2,14 @@
  * coord.c - coordinated mentions (coord.h): which names of a list a
  * rule's slot stands for.
  */
-#include <string.h>
-
 #include "coord.h"
 #include "util.h"
 
-/* s[at, at + n) is `word`, in either case */
-static int is_word_at(const char *s, size_t at, size_t end, const char *word)
+/* s[at, at + strlen(word)) is `word` (lower case), in either case; the
+ * caller knows those bytes are there */
+static int is_word_at(const char *s, size_t at, const char *word)
 {
-    size_t n = strlen(word);
-    if (end - at < n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; word[i]; i++)
         if (lower_byte((unsigned char)s[at + i]) != (unsigned char)word[i])
             return 0;
     return 1;
@@ -22,10 +18,12 @@ static int is_word_at(const char *s, size_t at, size_t end, const char *word)
 /* Is `w` (n bytes, any case) one of the NULL-ended lower-case `words`? */
 static int in_words(const char *const *words, const char *w, size_t n)
 {
-    for (; *words; words++)
-        if (strlen(*words) == n && is_word_at(w, 0, n, *words))
-            return 1;
-    return 0;
+    char lower[16]; /* longer than any of the words */
+    if (n > sizeof lower)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)lower_byte((unsigned char)w[i]);
+    return word_in_list(words, lower, n);
 }
 
 /* Words that may follow a list that is an object: "accused A and B of",
@@ -72,9 +70,9 @@ static int may_end_list(const char *s, size_t length, size_t at)
 static int may_begin_list(const char *s, size_t at)
 {
     /* "the", "both", "both the" */
-    if (at >= 4 && is_word_at(s, at - 4, at, "the ") && (at == 4 || s[at - 5] == ' '))
+    if (at >= 4 && is_word_at(s, at - 4, "the ") && (at == 4 || s[at - 5] == ' '))
         at -= 4;
-    if (at >= 5 && is_word_at(s, at - 5, at, "both ") && (at == 5 || s[at - 6] == ' '))
+    if (at >= 5 && is_word_at(s, at - 5, "both ") && (at == 5 || s[at - 6] == ' '))
         at -= 5;
     size_t e = at;
     while (e > 0 && s[e - 1] == ' ')

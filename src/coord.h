@@ -21,8 +21,9 @@
  * hacking"), or the names after the first are another clause's subject ("X
  * accused A and B denied it"): the first alone stays. Where the list begins
  * the match, it must begin the clause (the sentence's start, punctuation,
- * "that", a verb of saying), or the names before the last are another
- * clause's object ("X indicted A and B accused Y"): the last alone stays. */
+ * "that", "by", "in", a verb of saying ...), or the names before the last
+ * are another clause's object ("X indicted A and B accused Y"): the last
+ * alone stays. */
 void coord_narrow(const char *subject, size_t length, size_t match_from, size_t match_to,
                   size_t from, size_t to, int *first, int *last);
 

@@ -412,9 +412,9 @@ static int is_function_word(const char *t, size_t n)
  * for a country name ("U.S. military hackers"), makes a group of that
  * country; a government noun right after it is the country itself. So
  * after a country's "'s" ("Germany's government"). Verbs and function words
- * end the search: "China accused the five hackers" is no group. */
-/* (Inline: as a call of its own, the change of inlining it set off around
- * it cost 0.7 % of a run's instructions.) */
+ * end the search: "China accused the five hackers" is no group. (Inline: as
+ * a call of its own, the change of inlining it set off around it cost 0.7 %
+ * of a run's instructions.) */
 static inline __attribute__((always_inline)) void
 extend_country(relmap_extractor *x, const char *t, size_t n, size_t start, size_t *end, int *ref,
                int *weak)

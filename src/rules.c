@@ -5,9 +5,9 @@
  * an indented line continues the one before. Patterns and macro bodies are
  * PCRE2 with three additions: {SRC} and {TGT} are the slots, which match an
  * entity mention or a list of them (rules.h SLOT_LIST); {NAME} expands the
- * macro NAME; a space matches one or
- * more white-space characters. Every compiled byte remembers the file,
- * line and column it came from, so PCRE2's errors point into the file.
+ * macro NAME; a space matches one or more white-space characters. Every
+ * compiled byte remembers the file, line and column it came from, so
+ * PCRE2's errors point into the file.
  */
 #include <errno.h>
 #include <limits.h>
@@ -788,10 +788,9 @@ static int parse_macro(parser *p, const logical_line *ll, size_t pos)
     m->column = ll->cols[name.start];
     take_source(&m->body, ll, pos);
     /* "macro AND ... and ": the body is spliced into patterns, where a
-     * space at its end would matter; it is dropped, as at every line's end */
-    size_t end = ll->text.length;
-    while (end > pos && (ll->text.data[end - 1] == ' ' || ll->text.data[end - 1] == '\t'))
-        end--;
+     * space at its end would matter; take_source dropped it, as at every
+     * line's end */
+    size_t end = pos + m->body.length;
     if (end < ll->text.length)
         warn(p, ll->file, ll->lines[end], ll->cols[end],
              "the white space that ends macro %s is dropped; to end it with a space, write (?: )",
