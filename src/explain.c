@@ -69,12 +69,21 @@ static void slot_text(strbuf *sb, const explainer *e, const relmap_extractor *x,
     sb_addf(sb, "\"%.*s\"", (int)(m->end - m->start), e->folded + m->start);
 }
 
-/* "SRC=... TGT=...", or the target the context gave, or that none did */
-static void edge_ends(strbuf *sb, const explainer *e, const relmap_extractor *x, int source,
-                      int target_mention, int target)
+/* "SRC=... TGT=...", or the end the context gave, or that none did */
+static void edge_ends(strbuf *sb, const explainer *e, const relmap_extractor *x,
+                      int source_mention, int target_mention, int source, int target)
 {
+    if (source_mention < 0) { /* a source=actor rule's */
+        if (source != NO_ENTITY)
+            sb_addf(sb, "source from context: %s;", ent_name(x, source));
+        else
+            sb_adds(sb, "no source in context;");
+        sb_adds(sb, " TGT=");
+        slot_text(sb, e, x, target_mention);
+        return;
+    }
     sb_adds(sb, "SRC=");
-    slot_text(sb, e, x, source);
+    slot_text(sb, e, x, source_mention);
     if (target_mention >= 0) {
         sb_adds(sb, " TGT=");
         slot_text(sb, e, x, target_mention);
@@ -86,7 +95,7 @@ static void edge_ends(strbuf *sb, const explainer *e, const relmap_extractor *x,
 }
 
 static void on_rule(void *context, const relmap_extractor *x, const rule *ru, int matched,
-                    int source, int target_mention, int target)
+                    int source_mention, int target_mention, int source, int target)
 {
     explainer *e = context;
     if (!e->shown || (!matched && !(e->flags & RELMAP_EXPLAIN_ALL)))
@@ -98,9 +107,9 @@ static void on_rule(void *context, const relmap_extractor *x, const rule *ru, in
         return;
     }
     sb_addf(&e->out, "  rule %s (%s) fired", ru->origin, name);
-    if (source >= 0) {
+    if (source_mention >= 0 || target_mention >= 0) {
         sb_adds(&e->out, ": ");
-        edge_ends(&e->out, e, x, source, target_mention, target);
+        edge_ends(&e->out, e, x, source_mention, target_mention, source, target);
     } else if (ru->target_mode == TARGET_RECIPROCAL) {
         sb_adds(&e->out, ": the last two parties named, both ways");
     }
@@ -108,13 +117,13 @@ static void on_rule(void *context, const relmap_extractor *x, const rule *ru, in
 }
 
 static void on_coordinated(void *context, const relmap_extractor *x, const rule *ru,
-                           int source, int target_mention, int target)
+                           int source_mention, int target_mention, int source, int target)
 {
     explainer *e = context;
     if (!e->shown)
         return;
     sb_adds(&e->out, "    also, from a list of names: ");
-    edge_ends(&e->out, e, x, source, target_mention, target);
+    edge_ends(&e->out, e, x, source_mention, target_mention, source, target);
     (void)ru;
     sb_addc(&e->out, '\n');
 }
@@ -195,12 +204,13 @@ static void cov_sentence(void *context, const relmap_extractor *x, const relmap_
 }
 
 static void cov_rule(void *context, const relmap_extractor *x, const rule *ru, int matched,
-                     int source, int target_mention, int target)
+                     int source_mention, int target_mention, int source, int target)
 {
     relmap_coverage *c = context;
-    (void)source;
+    (void)source_mention;
     (void)target_mention;
-    if (matched && (target != NO_ENTITY || ru->target_mode == TARGET_RECIPROCAL))
+    if (matched
+        && ((source != NO_ENTITY && target != NO_ENTITY) || ru->target_mode == TARGET_RECIPROCAL))
         c->fired[ru - x->rules->rules]++;
 }
 

@@ -76,15 +76,16 @@ typedef struct trace_hooks {
     void (*sentence)(void *context, const relmap_extractor *x, const relmap_sentence *sentence,
                      const char *folded, size_t length);
     /* a rule that passed its trigger words: whether it matched, the mentions
-     * its slots took (-1 when none) and the edge's target */
+     * its slots took (-1 when none) and the edge's ends (NO_ENTITY: the
+     * context gave none) */
     void (*rule)(void *context, const relmap_extractor *x, const struct rule *rule, int matched,
-                 int source_mention, int target_mention, int target);
+                 int source_mention, int target_mention, int source, int target);
     /* the edges the sentence gave */
     void (*edges)(void *context, const relmap_extractor *x, size_t count);
     /* after a match, each further edge of the names listed with its slots'
      * (coord.h); may be NULL */
     void (*coordinated)(void *context, const relmap_extractor *x, const struct rule *rule,
-                        int source_mention, int target_mention, int target);
+                        int source_mention, int target_mention, int source, int target);
 } trace_hooks;
 
 struct relmap_extractor {

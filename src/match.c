@@ -7,6 +7,8 @@
  * character. Rules with a {TGT} slot run first; then target=actor rules,
  * whose target is whoever last acted on the source in the document (so "China
  * dismissed the claims" answers the last accusation against China); then
+ * source=actor rules, whose source is whoever last acted on the target ("the
+ * indictment accuses five officers" is the indicting party's); then
  * reciprocal rules ("each side accused the other"), which join the last two
  * parties named.
  */
@@ -265,11 +267,15 @@ static void add_edge(const relmap_extractor *x, sentence_edges *edges, int sourc
         edges->items[edges->count++] = (sentence_edge){source, rel, target, ru};
 }
 
-static int has_edge_from(const sentence_edges *edges, int source, int rel)
+/* Has the sentence an edge of relation `rel` from `source` (the other end
+ * NO_ENTITY), or to `target` (the other NO_ENTITY)? */
+static int has_edge(const sentence_edges *edges, int source, int rel, int target)
 {
-    for (size_t i = 0; i < edges->count; i++)
-        if (edges->items[i].source == source && edges->items[i].relation == rel)
+    for (size_t i = 0; i < edges->count; i++) {
+        const sentence_edge *e = &edges->items[i];
+        if (e->relation == rel && (e->source == source || e->target == target))
             return 1;
+    }
     return 0;
 }
 
@@ -334,17 +340,19 @@ static int match_rule(relmap_extractor *x, const view *v, const rule *ru, PCRE2_
     return pcre2_match(c->code, s, v->length, start, 0, x->match_data, x->match_context);
 }
 
-/* One edge of a match: from mention src (to mention tgt, or in the
- * fallback modes to whom the context gives). A {TGT} rule's edge goes to
- * the batch's slot matches, another's to `edges`. */
+/* One edge of a match: from mention src to mention tgt, or in the fallback
+ * modes, from or to whom the context gives (src or tgt is then -1). A {TGT}
+ * rule's edge goes to the batch's slot matches, another's to `edges`. */
 static void take_edge(relmap_extractor *x, uint32_t s, const rule *ru, int mode, int src,
                       int tgt, const view *v, sentence_edges *edges, int coordinated)
 {
-    int source = v->mentions[src].ref, target = NO_ENTITY;
-    if (mode == TARGET_SLOT) {
-        if (tgt >= 0)
-            target = v->mentions[tgt].ref;
-    } else if (!has_edge_from(edges, source, ru->relation)) {
+    int source = src >= 0 ? v->mentions[src].ref : NO_ENTITY;
+    int target = tgt >= 0 ? v->mentions[tgt].ref : NO_ENTITY;
+    if (mode == SOURCE_ACTOR) {
+        /* a fallback: only when no rule named who did this to the target */
+        if (!has_edge(edges, NO_ENTITY, ru->relation, target))
+            source = last_actor(x, edges, target, 0);
+    } else if (mode != TARGET_SLOT && !has_edge(edges, source, ru->relation, NO_ENTITY)) {
         /* a fallback: only when no rule named this verb's target */
         target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
         /* talks are suspended with a country, not with its envoy or agency */
@@ -352,9 +360,9 @@ static void take_edge(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
             target = ent_root(x, target);
     }
     if (x->trace && !coordinated)
-        x->trace->rule(x->trace_context, x, ru, 1, src, tgt, target);
+        x->trace->rule(x->trace_context, x, ru, 1, src, tgt, source, target);
     else if (x->trace && x->trace->coordinated)
-        x->trace->coordinated(x->trace_context, x, ru, src, tgt, target);
+        x->trace->coordinated(x->trace_context, x, ru, src, tgt, source, target);
     if (mode == TARGET_SLOT) {
         XGROW(x->batch_matches, x->batch_matches_cap, x->nbatch_matches + 1);
         x->batch_matches[x->nbatch_matches++] = (slot_match){source, target, ru, s, -1};
@@ -390,7 +398,7 @@ static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
         int rc = match_rule(x, &v, ru, start);
         if (rc == PCRE2_ERROR_NOMATCH) {
             if (!matched && x->trace)
-                x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
+                x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY, NO_ENTITY);
             return;
         }
         if (rc < 0) {
@@ -400,8 +408,11 @@ static void run_rule(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
         matched = 1;
         const PCRE2_SIZE *ov = x->ovector;
         PCRE2_SIZE next = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
-        int src_first, src_last, tgt_first = -1, tgt_last = -1;
-        if (slot(x, &v, ru->src_groups, ru->nsrc, &src_first, &src_last, &next)) {
+        int src_first = -1, src_last = -1, tgt_first = -1, tgt_last = -1;
+        /* a source=actor rule's one slot is its target's */
+        if (mode == SOURCE_ACTOR
+                ? slot(x, &v, ru->tgt_groups, ru->ntgt, &tgt_first, &tgt_last, &next)
+                : slot(x, &v, ru->src_groups, ru->nsrc, &src_first, &src_last, &next)) {
             if (mode == TARGET_SLOT)
                 slot(x, &v, ru->tgt_groups, ru->ntgt, &tgt_first, &tgt_last, &next);
             take_match(x, &v, s, ru, mode, src_first, src_last, tgt_first, tgt_last, edges);
@@ -426,7 +437,7 @@ static void run_reciprocal(relmap_extractor *x, uint32_t s, const rule *ru,
     view v = view_of(x, p);
     int rc = match_rule(x, &v, ru, 0);
     if (x->trace)
-        x->trace->rule(x->trace_context, x, ru, rc >= 0, -1, -1, NO_ENTITY);
+        x->trace->rule(x->trace_context, x, ru, rc >= 0, -1, -1, NO_ENTITY, NO_ENTITY);
     if (rc < 0)
         return;
     /* the parties: those named in this sentence first, then before it */
@@ -573,7 +584,7 @@ void run_batch(relmap_extractor *x)
         for (int32_t i = x->batch_rule_first[k]; i >= 0; i = x->batch_rules[i].next) {
             const pending_rule *pr = &x->batch_rules[i];
             if (!pr->admitted) { /* as it would be: run, and no match */
-                x->trace->rule(x->trace_context, x, &r->rules[k], 0, -1, -1, NO_ENTITY);
+                x->trace->rule(x->trace_context, x, &r->rules[k], 0, -1, -1, NO_ENTITY, NO_ENTITY);
                 continue;
             }
             run_rule(x, pr->sentence, &r->rules[k], TARGET_SLOT, pr->latest, NULL, &g);
@@ -600,7 +611,7 @@ void run_batch(relmap_extractor *x)
             if (pr->mode == TARGET_SLOT)
                 continue;
             if (!pr->admitted)
-                x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY);
+                x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY, NO_ENTITY);
             else if (pr->mode == TARGET_RECIPROCAL)
                 run_reciprocal(x, s, ru, &edges);
             else
@@ -687,7 +698,8 @@ static int on_sentence(const relmap_sentence *sentence, void *context)
          * (for the reciprocal set, the k-th reciprocal rule is bit k) */
         for (int mode = TARGET_SLOT; some && mode <= TARGET_RECIPROCAL; mode++) {
             if ((mode == TARGET_SLOT && x->nmentions < 2)
-                || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART) && x->nmentions < 1)
+                || ((mode == TARGET_ACTOR || mode == TARGET_COUNTERPART || mode == SOURCE_ACTOR)
+                    && x->nmentions < 1)
                 || (mode == TARGET_RECIPROCAL && !parties))
                 continue;
             for (size_t w = 0; w < hits->words; w++) {

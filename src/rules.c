@@ -832,11 +832,14 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
                 target_mode = TARGET_ACTOR;
             } else if (!strcmp(t.value, "target=counterpart")) {
                 target_mode = TARGET_COUNTERPART;
+            } else if (!strcmp(t.value, "source=actor")) {
+                target_mode = SOURCE_ACTOR;
             } else if (!strcmp(t.value, "reciprocal")) {
                 target_mode = TARGET_RECIPROCAL;
             } else {
                 rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
-                              "unknown rule option '%s'; expected target=actor, target=counterpart or reciprocal, "
+                              "unknown rule option '%s'; expected target=actor, target=counterpart, source=actor "
+                              "or reciprocal, "
                               "then ':' and the pattern", t.value);
                 free(t.value);
                 free(rel.value);
@@ -1321,6 +1324,14 @@ static int compile_draft(parser *p, rule_draft *d)
             rc = seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->pattern.lines[0],
                         d->pattern.cols[0],
                         "a reciprocal rule joins the last two parties named: remove {SRC} and {TGT}");
+            goto done;
+        }
+    } else if (d->target_mode == SOURCE_ACTOR) {
+        if (x.has_src || !x.has_tgt) {
+            rc = seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->pattern.lines[0],
+                        d->pattern.cols[0],
+                        x.has_src ? "a source=actor rule takes its source from context: remove {SRC}"
+                                  : "pattern has no {TGT} slot (a source=actor rule needs one)");
             goto done;
         }
     } else if (!x.has_src) {

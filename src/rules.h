@@ -61,6 +61,7 @@ enum target_mode {
     TARGET_SLOT,     /* the {TGT} slot */
     TARGET_ACTOR,    /* whoever last acted on the source in this document */
     TARGET_COUNTERPART, /* whoever the source last dealt with, either way */
+    SOURCE_ACTOR,    /* the source from context: whoever last acted on the target */
     TARGET_RECIPROCAL /* the last two parties named, both ways */
 };
 

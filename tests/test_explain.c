@@ -16,7 +16,8 @@ static const char rules_text[] =
     "rule accuses: {SRC} accused {TGT}\n"
     "rule accuses: {TGT} was accused by {SRC}\n"
     "rule denies target=actor: {SRC} denied the claims\n"
-    "rule denies: {SRC} never denies {TGT}\n";
+    "rule denies: {SRC} never denies {TGT}\n"
+    "rule accuses source=actor: the charges accuse {TGT}\n";
 
 static relmap_rules *load(void)
 {
@@ -48,6 +49,27 @@ START_TEST(explain_shows_split_entities_rules_slots_and_edges)
                           "    1-7 \"Beijing\" -> China (country)\n"
                           "  rule t.rules:8 (denies) fired: SRC=\"Beijing\" target from context: FBI\n"
                           "  edge: China -denies-> FBI (t.rules:8)\n");
+    free(out);
+    relmap_rules_free(rules);
+}
+END_TEST
+
+START_TEST(explain_shows_a_source_from_context)
+{
+    relmap_rules *rules = load();
+    char *out = explain(rules, "The FBI accused Beijing.\nThe charges accuse Beijing.", 2, 0);
+    ck_assert_str_eq(out, "sentence 2, line 2, column 1:\n"
+                          "  The charges accuse Beijing.\n"
+                          "  entities:\n"
+                          "    20-26 \"Beijing\" -> China (country)\n"
+                          "  rule t.rules:10 (accuses) fired: source from context: FBI; "
+                          "TGT=\"Beijing\"\n"
+                          "  edge: FBI -accuses-> China (t.rules:10)\n");
+    free(out);
+    out = explain(rules, "The charges accuse Beijing.", 0, 0);
+    ck_assert_ptr_nonnull(
+        strstr(out, "  rule t.rules:10 (accuses) fired: no source in context; TGT=\"Beijing\"\n"
+                    "  edges: none\n"));
     free(out);
     relmap_rules_free(rules);
 }
@@ -108,21 +130,24 @@ START_TEST(coverage_lists_misses_and_idle_rules)
 {
     relmap_rules *rules = load();
     relmap_coverage *c = relmap_coverage_new(rules);
-    const char *a = "China met the FBI. Washington accused Beijing. China praised China.";
+    /* a rule counts as fired when it gave an edge: its source from context too */
+    const char *a = "China met the FBI. Washington accused Beijing. China praised China. "
+                    "The charges accuse Beijing.";
     relmap_coverage_add(c, "a.txt", a, strlen(a));
     char *report = relmap_coverage_report(c);
-    ck_assert_str_eq(report, "Sentences that name two entities or more but gave no edge (1 of 3 "
+    ck_assert_str_eq(report, "Sentences that name two entities or more but gave no edge (1 of 4 "
                              "sentences):\n"
                              "a.txt:1: China met the FBI.\n"
                              "    entities: China, FBI\n"
                              "\n"
-                             "Rules that never fired (3 of 4):\n"
+                             "Rules that never fired (3 of 5):\n"
                              "  t.rules:7 (accuses)\n"
                              "  t.rules:8 (denies)\n"
                              "  t.rules:9 (denies)\n"
                              "\n"
                              "Times each rule fired:\n"
-                             "       1  t.rules:6 (accuses)\n");
+                             "       1  t.rules:6 (accuses)\n"
+                             "       1  t.rules:10 (accuses)\n");
     free(report);
     relmap_coverage_free(c);
     relmap_rules_free(rules);
@@ -133,6 +158,7 @@ int main(void)
 {
     RUN_TESTS("explain",
               explain_shows_split_entities_rules_slots_and_edges,
+              explain_shows_a_source_from_context,
               explain_shows_the_edges_of_a_list_of_names,
               explain_all_lists_rules_whose_triggers_occur,
               explain_line_picks_sentences,

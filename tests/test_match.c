@@ -549,6 +549,40 @@ START_TEST(denial_without_target_answers_the_last_accuser)
 }
 END_TEST
 
+/* "The charges accuse China": the source is whoever last acted on the
+ * target, or on anything of its country, in the sentence or before it; a
+ * rule that named the source in that sentence wins. */
+START_TEST(source_from_context_is_the_last_actor_on_the_target)
+{
+    relmap_rules *r = load("relation accuses\nrelation indicts\n"
+                           "entity country \"China\" alias \"Beijing\"\n"
+                           "entity country \"United States\" alias \"U.S.\"\n"
+                           "entity country \"Japan\"\n"
+                           "entity group \"Chinese officers\" of \"China\"\n"
+                           "rule indicts: {SRC} indicted {TGT}\n"
+                           "rule accuses: {SRC} accused {TGT}\n"
+                           "rule accuses source=actor: charges accuse {TGT}\n");
+    EXPECT(r, "The U.S. indicted Chinese officers. Japan met China. The charges accuse China.",
+           "United States -indicts-> Chinese officers [group|China]\n"
+           "United States -accuses-> China [country|]\n");
+    /* the actor of this sentence comes before the document's */
+    EXPECT(r, "Japan indicted China. The U.S. indicted Chinese officers and the charges accuse "
+              "China.",
+           "Japan -indicts-> China [country|]\n"
+           "United States -indicts-> Chinese officers [group|China]\n"
+           "United States -accuses-> China [country|]\n");
+    /* a source named in the sentence: no second guess */
+    EXPECT(r, "The U.S. indicted Chinese officers. Japan accused China and the charges accuse "
+              "China.",
+           "United States -indicts-> Chinese officers [group|China]\n"
+           "Japan -accuses-> China [country|]\n");
+    /* nobody acted on the target: no edge */
+    EXPECT(r, "The U.S. indicted Japan. The charges accuse China.",
+           "United States -indicts-> Japan [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(reciprocal_joins_the_last_two_parties)
 {
     relmap_rules *r = load(small_rules);
@@ -1023,6 +1057,7 @@ int main(void)
               patterns_are_compiled_for_their_subjects_when_first_run,
               evidence_is_on_one_line_whatever_the_place_of_the_run,
               denial_without_target_answers_the_last_accuser,
+              source_from_context_is_the_last_actor_on_the_target,
               reciprocal_joins_the_last_two_parties,
               reciprocal_rules_among_others_each_fire_on_their_own_words,
               every_function_word_ends_a_group_search,

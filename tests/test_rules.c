@@ -138,6 +138,17 @@ START_TEST(reciprocal_rule_takes_no_slots)
 }
 END_TEST
 
+START_TEST(source_actor_rule_takes_a_target_slot_only)
+{
+    expect_error("relation r\nrule r source=actor: {SRC} x {TGT}\n", 2, 22,
+                 "a source=actor rule takes its source from context: remove {SRC}");
+    expect_error("relation r\nrule r source=actor: charges x\n", 2, 22,
+                 "pattern has no {TGT} slot (a source=actor rule needs one)");
+    expect_error("relation r\nrule r source=sometimes: x {TGT}\n", 2, 8,
+                 "expected target=actor, target=counterpart, source=actor or reciprocal");
+}
+END_TEST
+
 /* Every diagnostic of a check, one "LINE:COL: error|warning: message" each. */
 static void collect(const relmap_error *d, int is_error, void *context)
 {
@@ -423,6 +434,7 @@ int main(void)
               unknown_rule_option,
               indented_line_continues_nothing,
               reciprocal_rule_takes_no_slots,
+              source_actor_rule_takes_a_target_slot_only,
               include_cycle_is_reported_at_the_include,
               missing_include_is_reported_at_the_include,
               bundled_rules_load,
