@@ -1004,7 +1004,11 @@ START_TEST(the_trigger_scan_loses_no_edge)
         "China and Russia accused the U.S. of hacking. The U.S. urged China, Russia and Iran "
         "to stop. China and Russia were accused by Britain, France and the U.S. of spying. "
         "China denied the charges and accused the U.S. of hypocrisy. Britain accused Russia "
-        "and Germany denied it. Beijing responded by suspending talks with Japan and the U.S.";
+        "and Germany denied it. Beijing responded by suspending talks with Japan and the U.S. "
+        /* quotations before their speakers; a source from context */
+        "\"The U.S. should stop,\" said Beijing. \"We urge Japan to stop,\" China said. "
+        "\"The U.S. has hacked into our networks,\" Beijing said. The charges, which accuse "
+        "China of spying, angered Beijing.";
     same_rows_unfiltered(r, "tricky sentences", tricky, strlen(tricky));
     const char *src = getenv("RELMAP_SOURCE_DIR");
     ck_assert_ptr_nonnull(src);
