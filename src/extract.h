@@ -17,6 +17,7 @@ typedef struct dyn_entity {
     int parent;        /* an entity ref, or INT32_MIN for none */
     uint32_t learned;  /* see relmap_extractor.learned */
     int person;        /* of type person */
+    int group;         /* of type group */
 } dyn_entity;
 
 typedef struct mention {
@@ -129,7 +130,7 @@ struct relmap_extractor {
     uint32_t *learned;
     uint32_t document_number;
     strmap numbered;    /* "five" -> ref */
-    strmap role_refs;   /* "spokesperson" -> ref */
+    strmap role_refs;   /* "spokesperson", and a group's noun ("officers") -> ref */
     word_bloom refs_bloom; /* hash_lower of the keys of both; cleared with them */
     uint32_t refs_first;   /* their first letters, a bit each (a-z; 26: others) */
     past_edge *history;

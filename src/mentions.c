@@ -21,6 +21,11 @@ static int is_person(const relmap_extractor *x, int ref)
     return ref >= 0 ? x->rules->entities[ref].person : x->dyn[-ref - 1].person;
 }
 
+static int is_group(const relmap_extractor *x, int ref)
+{
+    return ref >= 0 ? x->rules->entities[ref].group : x->dyn[-ref - 1].group;
+}
+
 static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const char *type,
                           int parent)
 {
@@ -30,7 +35,8 @@ static int dyn_entity_ref(relmap_extractor *x, const char *name, size_t n, const
     /* the index's copy of the name, in the document's pool, is the entity's */
     const char *key = strmap_putn_key(&x->dyn_index, name, n, (void *)(intptr_t)(x->ndyn + 1));
     XGROW(x->dyn, x->dyn_cap, x->ndyn + 1);
-    x->dyn[x->ndyn] = (dyn_entity){key, type, parent, 0, !strcmp(type, "person")};
+    x->dyn[x->ndyn] =
+        (dyn_entity){key, type, parent, 0, !strcmp(type, "person"), !strcmp(type, "group")};
     x->ndyn++;
     return -(int)x->ndyn;
 }
@@ -520,7 +526,8 @@ static void remember_reference(relmap_extractor *x, strmap *refs, const char *ke
     x->refs_first |= first_letter_bit(key[0]);
 }
 
-/* "the spokesman", "the five hackers": what the document named before.
+/* "the spokesman", "the officers", "the five hackers": what the document
+ * named before.
  * t[i, e) is a word "the", its first letter in either case. */
 static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t e, int *ref)
 {
@@ -824,6 +831,23 @@ static void learn_short_forms(relmap_extractor *x, int ref)
     *learned = x->document_number;
 }
 
+/* A group's mention that ends in a group noun: "the NOUN" refers to it. */
+static void remember_group_noun(relmap_extractor *x, const char *t, const mention *m)
+{
+    size_t ws = m->end;
+    while (ws > m->start && is_word_byte((unsigned char)t[ws - 1]))
+        ws--;
+    size_t len = m->end - ws;
+    char key[64];
+    if (ws == m->start || len == 0 || len >= sizeof key
+        || !word_in(&x->rules->group_nouns, t + ws, len))
+        return;
+    for (size_t k = 0; k < len; k++)
+        key[k] = (char)lower_ascii(t[ws + k]);
+    key[len] = '\0';
+    remember_reference(x, &x->role_refs, key, len, m->ref);
+}
+
 void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
 {
     const relmap_rules *r = x->rules;
@@ -847,6 +871,9 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
                 }
             }
         }
+        /* "Chinese military officers": later "the officers" */
+        if (is_group(x, m->ref))
+            remember_group_noun(x, t, m);
         int root = ent_root(x, m->ref);
         if (root != x->parties[0]) {
             x->parties[1] = x->parties[0];

@@ -578,7 +578,8 @@ static int parse_entity(parser *p, const logical_line *ll, size_t pos)
     XGROW(r->entities, r->entities_cap, r->nentities + 1);
     entity *e = &r->entities[r->nentities++];
     *e = (entity){name.value, type.value, NULL, -1, index, !strcmp(type.value, "person"),
-                  ll->file, ll->lines[name.start], ll->cols[name.start]};
+                  !strcmp(type.value, "group"), ll->file, ll->lines[name.start],
+                  ll->cols[name.start]};
     strmap_put(&r->entity_index, name.value, (void *)(intptr_t)(index + 1));
     if ((rc = check_alias_owner(p, ll, &name, index)) < 0)
         return rc;

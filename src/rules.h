@@ -32,6 +32,7 @@ typedef struct entity {
     int parent_index; /* resolved after loading, -1 when none */
     int root;         /* the top of the parent chain (itself when none) */
     int person;       /* of type person */
+    int group;        /* of type group */
     const char *file;
     unsigned line, column;
 } entity;

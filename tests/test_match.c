@@ -519,6 +519,17 @@ START_TEST(role_and_numbered_references)
            "United States -accuses-> Chinese hackers [group|China]\n"
            "China -urges-> United States [country|]\n"
            "United States -accuses-> Chinese hackers [group|China]\n");
+    /* a group's noun: "the hackers" is the group named last; not "the
+     * hackers of ..." nor a noun the document gave no group */
+    EXPECT(r, "The NSA accused American hackers. China accused Chinese hackers. The hackers "
+              "accused the U.S.",
+           "NSA -accuses-> American hackers [group|United States]\n"
+           "China -accuses-> Chinese hackers [group|China]\n"
+           "Chinese hackers -accuses-> United States [country|]\n");
+    EXPECT(r, "The NSA accused Chinese hackers. The hackers of Unit 8 accused the U.S.",
+           "NSA -accuses-> Chinese hackers [group|China]\n");
+    EXPECT(r, "The NSA accused Chinese officials. The officials accused the U.S.",
+           "NSA -accuses-> China [country|]\n");
     /* every number word, and digits; a word that is no number is no reference */
     static const char *const numbers[] = {"two", "three", "four", "five",   "six",   "seven",
                                           "eight", "nine", "ten", "eleven", "twelve", "dozen",
