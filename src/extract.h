@@ -27,7 +27,7 @@ typedef struct mention {
 } mention;
 
 typedef struct past_edge {
-    int source, target;
+    int source, relation, target;
 } past_edge;
 
 #define NO_ENTITY INT32_MIN

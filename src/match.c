@@ -291,20 +291,36 @@ static int other_end(const relmap_extractor *x, int source, int target, int root
     return NO_ENTITY;
 }
 
+/* May an edge of relation `rel` give rule ru its end from context? */
+static int context_relation(const rule *ru, int rel)
+{
+    if (!ru->ncontext_relations)
+        return 1;
+    for (size_t i = 0; i < ru->ncontext_relations; i++)
+        if (ru->context_relations[i] == rel)
+            return 1;
+    return 0;
+}
+
 /* Whoever last acted on `source` (or on anything of its country); with
- * `either`, whoever it last dealt with in either direction. */
+ * `either`, whoever it last dealt with in either direction; by an edge of
+ * one of rule ru's context relations. */
 static int last_actor(const relmap_extractor *x, const sentence_edges *now, int source,
-                      int either)
+                      int either, const rule *ru)
 {
     int root = ent_root(x, source), who;
-    for (size_t i = now->count; i-- > 0;)
-        if ((who = other_end(x, now->items[i].source, now->items[i].target, root, either))
-            != NO_ENTITY)
+    for (size_t i = now->count; i-- > 0;) {
+        const sentence_edge *e = &now->items[i];
+        if (context_relation(ru, e->relation)
+            && (who = other_end(x, e->source, e->target, root, either)) != NO_ENTITY)
             return who;
-    for (size_t i = x->nhistory; i-- > 0;)
-        if ((who = other_end(x, x->history[i].source, x->history[i].target, root, either))
-            != NO_ENTITY)
+    }
+    for (size_t i = x->nhistory; i-- > 0;) {
+        const past_edge *e = &x->history[i];
+        if (context_relation(ru, e->relation)
+            && (who = other_end(x, e->source, e->target, root, either)) != NO_ENTITY)
             return who;
+    }
     return NO_ENTITY;
 }
 
@@ -351,10 +367,10 @@ static void take_edge(relmap_extractor *x, uint32_t s, const rule *ru, int mode,
     if (mode == SOURCE_ACTOR) {
         /* a fallback: only when no rule named who did this to the target */
         if (!has_edge(edges, NO_ENTITY, ru->relation, target))
-            source = last_actor(x, edges, target, 0);
+            source = last_actor(x, edges, target, 0, ru);
     } else if (mode != TARGET_SLOT && !has_edge(edges, source, ru->relation, NO_ENTITY)) {
         /* a fallback: only when no rule named this verb's target */
-        target = last_actor(x, edges, source, mode == TARGET_COUNTERPART);
+        target = last_actor(x, edges, source, mode == TARGET_COUNTERPART, ru);
         /* talks are suspended with a country, not with its envoy or agency */
         if (mode == TARGET_COUNTERPART && target != NO_ENTITY)
             target = ent_root(x, target);
@@ -554,7 +570,7 @@ static void give_edges(relmap_extractor *x, doc_run *d, const pending_sentence *
                           country_name(x, e->target)};
         d->fn(&m, d->context);
         XGROW(x->history, x->history_cap, x->nhistory + 1);
-        x->history[x->nhistory++] = (past_edge){e->source, e->target};
+        x->history[x->nhistory++] = (past_edge){e->source, e->relation, e->target};
     }
 }
 

@@ -342,6 +342,8 @@ typedef struct rule_draft {
     char *relation;
     unsigned rel_line, rel_col;
     int target_mode;
+    char *context; /* "accuses,indicts" of target=actor(accuses,indicts), or NULL */
+    unsigned context_line, context_col;
     source_text pattern;
     unsigned line;
 } rule_draft;
@@ -809,6 +811,8 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
         return rc < 0 ? rc : error_at(p, ll, pos, RELMAP_ESYNTAX,
                                       "rule needs a relation and a pattern: rule RELATION: PATTERN");
     int target_mode = TARGET_SLOT;
+    char *context = NULL;
+    size_t context_at = 0;
     size_t colon = 0;
     /* "rule accuses: ..." or "rule accuses target=actor : ..." */
     char *c = strchr(rel.value, ':');
@@ -827,7 +831,29 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
             int last = len > 0 && t.value[len - 1] == ':'; /* "" is a token too */
             if (last)
                 t.value[len - 1] = '\0';
-            if (!t.value[0]) {
+            /* "target=actor(accuses,indicts)": the relations in brackets */
+            char *open = t.quoted ? NULL : strchr(t.value, '(');
+            if (open) {
+                size_t blen = strlen(open);
+                if (blen < 2 || open[blen - 1] != ')' || strchr(open + 1, '(')
+                    || memchr(open + 1, ')', blen - 2)) {
+                    rc = error_at(p, ll, t.start + (size_t)(open - t.value), RELMAP_ESYNTAX,
+                                  "write the relations in brackets, with commas and no spaces: "
+                                  "target=actor(accuses,indicts)");
+                    goto bad_option;
+                }
+                if (blen == 2 || open[1] == ',' || open[blen - 2] == ',' || strstr(open, ",,")) {
+                    rc = error_at(p, ll, t.start + (size_t)(open - t.value) + 1, RELMAP_ESYNTAX,
+                                  "name a relation between each two commas in the brackets");
+                    goto bad_option;
+                }
+                open[blen - 1] = '\0';
+                free(context);
+                context = xstrdup(open + 1);
+                context_at = t.start + (size_t)(open - t.value) + 1;
+                *open = '\0';
+            }
+            if (!t.value[0] && !open) {
                 /* a lone ':' */
             } else if (!strcmp(t.value, "target=actor")) {
                 target_mode = TARGET_ACTOR;
@@ -835,15 +861,22 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
                 target_mode = TARGET_COUNTERPART;
             } else if (!strcmp(t.value, "source=actor")) {
                 target_mode = SOURCE_ACTOR;
-            } else if (!strcmp(t.value, "reciprocal")) {
+            } else if (!strcmp(t.value, "reciprocal") && !open) {
                 target_mode = TARGET_RECIPROCAL;
+            } else if (open) {
+                rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
+                              "relations in brackets go with target=actor, target=counterpart "
+                              "or source=actor");
+                goto bad_option;
             } else {
                 rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
                               "unknown rule option '%s'; expected target=actor, target=counterpart, source=actor "
                               "or reciprocal, "
                               "then ':' and the pattern", t.value);
+            bad_option:
                 free(t.value);
                 free(rel.value);
+                free(context);
                 return rc;
             }
             free(t.value);
@@ -854,18 +887,21 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
         }
         if (rc < 0) {
             free(rel.value);
+            free(context);
             return rc;
         }
         if (!colon) {
             rc = error_at(p, ll, pos, RELMAP_ESYNTAX,
                           "missing ':' between the relation and the pattern");
             free(rel.value);
+            free(context);
             return rc;
         }
     }
     size_t from = colon + 1;
     if ((rc = raw_rest(p, ll, &from, "rule has an empty pattern")) < 0) {
         free(rel.value);
+        free(context);
         return rc;
     }
     XGROW(p->drafts, p->drafts_cap, p->ndrafts + 1);
@@ -875,6 +911,11 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
     d->rel_line = ll->lines[rel.start];
     d->rel_col = ll->cols[rel.start];
     d->target_mode = target_mode;
+    d->context = context;
+    if (context) {
+        d->context_line = ll->lines[context_at];
+        d->context_col = ll->cols[context_at];
+    }
     d->line = ll->lines[0];
     take_source(&d->pattern, ll, from);
     return 0;
@@ -1315,6 +1356,30 @@ static int compile_draft(parser *p, rule_draft *d)
     if (rel < 0)
         return seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->rel_line, d->rel_col,
                       "relation '%s' is not declared (add: relation %s)", d->relation, d->relation);
+    /* the relations in brackets: each declared, none twice */
+    int *context = NULL;
+    size_t ncontext = 0, context_cap = 0;
+    for (const char *c = d->context; c && *c;) {
+        size_t len = strcspn(c, ",");
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 255 ? len : 255), c);
+        int k = rules_find_relation(r, name);
+        unsigned col = d->context_col + (unsigned)(c - d->context);
+        int twice = 0;
+        for (size_t i = 0; k >= 0 && i < ncontext; i++)
+            twice |= context[i] == k;
+        if (k < 0 || twice) {
+            free(context);
+            if (twice)
+                return seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->context_line, col,
+                              "relation '%s' is in the brackets twice", name);
+            return seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->context_line, col,
+                          "relation '%s' is not declared (add: relation %s)", name, name);
+        }
+        XGROW(context, context_cap, ncontext + 1);
+        context[ncontext++] = k;
+        c += len + (c[len] == ',');
+    }
     expansion x = {0};
     const char *chain[33];
     int rc = expand(p, &d->pattern, NULL, &x, 0, chain);
@@ -1397,11 +1462,15 @@ static int compile_draft(parser *p, rule_draft *d)
     sb_addf(&origin_name, "%s:%u", d->pattern.display, d->line);
     ru->origin = sb_detach(&origin_name);
     ru->target_mode = d->target_mode;
+    ru->context_relations = context;
+    ru->ncontext_relations = ncontext;
+    context = NULL;
     ru->triggers = prefilter_derive(x.out.data, x.out.length, MENTION_CLASS);
     collect_groups(re, "src", ru->src_groups, &ru->nsrc);
     collect_groups(re, "tgt", ru->tgt_groups, &ru->ntgt);
     r->relations[rel].patterns++;
 done:
+    free(context);
     sb_free(&x.out);
     free(x.origins);
     return rc;
@@ -1573,6 +1642,7 @@ static void parser_free(parser *p)
     strmap_free(&p->macro_index, NULL);
     for (size_t i = 0; i < p->ndrafts; i++) {
         free(p->drafts[i].relation);
+        free(p->drafts[i].context);
         source_free(&p->drafts[i].pattern);
     }
     free(p->drafts);
@@ -1821,6 +1891,7 @@ void relmap_rules_free(relmap_rules *r)
         free(r->rules[i].source);
         prefilter_free(r->rules[i].triggers);
         free(r->rules[i].origin);
+        free(r->rules[i].context_relations);
     }
     free(r->rules);
     wordlist_free(&r->titles);

@@ -75,6 +75,10 @@ typedef struct rule {
     unsigned line, column; /* where the pattern starts */
     char *origin; /* "file:line" */
     int target_mode;
+    /* target=actor(accuses,indicts): the relations of the edges its end
+     * from context may come from; none listed: any */
+    int *context_relations;
+    size_t ncontext_relations;
     int src_groups[8], tgt_groups[8]; /* group numbers of the slots */
     int nsrc, ntgt;
     literals *triggers; /* words it cannot match without; NULL: always run */

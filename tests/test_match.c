@@ -594,6 +594,38 @@ START_TEST(source_from_context_is_the_last_actor_on_the_target)
 }
 END_TEST
 
+/* target=actor(accuses): only an edge of a listed relation gives the end
+ * from context: what China denies is the accusation, not Japan's urging */
+START_TEST(context_relations_choose_the_edges_an_end_comes_from)
+{
+    const char *text = "The U.S. accused China. Japan urged China to talk. China denied the claims.";
+    const char *rules = "relation accuses\nrelation urges\nrelation denies\n"
+                        "entity country \"China\"\nentity country \"Japan\"\n"
+                        "entity country \"United States\" alias \"U.S.\"\n"
+                        "rule accuses: {SRC} accused {TGT}\nrule urges: {SRC} urged {TGT}\n"
+                        "rule denies target=actor%s: {SRC} denied the claims\n"
+                        "relation indicts\n";
+    char text_of_rules[512];
+    snprintf(text_of_rules, sizeof text_of_rules, rules, ""); /* any relation */
+    relmap_rules *r = load(text_of_rules);
+    EXPECT(r, text,
+           "United States -accuses-> China [country|]\n"
+           "Japan -urges-> China [country|]\n"
+           "China -denies-> Japan [country|]\n");
+    relmap_rules_free(r);
+    snprintf(text_of_rules, sizeof text_of_rules, rules, "(indicts,accuses)");
+    r = load(text_of_rules);
+    EXPECT(r, text,
+           "United States -accuses-> China [country|]\n"
+           "Japan -urges-> China [country|]\n"
+           "China -denies-> United States [country|]\n");
+    /* no edge of a listed relation: no end */
+    EXPECT(r, "Japan urged China to talk. China denied the claims.",
+           "Japan -urges-> China [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(reciprocal_joins_the_last_two_parties)
 {
     relmap_rules *r = load(small_rules);
@@ -1073,6 +1105,7 @@ int main(void)
               evidence_is_on_one_line_whatever_the_place_of_the_run,
               denial_without_target_answers_the_last_accuser,
               source_from_context_is_the_last_actor_on_the_target,
+              context_relations_choose_the_edges_an_end_comes_from,
               reciprocal_joins_the_last_two_parties,
               reciprocal_rules_among_others_each_fire_on_their_own_words,
               every_function_word_ends_a_group_search,

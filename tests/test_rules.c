@@ -138,6 +138,34 @@ START_TEST(reciprocal_rule_takes_no_slots)
 }
 END_TEST
 
+/* "target=actor(accuses,indicts)": the relations of the edges the end from
+ * context may come from, each declared (anywhere), none twice, written
+ * without spaces; not with a reciprocal rule, which has no end from context */
+START_TEST(context_relations_in_brackets)
+{
+    const char *head = "relation r\nrelation s\n";
+    char text[256];
+    snprintf(text, sizeof text, "%srule r target=actor(r,q): {SRC} x\n", head);
+    expect_error(text, 3, 23, "relation 'q' is not declared (add: relation q)");
+    snprintf(text, sizeof text, "%srule r target=actor(s,r,s): {SRC} x\n", head);
+    expect_error(text, 3, 25, "relation 's' is in the brackets twice");
+    snprintf(text, sizeof text, "%srule r target=actor(r: {SRC} x\n", head);
+    expect_error(text, 3, 20, "write the relations in brackets, with commas and no spaces");
+    snprintf(text, sizeof text, "%srule r target=actor(r, s): {SRC} x\n", head);
+    expect_error(text, 3, 20, "write the relations in brackets, with commas and no spaces");
+    snprintf(text, sizeof text, "%srule r target=actor(): {SRC} x\n", head);
+    expect_error(text, 3, 21, "name a relation between each two commas");
+    snprintf(text, sizeof text, "%srule r target=actor(r,,s): {SRC} x\n", head);
+    expect_error(text, 3, 21, "name a relation between each two commas");
+    snprintf(text, sizeof text, "%srule r reciprocal(r): x y\n", head);
+    expect_error(text, 3, 8, "relations in brackets go with target=actor");
+    /* declared after the rule is declared all the same (test_match has what
+     * the brackets do) */
+    relmap_rules_free(load_rules_text("relation s\nrule s source=actor(r,s): x {TGT}\n"
+                                      "relation r\n"));
+}
+END_TEST
+
 START_TEST(source_actor_rule_takes_a_target_slot_only)
 {
     expect_error("relation r\nrule r source=actor: {SRC} x {TGT}\n", 2, 22,
@@ -435,6 +463,7 @@ int main(void)
               indented_line_continues_nothing,
               reciprocal_rule_takes_no_slots,
               source_actor_rule_takes_a_target_slot_only,
+              context_relations_in_brackets,
               include_cycle_is_reported_at_the_include,
               missing_include_is_reported_at_the_include,
               bundled_rules_load,
