@@ -27,7 +27,7 @@ typedef struct mention {
 } mention;
 
 typedef struct past_edge {
-    int source, relation, target;
+    int source, target;
 } past_edge;
 
 #define NO_ENTITY INT32_MIN
@@ -135,6 +135,12 @@ struct relmap_extractor {
     uint32_t refs_first;   /* their first letters, a bit each (a-z; 26: others) */
     past_edge *history;
     size_t nhistory, history_cap;
+    /* The history by the roots at its edges' ends, so that the last actor
+     * on an entity is found without a walk back through it (match.c,
+     * root_record): declared roots by index, the document's own by
+     * -ref - 1 (root_dyn_records of them). */
+    uint32_t *root_decl, *root_dyn;
+    size_t root_dyn_records;
     int parties[2];     /* the last two distinct roots named, most recent first */
     /* The sentences whose rules wait to run, rule by rule over all of them
      * (match.c, run_batch); the run of the document they belong to. */
@@ -210,6 +216,10 @@ static inline int ent_root(const relmap_extractor *x, int ref)
     }
     return x->rules->entities[ref].root;
 }
+
+/* Person `ref`, named without a country so far, has one now: the document's
+ * edges of it are its country's too (match.c). */
+void history_reroot(relmap_extractor *x, int ref);
 
 /* Find the entity mentions of a folded sentence into x->mentions, and learn
  * what later sentences of the document may refer back to. */

@@ -39,6 +39,8 @@ relmap_extractor *relmap_extractor_new(const relmap_rules *rules)
     x->ovector = pcre2_get_ovector_pointer(x->match_data);
     x->ovector_pairs = pcre2_get_ovector_count(x->match_data);
     x->learned = xcalloc(rules->nentities + 1, sizeof *x->learned);
+    x->root_decl = xcalloc(rules->nentities * (1 + 2 * rules->nrelations) + 1,
+                           sizeof *x->root_decl);
     x->codes = xcalloc(SUBJECT_KINDS * rules->nrules + 1, sizeof *x->codes);
     x->document_number = 1;
     x->hits = prefilter_hits_new(rules->triggers);
@@ -74,6 +76,8 @@ void relmap_extractor_free(relmap_extractor *x)
     strpool_free(&x->names);
     free(x->dyn);
     free(x->history);
+    free(x->root_decl);
+    free(x->root_dyn);
     free(x->mentions);
     free(x->learned);
     free(x->mention_offset);
@@ -302,11 +306,58 @@ static int context_relation(const rule *ru, int rel)
     return 0;
 }
 
+/* The record of the history's edges at a root: the number of the document
+ * it is of (another's reads as empty); then for each relation, 1 + the
+ * index of the latest edge whose target has that root ("on" it); then the
+ * same for its source ("by" it); 0 for none. NULL when it is empty and not
+ * to be filled. */
+static uint32_t *root_record(relmap_extractor *x, int root, int fill)
+{
+    size_t stride = 1 + 2 * x->rules->nrelations;
+    uint32_t *rec;
+    if (root >= 0) {
+        rec = x->root_decl + (size_t)root * stride;
+    } else {
+        size_t k = (size_t)(-(root + 1));
+        if (k >= x->root_dyn_records) {
+            if (!fill)
+                return NULL;
+            size_t n = x->root_dyn_records * 2 > k + 16 ? x->root_dyn_records * 2 : k + 16;
+            x->root_dyn = xrealloc(x->root_dyn, n * stride * sizeof *x->root_dyn);
+            memset(x->root_dyn + x->root_dyn_records * stride, 0,
+                   (n - x->root_dyn_records) * stride * sizeof *x->root_dyn);
+            x->root_dyn_records = n;
+        }
+        rec = x->root_dyn + k * stride;
+    }
+    if (rec[0] != x->document_number) {
+        if (!fill)
+            return NULL;
+        memset(rec, 0, stride * sizeof *rec);
+        rec[0] = x->document_number;
+    }
+    return rec;
+}
+
+void history_reroot(relmap_extractor *x, int ref)
+{
+    int root = ent_root(x, ref);
+    if (root == ref)
+        return;
+    uint32_t *to = root_record(x, root, 1); /* first: it may move the others */
+    const uint32_t *from = root_record(x, ref, 0);
+    for (size_t k = 1; from && k < 1 + 2 * x->rules->nrelations; k++)
+        if (from[k] > to[k])
+            to[k] = from[k];
+}
+
 /* Whoever last acted on `source` (or on anything of its country); with
  * `either`, whoever it last dealt with in either direction; by an edge of
- * one of rule ru's context relations. */
-static int last_actor(const relmap_extractor *x, const sentence_edges *now, int source,
-                      int either, const rule *ru)
+ * one of rule ru's context relations. In this sentence first, then before
+ * it: the latest such edge, as a walk back through the history would find
+ * it, from the root's record. */
+static int last_actor(relmap_extractor *x, const sentence_edges *now, int source, int either,
+                      const rule *ru)
 {
     int root = ent_root(x, source), who;
     for (size_t i = now->count; i-- > 0;) {
@@ -315,13 +366,22 @@ static int last_actor(const relmap_extractor *x, const sentence_edges *now, int 
             && (who = other_end(x, e->source, e->target, root, either)) != NO_ENTITY)
             return who;
     }
-    for (size_t i = x->nhistory; i-- > 0;) {
-        const past_edge *e = &x->history[i];
-        if (context_relation(ru, e->relation)
-            && (who = other_end(x, e->source, e->target, root, either)) != NO_ENTITY)
-            return who;
+    const uint32_t *rec = root_record(x, root, 0);
+    if (!rec)
+        return NO_ENTITY;
+    size_t nrel = x->rules->nrelations;
+    uint32_t on = 0, by = 0;
+    for (size_t k = 0; k < (ru->ncontext_relations ? ru->ncontext_relations : nrel); k++) {
+        size_t rel = ru->ncontext_relations ? (size_t)ru->context_relations[k] : k;
+        if (rec[1 + rel] > on)
+            on = rec[1 + rel];
+        if (either && rec[1 + nrel + rel] > by)
+            by = rec[1 + nrel + rel];
     }
-    return NO_ENTITY;
+    /* an edge both on and by the root is the one other_end reads as on it */
+    if (on && on >= by)
+        return x->history[on - 1].source;
+    return by ? x->history[by - 1].target : NO_ENTITY;
 }
 
 /* The last rule of a batch that gave up on its sentence, in the order the
@@ -570,7 +630,10 @@ static void give_edges(relmap_extractor *x, doc_run *d, const pending_sentence *
                           country_name(x, e->target)};
         d->fn(&m, d->context);
         XGROW(x->history, x->history_cap, x->nhistory + 1);
-        x->history[x->nhistory++] = (past_edge){e->source, e->relation, e->target};
+        x->history[x->nhistory++] = (past_edge){e->source, e->target};
+        size_t nrel = r->nrelations;
+        root_record(x, ent_root(x, e->target), 1)[1 + e->relation] = (uint32_t)x->nhistory;
+        root_record(x, ent_root(x, e->source), 1)[1 + nrel + e->relation] = (uint32_t)x->nhistory;
     }
 }
 

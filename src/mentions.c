@@ -504,6 +504,7 @@ static void absorb_title(relmap_extractor *x, const char *t, size_t title_start,
         if ((size_t)(-ref - 1) < x->ndyn_before && x->nbatch)
             run_batch(x);
         x->dyn[-ref - 1].parent = country;
+        history_reroot(x, ref);
     }
     *start = prev->start;
     x->nmentions--;

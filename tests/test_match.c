@@ -626,6 +626,34 @@ START_TEST(context_relations_choose_the_edges_an_end_comes_from)
 }
 END_TEST
 
+/* An end from context is the latest edge's, in this sentence or before it,
+ * however long the document; a person whose country comes later stands for
+ * it in the edges before too. */
+START_TEST(the_last_actor_is_the_latest_of_a_long_history)
+{
+    relmap_rules *r = load(small_rules);
+    strbuf text = {0};
+    /* the one accuser of the U.S., then thousands of edges of others, and
+     * one by the U.S. (not on it) */
+    sb_adds(&text, "Qin Gang accused the U.S. ");
+    for (int i = 0; i < 2000; i++)
+        sb_adds(&text, i == 1000 ? "The NSA accused China. " : "Beijing accused Qin Gang. ");
+    sb_adds(&text, "Washington denied the claims. ");
+    char *got = edges(r, text.data);
+    const char *last = got + strlen(got) - 1;
+    while (last > got && last[-1] != '\n')
+        last--;
+    ck_assert_str_eq(last, "United States -denies-> Qin Gang [person|China]\n");
+    free(got);
+    sb_free(&text);
+    EXPECT(r, "China accused Ambassador John Smith. U.S. Ambassador John Smith met the press. "
+              "Washington rejected the claims.",
+           "China -accuses-> John Smith [person|]\n"
+           "United States -denies-> China [country|]\n");
+    relmap_rules_free(r);
+}
+END_TEST
+
 START_TEST(reciprocal_joins_the_last_two_parties)
 {
     relmap_rules *r = load(small_rules);
@@ -1106,6 +1134,7 @@ int main(void)
               denial_without_target_answers_the_last_accuser,
               source_from_context_is_the_last_actor_on_the_target,
               context_relations_choose_the_edges_an_end_comes_from,
+              the_last_actor_is_the_latest_of_a_long_history,
               reciprocal_joins_the_last_two_parties,
               reciprocal_rules_among_others_each_fire_on_their_own_words,
               every_function_word_ends_a_group_search,
