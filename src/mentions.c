@@ -553,12 +553,18 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t e,
     }
     v = strmap_getnh_lower(&x->numbered, t + w, we - w, h);
     if (v) {
+        /* "the five hackers"; "the five" alone before a function word or a
+         * stop ("the five were charged", "accused the five of hacking") */
         size_t p = skip_spaces(t, n, we);
-        if (p == we || !starts_lower(t, n, p))
+        size_t pe = p > we && starts_lower(t, n, p) ? word_end(t, n, p) : p;
+        if (pe > p && !is_function_word(t + p, pe - p)) {
+            if (t[pe - 1] != 's')
+                return 0;
+        } else if (pe == p && we < n && !strchr(",;:.", t[we])) {
             return 0;
-        size_t pe = word_end(t, n, p);
-        if (t[pe - 1] != 's')
-            return 0;
+        } else {
+            pe = we;
+        }
         *ref = PTR_TO_REF(v);
         return pe;
     }

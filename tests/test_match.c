@@ -530,6 +530,14 @@ START_TEST(role_and_numbered_references)
            "NSA -accuses-> Chinese hackers [group|China]\n");
     EXPECT(r, "The NSA accused Chinese officials. The officials accused the U.S.",
            "NSA -accuses-> China [country|]\n");
+    /* "the five" alone, before a function word or a stop; not before
+     * another word ("the five men" may be others) */
+    EXPECT(r, "Officials named five Chinese hackers. The NSA accused the five of spying. The five "
+              "were accused by Washington. Beijing accused the five. The NSA accused the five "
+              "men.",
+           "NSA -accuses-> Chinese hackers [group|China]\n"
+           "United States -accuses-> Chinese hackers [group|China]\n"
+           "China -accuses-> Chinese hackers [group|China]\n");
     /* every number word, and digits; a word that is no number is no reference */
     static const char *const numbers[] = {"two", "three", "four", "five",   "six",   "seven",
                                           "eight", "nine", "ten", "eleven", "twelve", "dozen",
