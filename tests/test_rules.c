@@ -143,22 +143,24 @@ END_TEST
  * without spaces; not with a reciprocal rule, which has no end from context */
 START_TEST(context_relations_in_brackets)
 {
-    const char *head = "relation r\nrelation s\n";
-    char text[256];
-    snprintf(text, sizeof text, "%srule r target=actor(r,q): {SRC} x\n", head);
-    expect_error(text, 3, 23, "relation 'q' is not declared (add: relation q)");
-    snprintf(text, sizeof text, "%srule r target=actor(s,r,s): {SRC} x\n", head);
-    expect_error(text, 3, 25, "relation 's' is in the brackets twice");
-    snprintf(text, sizeof text, "%srule r target=actor(r: {SRC} x\n", head);
-    expect_error(text, 3, 20, "write the relations in brackets, with commas and no spaces");
-    snprintf(text, sizeof text, "%srule r target=actor(r, s): {SRC} x\n", head);
-    expect_error(text, 3, 20, "write the relations in brackets, with commas and no spaces");
-    snprintf(text, sizeof text, "%srule r target=actor(): {SRC} x\n", head);
-    expect_error(text, 3, 21, "name a relation between each two commas");
-    snprintf(text, sizeof text, "%srule r target=actor(r,,s): {SRC} x\n", head);
-    expect_error(text, 3, 21, "name a relation between each two commas");
-    snprintf(text, sizeof text, "%srule r reciprocal(r): x y\n", head);
-    expect_error(text, 3, 8, "relations in brackets go with target=actor");
+    static const struct {
+        const char *rule; /* the third line, after two relations r and s */
+        unsigned column;
+        const char *message;
+    } cases[] = {
+        {"rule r target=actor(r,q): {SRC} x", 23, "relation 'q' is not declared (add: relation q)"},
+        {"rule r target=actor(s,r,s): {SRC} x", 25, "relation 's' is in the brackets twice"},
+        {"rule r target=actor(r: {SRC} x", 20, "write the relations in brackets, with commas"},
+        {"rule r target=actor(r, s): {SRC} x", 20, "write the relations in brackets, with commas"},
+        {"rule r target=actor(): {SRC} x", 21, "name a relation between each two commas"},
+        {"rule r target=actor(r,,s): {SRC} x", 21, "name a relation between each two commas"},
+        {"rule r reciprocal(r): x y", 8, "relations in brackets go with target=actor"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "relation r\nrelation s\n%s\n", cases[i].rule);
+        expect_error(text, 3, cases[i].column, cases[i].message);
+    }
     /* declared after the rule is declared all the same (test_match has what
      * the brackets do) */
     relmap_rules_free(load_rules_text("relation s\nrule s source=actor(r,s): x {TGT}\n"
