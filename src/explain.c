@@ -98,12 +98,14 @@ static void on_rule(void *context, const relmap_extractor *x, const rule *ru, in
                     int source_mention, int target_mention, int source, int target)
 {
     explainer *e = context;
-    if (!e->shown || (!matched && !(e->flags & RELMAP_EXPLAIN_ALL)))
+    if (!e->shown || (matched <= 0 && !(e->flags & RELMAP_EXPLAIN_ALL)))
         return;
     const char *name = x->rules->relations[ru->relation].name;
-    if (!matched) {
-        sb_addf(&e->out, "  %strigger words, no match: %s (%s)%s\n", paint(e, DIM), ru->origin,
-                name, paint(e, RESET));
+    if (matched <= 0) {
+        sb_addf(&e->out, "  %strigger words, %s: %s (%s)%s\n", paint(e, DIM),
+                matched < 0 ? "not tried (too few entities on the sides its slots need)"
+                            : "no match",
+                ru->origin, name, paint(e, RESET));
         return;
     }
     sb_addf(&e->out, "  rule %s (%s) fired", ru->origin, name);
@@ -169,7 +171,11 @@ int relmap_explain(char **out, const relmap_rules *rules, const char *document, 
 struct relmap_coverage {
     const relmap_rules *rules;
     relmap_extractor *x;
-    size_t *fired;     /* per rule */
+    size_t *fired;     /* per rule: its edges */
+    /* per rule: the sentences it was searched in (its trigger words there,
+     * and entities where its slots need them), those of them it matched in,
+     * and the number (1 + index) of the last sentence counted in each */
+    size_t *tried, *matched, *tried_in, *matched_in;
     strbuf misses;
     size_t nmisses, sentences;
     const char *document;
@@ -207,11 +213,20 @@ static void cov_rule(void *context, const relmap_extractor *x, const rule *ru, i
                      int source_mention, int target_mention, int source, int target)
 {
     relmap_coverage *c = context;
+    size_t k = (size_t)(ru - x->rules->rules);
     (void)source_mention;
     (void)target_mention;
-    if (matched
+    if (matched >= 0 && c->tried_in[k] != c->sentences) {
+        c->tried_in[k] = c->sentences;
+        c->tried[k]++;
+    }
+    if (matched > 0 && c->matched_in[k] != c->sentences) {
+        c->matched_in[k] = c->sentences;
+        c->matched[k]++;
+    }
+    if (matched > 0
         && ((source != NO_ENTITY && target != NO_ENTITY) || ru->target_mode == TARGET_RECIPROCAL))
-        c->fired[ru - x->rules->rules]++;
+        c->fired[k]++;
 }
 
 static void cov_edges(void *context, const relmap_extractor *x, size_t count)
@@ -244,6 +259,10 @@ relmap_coverage *relmap_coverage_new(const relmap_rules *rules)
     relmap_coverage *c = xcalloc(1, sizeof *c);
     c->rules = rules;
     c->fired = xcalloc(rules->nrules + 1, sizeof *c->fired);
+    c->tried = xcalloc(rules->nrules + 1, sizeof *c->tried);
+    c->matched = xcalloc(rules->nrules + 1, sizeof *c->matched);
+    c->tried_in = xcalloc(rules->nrules + 1, sizeof *c->tried_in);
+    c->matched_in = xcalloc(rules->nrules + 1, sizeof *c->matched_in);
     c->x = relmap_extractor_new(rules);
     c->x->trace = &coverage_hooks;
     c->x->trace_context = c;
@@ -255,6 +274,40 @@ void relmap_coverage_add(relmap_coverage *c, const char *document, const char *t
     relmap_error err;
     c->document = document;
     relmap_extract_document(c->x, document, text, length, ignore_match, NULL, &err);
+}
+
+/* The rules most often searched for no match: a search is the cost of a
+ * run (the rule's trigger words are in the sentence, and entities where
+ * its slots need them); many without a match point at trigger words that
+ * are too common, or at sentences the pattern misreads. */
+#define IDLE_SEARCHES_SHOWN 10
+static void coverage_idle_searches(strbuf *sb, const relmap_coverage *c)
+{
+    size_t shown[IDLE_SEARCHES_SHOWN], nshown = 0;
+    for (size_t i = 0; i < c->rules->nrules; i++) {
+        size_t idle = c->tried[i] - c->matched[i];
+        if (!idle)
+            continue;
+        /* into the list, most idle first, rule order among equals */
+        size_t at = nshown;
+        while (at > 0 && c->tried[shown[at - 1]] - c->matched[shown[at - 1]] < idle)
+            at--;
+        if (at >= IDLE_SEARCHES_SHOWN)
+            continue;
+        if (nshown < IDLE_SEARCHES_SHOWN)
+            nshown++;
+        memmove(shown + at + 1, shown + at, (nshown - 1 - at) * sizeof *shown);
+        shown[at] = i;
+    }
+    if (!nshown)
+        return;
+    sb_adds(sb, "\nRules searched most often for no match (sentences searched; of them, "
+                "matched):\n");
+    for (size_t k = 0; k < nshown; k++) {
+        size_t i = shown[k];
+        sb_addf(sb, "  %6zu  %6zu  %s (%s)\n", c->tried[i], c->matched[i],
+                c->rules->rules[i].origin, c->rules->relations[c->rules->rules[i].relation].name);
+    }
 }
 
 char *relmap_coverage_report(const relmap_coverage *c)
@@ -277,6 +330,7 @@ char *relmap_coverage_report(const relmap_coverage *c)
         if (c->fired[i])
             sb_addf(&sb, "  %6zu  %s (%s)\n", c->fired[i], c->rules->rules[i].origin,
                     c->rules->relations[c->rules->rules[i].relation].name);
+    coverage_idle_searches(&sb, c);
     return sb_detach(&sb);
 }
 
@@ -286,6 +340,10 @@ void relmap_coverage_free(relmap_coverage *c)
         return;
     relmap_extractor_free(c->x);
     free(c->fired);
+    free(c->tried);
+    free(c->matched);
+    free(c->tried_in);
+    free(c->matched_in);
     sb_free(&c->misses);
     sb_free(&c->names);
     free(c);

@@ -76,9 +76,10 @@ typedef struct trace_hooks {
     /* after the sentence's mentions are found */
     void (*sentence)(void *context, const relmap_extractor *x, const relmap_sentence *sentence,
                      const char *folded, size_t length);
-    /* a rule that passed its trigger words: whether it matched, the mentions
-     * its slots took (-1 when none) and the edge's ends (NO_ENTITY: the
-     * context gave none) */
+    /* a rule that passed its trigger words: whether it matched (1), did not
+     * (0), or was not tried, its slots' sides short of entities (-1); the
+     * mentions its slots took (-1 when none) and the edge's ends (NO_ENTITY:
+     * the context gave none) */
     void (*rule)(void *context, const relmap_extractor *x, const struct rule *rule, int matched,
                  int source_mention, int target_mention, int source, int target);
     /* the edges the sentence gave */

@@ -597,7 +597,8 @@ static const char usage_explain[] =
     "\n"
     "  --all      also list the rules whose trigger words occur but that do not match\n"
     "  --misses   over a corpus: sentences naming two entities or more that gave no\n"
-    "             edge, and the rules that never fired, with how often each one fired\n";
+    "             edge, the rules that never fired, how often each one fired, and the\n"
+    "             rules searched most often for no match\n";
 
 static int cmd_explain(options *o)
 {

@@ -662,8 +662,9 @@ void run_batch(relmap_extractor *x)
     for (size_t k = 0; k < r->nrules; k++) {
         for (int32_t i = x->batch_rule_first[k]; i >= 0; i = x->batch_rules[i].next) {
             const pending_rule *pr = &x->batch_rules[i];
-            if (!pr->admitted) { /* as it would be: run, and no match */
-                x->trace->rule(x->trace_context, x, &r->rules[k], 0, -1, -1, NO_ENTITY, NO_ENTITY);
+            if (!pr->admitted) { /* not tried: as it would be, no match */
+                x->trace->rule(x->trace_context, x, &r->rules[k], -1, -1, -1, NO_ENTITY,
+                               NO_ENTITY);
                 continue;
             }
             run_rule(x, pr->sentence, &r->rules[k], TARGET_SLOT, pr->latest, NULL, &g);
@@ -690,7 +691,7 @@ void run_batch(relmap_extractor *x)
             if (pr->mode == TARGET_SLOT)
                 continue;
             if (!pr->admitted)
-                x->trace->rule(x->trace_context, x, ru, 0, -1, -1, NO_ENTITY, NO_ENTITY);
+                x->trace->rule(x->trace_context, x, ru, -1, -1, -1, NO_ENTITY, NO_ENTITY);
             else if (pr->mode == TARGET_RECIPROCAL)
                 run_reciprocal(x, s, ru, &edges);
             else

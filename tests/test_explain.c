@@ -104,6 +104,11 @@ START_TEST(explain_all_lists_rules_whose_triggers_occur)
     /* a rule whose words do not occur is not listed */
     ck_assert_ptr_null(strstr(out, "t.rules:9"));
     free(out);
+    /* trigger words, but no entity after "accused": the rule is not tried */
+    out = explain(rules, "Beijing told Washington it accused nobody.", 0, RELMAP_EXPLAIN_ALL);
+    ck_assert_ptr_nonnull(strstr(out, "  trigger words, not tried (too few entities on the sides "
+                                      "its slots need): t.rules:6 (accuses)\n"));
+    free(out);
     out = explain(rules, "China was accused of nothing by Washington.", 0, 0);
     ck_assert_ptr_null(strstr(out, "trigger words"));
     ck_assert_ptr_null(strstr(out, "\033["));
@@ -130,15 +135,21 @@ START_TEST(coverage_lists_misses_and_idle_rules)
 {
     relmap_rules *rules = load();
     relmap_coverage *c = relmap_coverage_new(rules);
-    /* a rule counts as fired when it gave an edge: its source from context too */
+    /* a rule counts as fired when it gave an edge: its source from context
+     * too; rule 7 is searched in the last sentence (its words, and an entity
+     * on each side of "by") for no match; rule 6 is not in the one before
+     * (no entity after "accused"), which is no search */
     const char *a = "China met the FBI. Washington accused Beijing. China praised China. "
-                    "The charges accuse Beijing.";
+                    "The charges accuse Beijing. Beijing told Washington it accused nobody. "
+                    "Washington accused Beijing, and it was said by the FBI.";
     relmap_coverage_add(c, "a.txt", a, strlen(a));
     char *report = relmap_coverage_report(c);
-    ck_assert_str_eq(report, "Sentences that name two entities or more but gave no edge (1 of 4 "
+    ck_assert_str_eq(report, "Sentences that name two entities or more but gave no edge (2 of 6 "
                              "sentences):\n"
                              "a.txt:1: China met the FBI.\n"
                              "    entities: China, FBI\n"
+                             "a.txt:1: Beijing told Washington it accused nobody.\n"
+                             "    entities: China, United States\n"
                              "\n"
                              "Rules that never fired (3 of 5):\n"
                              "  t.rules:7 (accuses)\n"
@@ -146,8 +157,12 @@ START_TEST(coverage_lists_misses_and_idle_rules)
                              "  t.rules:9 (denies)\n"
                              "\n"
                              "Times each rule fired:\n"
-                             "       1  t.rules:6 (accuses)\n"
-                             "       1  t.rules:10 (accuses)\n");
+                             "       2  t.rules:6 (accuses)\n"
+                             "       1  t.rules:10 (accuses)\n"
+                             "\n"
+                             "Rules searched most often for no match (sentences searched; of "
+                             "them, matched):\n"
+                             "       1       0  t.rules:7 (accuses)\n");
     free(report);
     relmap_coverage_free(c);
     relmap_rules_free(rules);
