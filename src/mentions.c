@@ -553,11 +553,13 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t e,
     }
     v = strmap_getnh_lower(&x->numbered, t + w, we - w, h);
     if (v) {
-        /* "the five hackers"; "the five" alone before a function word or a
-         * stop ("the five were charged", "accused the five of hacking") */
+        /* "the five hackers"; "the five" alone before a function word, a
+         * past tense or an adverb, or a stop ("the five were charged", "the
+         * five allegedly hacked", "accused the five of hacking") */
         size_t p = skip_spaces(t, n, we);
         size_t pe = p > we && starts_lower(t, n, p) ? word_end(t, n, p) : p;
-        if (pe > p && !is_function_word(t + p, pe - p)) {
+        if (pe > p && !is_function_word(t + p, pe - p) && !has_at(t, pe, pe - 2, "ed")
+            && !has_at(t, pe, pe - 2, "ly")) {
             if (t[pe - 1] != 's')
                 return 0;
         } else if (pe == p && we < n && !strchr(",;:.", t[we])) {

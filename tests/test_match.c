@@ -538,6 +538,11 @@ START_TEST(role_and_numbered_references)
            "NSA -accuses-> Chinese hackers [group|China]\n"
            "United States -accuses-> Chinese hackers [group|China]\n"
            "China -accuses-> Chinese hackers [group|China]\n");
+    /* ... and before a past tense or an adverb */
+    EXPECT(r, "Officials named five Chinese hackers. The five allegedly accused the U.S. The five "
+              "accused China.",
+           "Chinese hackers -accuses-> United States [country|]\n"
+           "Chinese hackers -accuses-> China [country|]\n");
     /* every number word, and digits; a word that is no number is no reference */
     static const char *const numbers[] = {"two", "three", "four", "five",   "six",   "seven",
                                           "eight", "nine", "ten", "eleven", "twelve", "dozen",
