@@ -1209,7 +1209,9 @@ trigger_hits *prefilter_hits_new(const trigger_set *t)
     h->literal_last = xcalloc(t->nliterals + 1, sizeof *h->literal_last);
     h->found = xcalloc(t->nliterals + 1, sizeof *h->found);
     h->met = xcalloc(t->clause_words + 1, sizeof *h->met); /* one more: count_clauses */
-    h->words = t->nrules / 64 + 1;
+    /* a bit a rule: 64 rules are one word (nrules / 64 + 1 made them two,
+     * and every sentence paid for the second in each of its loops) */
+    h->words = t->nrules ? (t->nrules + 63) / 64 : 1;
     h->admitted = xcalloc(h->words, sizeof *h->admitted);
     h->always = xcalloc(h->words, sizeof *h->always);
     for (size_t r = 0; r < t->nrules; r++)

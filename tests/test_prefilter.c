@@ -419,6 +419,40 @@ START_TEST(clauses_are_counted_across_words_of_bits)
 }
 END_TEST
 
+/* A bit a rule, in as few words as hold them: the last rule of a word and
+ * the first of the next are each told, whatever the count of rules. */
+START_TEST(rules_at_the_edges_of_words_of_bits_are_each_told)
+{
+    static const int counts[] = {1, 63, 64, 65, 128, 129};
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        int nrules = counts[c];
+        literals **lits = calloc((size_t)nrules, sizeof *lits);
+        for (int r = 0; r < nrules; r++) {
+            char pattern[32];
+            snprintf(pattern, sizeof pattern, "\\bzq%03dw", r);
+            lits[r] = prefilter_derive(pattern, strlen(pattern), NULL);
+            ck_assert_ptr_nonnull(lits[r]);
+        }
+        trigger_set *set = prefilter_build((const literals *const *)lits, (size_t)nrules);
+        trigger_hits *hits = prefilter_hits_new(set);
+        const int probes[] = {0, 62, 63, 64, 127, 128};
+        for (size_t p = 0; p < sizeof probes / sizeof *probes; p++) {
+            if (probes[p] >= nrules)
+                continue;
+            char text[32];
+            snprintf(text, sizeof text, "the zq%03dw said", probes[p]);
+            ck_assert_int_eq(prefilter_scan(set, text, strlen(text), hits), 1);
+            for (int q = 0; q < nrules; q++)
+                ck_assert_msg(prefilter_rule_admits(set, (size_t)q, hits) == (q == probes[p]),
+                              "%d rules: rule %d on \"%s\"", nrules, q, text);
+        }
+        ck_assert_int_eq(prefilter_scan(set, "none here", 9, hits), 0);
+        free_scan(set, hits, lits, (size_t)nrules);
+        free(lits);
+    }
+}
+END_TEST
+
 /* The scan by words turns a word away on the classes of its first three
  * bytes, then of its fourth: "accept" begins no "accus", "this" no "thief",
  * "hash" no "has " (a space for a fourth byte); a literal of three bytes
@@ -875,6 +909,7 @@ int main(void)
               a_long_literal_is_compared_past_its_first_bytes,
               a_rule_of_two_clauses_needs_both,
               clauses_are_counted_across_words_of_bits,
+              rules_at_the_edges_of_words_of_bits_are_each_told,
               a_word_is_turned_away_on_its_fourth_byte,
               rules_sharing_a_word_are_each_told,
               a_common_word_is_a_poor_filter,
