@@ -517,11 +517,19 @@ static uint32_t first_letter_bit(char c)
     return 1u << (l >= 'a' && l <= 'z' ? l - 'a' : 26);
 }
 
-/* Remember that "the KEY" (lower case, len bytes) refers to `ref`, in the
- * document's numbered groups or roles, and in the filters in front of both. */
-static void remember_reference(relmap_extractor *x, strmap *refs, const char *key, size_t len,
+/* Remember that "the WORD" (len bytes at `word`, any case) refers to `ref`,
+ * in the document's numbered groups or roles, and in the filters in front
+ * of both. The maps' keys are lower case; a word of 64 bytes or more is
+ * none (refer_back seeks none). */
+static void remember_reference(relmap_extractor *x, strmap *refs, const char *word, size_t len,
                                int ref)
 {
+    char key[64];
+    if (len == 0 || len >= sizeof key)
+        return;
+    for (size_t k = 0; k < len; k++)
+        key[k] = (char)lower_ascii(word[k]);
+    key[len] = '\0';
     strmap_put(refs, key, REF_TO_PTR(ref));
     bloom_add(&x->refs_bloom, hash_lower(key, len));
     x->refs_first |= first_letter_bit(key[0]);
@@ -558,17 +566,13 @@ static size_t refer_back(relmap_extractor *x, const char *t, size_t n, size_t e,
          * five allegedly hacked", "accused the five of hacking") */
         size_t p = skip_spaces(t, n, we);
         size_t pe = p > we && starts_lower(t, n, p) ? word_end(t, n, p) : p;
-        if (pe > p && !is_function_word(t + p, pe - p) && !has_at(t, pe, pe - 2, "ed")
-            && !has_at(t, pe, pe - 2, "ly")) {
-            if (t[pe - 1] != 's')
-                return 0;
-        } else if (pe == p && we < n && !strchr(",;:.", t[we])) {
+        int alone = pe > p ? is_function_word(t + p, pe - p) || has_at(t, pe, pe - 2, "ed")
+                                 || has_at(t, pe, pe - 2, "ly")
+                           : we == n || strchr(",;:.", t[we]) != NULL;
+        if (!alone && (pe == p || t[pe - 1] != 's'))
             return 0;
-        } else {
-            pe = we;
-        }
         *ref = PTR_TO_REF(v);
-        return pe;
+        return alone ? we : pe;
     }
     return 0;
 }
@@ -847,14 +851,8 @@ static void remember_group_noun(relmap_extractor *x, const char *t, const mentio
     while (ws > m->start && is_word_byte((unsigned char)t[ws - 1]))
         ws--;
     size_t len = m->end - ws;
-    char key[64];
-    if (ws == m->start || len == 0 || len >= sizeof key
-        || !word_in(&x->rules->group_nouns, t + ws, len))
-        return;
-    for (size_t k = 0; k < len; k++)
-        key[k] = (char)lower_ascii(t[ws + k]);
-    key[len] = '\0';
-    remember_reference(x, &x->role_refs, key, len, m->ref);
+    if (ws > m->start && len > 0 && word_in(&x->rules->group_nouns, t + ws, len))
+        remember_reference(x, &x->role_refs, t + ws, len, m->ref);
 }
 
 void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
@@ -869,16 +867,9 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
             size_t ws = m->start - 1;
             while (ws > 0 && is_word_byte((unsigned char)t[ws - 1]))
                 ws--;
-            if (ws < m->start - 1 && is_number_word(t + ws, m->start - 1 - ws)) {
-                char key[32];
-                size_t len = m->start - 1 - ws;
-                if (len < sizeof key) {
-                    for (size_t k = 0; k < len; k++)
-                        key[k] = (char)lower_ascii(t[ws + k]);
-                    key[len] = '\0';
-                    remember_reference(x, &x->numbered, key, len, m->ref);
-                }
-            }
+            size_t len = m->start - 1 - ws;
+            if (len > 0 && len < 32 && is_number_word(t + ws, len))
+                remember_reference(x, &x->numbered, t + ws, len, m->ref);
         }
         /* "Chinese military officers": later "the officers" */
         if (is_group(x, m->ref))
@@ -900,12 +891,6 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
             continue; /* inside a mention: part of a title */
         if (!word_in(&r->roles, t + i, e - i))
             continue;
-        char key[64];
-        if (e - i >= sizeof key)
-            continue;
-        for (size_t k = 0; k < e - i; k++)
-            key[k] = (char)lower_ascii(t[i + k]);
-        key[e - i] = '\0';
         int ref = NO_ENTITY;
         size_t after = skip_spaces(t, n, e);
         if (has_at(t, n, after, "for ") || has_at(t, n, after, "of ")) {
@@ -926,7 +911,7 @@ void learn_from_sentence(relmap_extractor *x, const char *t, size_t n)
             ref = x->mentions[mi - 1].ref;
         }
         if (ref != NO_ENTITY) {
-            remember_reference(x, &x->role_refs, key, e - i, ref);
+            remember_reference(x, &x->role_refs, t + i, e - i, ref);
         }
     }
 }
