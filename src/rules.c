@@ -803,6 +803,52 @@ static int parse_macro(parser *p, const logical_line *ll, size_t pos)
     return 0;
 }
 
+/* One option between a rule's relation and its ':' (the ':' already cut
+ * off the token): the target mode, and the relations in brackets
+ * ("target=actor(accuses,indicts)") into *context, which it replaces. */
+static int parse_rule_option(parser *p, const logical_line *ll, token *t, int *target_mode,
+                             char **context, size_t *context_at)
+{
+    char *open = t->quoted ? NULL : strchr(t->value, '(');
+    if (open) {
+        size_t at = t->start + (size_t)(open - t->value), blen = strlen(open);
+        if (blen < 2 || open[blen - 1] != ')' || strchr(open + 1, '(')
+            || memchr(open + 1, ')', blen - 2))
+            return error_at(p, ll, at, RELMAP_ESYNTAX,
+                            "write the relations in brackets, with commas and no spaces: "
+                            "target=actor(accuses,indicts)");
+        if (blen == 2 || open[1] == ',' || open[blen - 2] == ',' || strstr(open, ",,"))
+            return error_at(p, ll, at + 1, RELMAP_ESYNTAX,
+                            "name a relation between each two commas in the brackets");
+        open[blen - 1] = '\0';
+        free(*context);
+        *context = xstrdup(open + 1);
+        *context_at = at + 1;
+        *open = '\0';
+    }
+    if (!t->value[0] && !open) {
+        /* a lone ':' */
+    } else if (!strcmp(t->value, "target=actor")) {
+        *target_mode = TARGET_ACTOR;
+    } else if (!strcmp(t->value, "target=counterpart")) {
+        *target_mode = TARGET_COUNTERPART;
+    } else if (!strcmp(t->value, "source=actor")) {
+        *target_mode = SOURCE_ACTOR;
+    } else if (!strcmp(t->value, "reciprocal") && !open) {
+        *target_mode = TARGET_RECIPROCAL;
+    } else if (open) {
+        return error_at(p, ll, t->start, RELMAP_ESYNTAX,
+                        "relations in brackets go with target=actor, target=counterpart "
+                        "or source=actor");
+    } else {
+        return error_at(p, ll, t->start, RELMAP_ESYNTAX,
+                        "unknown rule option '%s'; expected target=actor, target=counterpart, "
+                        "source=actor or reciprocal, then ':' and the pattern",
+                        t->value);
+    }
+    return 0;
+}
+
 static int parse_rule(parser *p, const logical_line *ll, size_t pos)
 {
     token rel;
@@ -821,8 +867,7 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
         *c = '\0';
         if (c[1]) {
             rc = error_at(p, ll, colon + 1, RELMAP_ESYNTAX, "put a space after ':'");
-            free(rel.value);
-            return rc;
+            goto fail;
         }
     } else {
         token t;
@@ -831,79 +876,26 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
             int last = len > 0 && t.value[len - 1] == ':'; /* "" is a token too */
             if (last)
                 t.value[len - 1] = '\0';
-            /* "target=actor(accuses,indicts)": the relations in brackets */
-            char *open = t.quoted ? NULL : strchr(t.value, '(');
-            if (open) {
-                size_t blen = strlen(open);
-                if (blen < 2 || open[blen - 1] != ')' || strchr(open + 1, '(')
-                    || memchr(open + 1, ')', blen - 2)) {
-                    rc = error_at(p, ll, t.start + (size_t)(open - t.value), RELMAP_ESYNTAX,
-                                  "write the relations in brackets, with commas and no spaces: "
-                                  "target=actor(accuses,indicts)");
-                    goto bad_option;
-                }
-                if (blen == 2 || open[1] == ',' || open[blen - 2] == ',' || strstr(open, ",,")) {
-                    rc = error_at(p, ll, t.start + (size_t)(open - t.value) + 1, RELMAP_ESYNTAX,
-                                  "name a relation between each two commas in the brackets");
-                    goto bad_option;
-                }
-                open[blen - 1] = '\0';
-                free(context);
-                context = xstrdup(open + 1);
-                context_at = t.start + (size_t)(open - t.value) + 1;
-                *open = '\0';
-            }
-            if (!t.value[0] && !open) {
-                /* a lone ':' */
-            } else if (!strcmp(t.value, "target=actor")) {
-                target_mode = TARGET_ACTOR;
-            } else if (!strcmp(t.value, "target=counterpart")) {
-                target_mode = TARGET_COUNTERPART;
-            } else if (!strcmp(t.value, "source=actor")) {
-                target_mode = SOURCE_ACTOR;
-            } else if (!strcmp(t.value, "reciprocal") && !open) {
-                target_mode = TARGET_RECIPROCAL;
-            } else if (open) {
-                rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
-                              "relations in brackets go with target=actor, target=counterpart "
-                              "or source=actor");
-                goto bad_option;
-            } else {
-                rc = error_at(p, ll, t.start, RELMAP_ESYNTAX,
-                              "unknown rule option '%s'; expected target=actor, target=counterpart, source=actor "
-                              "or reciprocal, "
-                              "then ':' and the pattern", t.value);
-            bad_option:
-                free(t.value);
-                free(rel.value);
-                free(context);
-                return rc;
-            }
+            rc = parse_rule_option(p, ll, &t, &target_mode, &context, &context_at);
             free(t.value);
+            if (rc < 0)
+                goto fail;
             if (last) {
                 colon = t.end - 1;
                 break;
             }
         }
-        if (rc < 0) {
-            free(rel.value);
-            free(context);
-            return rc;
-        }
+        if (rc < 0)
+            goto fail;
         if (!colon) {
             rc = error_at(p, ll, pos, RELMAP_ESYNTAX,
                           "missing ':' between the relation and the pattern");
-            free(rel.value);
-            free(context);
-            return rc;
+            goto fail;
         }
     }
     size_t from = colon + 1;
-    if ((rc = raw_rest(p, ll, &from, "rule has an empty pattern")) < 0) {
-        free(rel.value);
-        free(context);
-        return rc;
-    }
+    if ((rc = raw_rest(p, ll, &from, "rule has an empty pattern")) < 0)
+        goto fail;
     XGROW(p->drafts, p->drafts_cap, p->ndrafts + 1);
     rule_draft *d = &p->drafts[p->ndrafts++];
     memset(d, 0, sizeof *d);
@@ -919,6 +911,10 @@ static int parse_rule(parser *p, const logical_line *ll, size_t pos)
     d->line = ll->lines[0];
     take_source(&d->pattern, ll, from);
     return 0;
+fail:
+    free(rel.value);
+    free(context);
+    return rc;
 }
 
 static int parse_words(parser *p, const logical_line *ll, size_t pos, wordlist *list,
