@@ -171,11 +171,14 @@ int relmap_explain(char **out, const relmap_rules *rules, const char *document, 
 struct relmap_coverage {
     const relmap_rules *rules;
     relmap_extractor *x;
-    size_t *fired;     /* per rule: its edges */
-    /* per rule: the sentences it was searched in (its trigger words there,
-     * and entities where its slots need them), those of them it matched in,
-     * and the number (1 + index) of the last sentence counted in each */
-    size_t *tried, *matched, *tried_in, *matched_in;
+    struct rule_tally {
+        size_t fired; /* its edges */
+        /* the sentences it was searched in (its trigger words there, and
+         * entities where its slots need them), those of them it matched
+         * in, and the number (1 + index) of the last sentence counted in
+         * each */
+        size_t tried, matched, tried_in, matched_in;
+    } *tally; /* per rule */
     strbuf misses;
     size_t nmisses, sentences;
     const char *document;
@@ -216,17 +219,18 @@ static void cov_rule(void *context, const relmap_extractor *x, const rule *ru, i
     size_t k = (size_t)(ru - x->rules->rules);
     (void)source_mention;
     (void)target_mention;
-    if (matched >= 0 && c->tried_in[k] != c->sentences) {
-        c->tried_in[k] = c->sentences;
-        c->tried[k]++;
+    struct rule_tally *t = &c->tally[k];
+    if (matched >= 0 && t->tried_in != c->sentences) {
+        t->tried_in = c->sentences;
+        t->tried++;
     }
-    if (matched > 0 && c->matched_in[k] != c->sentences) {
-        c->matched_in[k] = c->sentences;
-        c->matched[k]++;
+    if (matched > 0 && t->matched_in != c->sentences) {
+        t->matched_in = c->sentences;
+        t->matched++;
     }
     if (matched > 0
         && ((source != NO_ENTITY && target != NO_ENTITY) || ru->target_mode == TARGET_RECIPROCAL))
-        c->fired[k]++;
+        t->fired++;
 }
 
 static void cov_edges(void *context, const relmap_extractor *x, size_t count)
@@ -258,11 +262,7 @@ relmap_coverage *relmap_coverage_new(const relmap_rules *rules)
 {
     relmap_coverage *c = xcalloc(1, sizeof *c);
     c->rules = rules;
-    c->fired = xcalloc(rules->nrules + 1, sizeof *c->fired);
-    c->tried = xcalloc(rules->nrules + 1, sizeof *c->tried);
-    c->matched = xcalloc(rules->nrules + 1, sizeof *c->matched);
-    c->tried_in = xcalloc(rules->nrules + 1, sizeof *c->tried_in);
-    c->matched_in = xcalloc(rules->nrules + 1, sizeof *c->matched_in);
+    c->tally = xcalloc(rules->nrules + 1, sizeof *c->tally);
     c->x = relmap_extractor_new(rules);
     c->x->trace = &coverage_hooks;
     c->x->trace_context = c;
@@ -285,12 +285,12 @@ static void coverage_idle_searches(strbuf *sb, const relmap_coverage *c)
 {
     size_t shown[IDLE_SEARCHES_SHOWN], nshown = 0;
     for (size_t i = 0; i < c->rules->nrules; i++) {
-        size_t idle = c->tried[i] - c->matched[i];
+        size_t idle = c->tally[i].tried - c->tally[i].matched;
         if (!idle)
             continue;
         /* into the list, most idle first, rule order among equals */
         size_t at = nshown;
-        while (at > 0 && c->tried[shown[at - 1]] - c->matched[shown[at - 1]] < idle)
+        while (at > 0 && c->tally[shown[at - 1]].tried - c->tally[shown[at - 1]].matched < idle)
             at--;
         if (at >= IDLE_SEARCHES_SHOWN)
             continue;
@@ -305,7 +305,7 @@ static void coverage_idle_searches(strbuf *sb, const relmap_coverage *c)
                 "matched):\n");
     for (size_t k = 0; k < nshown; k++) {
         size_t i = shown[k];
-        sb_addf(sb, "  %6zu  %6zu  %s (%s)\n", c->tried[i], c->matched[i],
+        sb_addf(sb, "  %6zu  %6zu  %s (%s)\n", c->tally[i].tried, c->tally[i].matched,
                 c->rules->rules[i].origin, c->rules->relations[c->rules->rules[i].relation].name);
     }
 }
@@ -319,16 +319,16 @@ char *relmap_coverage_report(const relmap_coverage *c)
         sb_add(&sb, c->misses.data, c->misses.length);
     size_t never = 0;
     for (size_t i = 0; i < c->rules->nrules; i++)
-        never += c->fired[i] == 0;
+        never += c->tally[i].fired == 0;
     sb_addf(&sb, "\nRules that never fired (%zu of %zu):\n", never, c->rules->nrules);
     for (size_t i = 0; i < c->rules->nrules; i++)
-        if (!c->fired[i])
+        if (!c->tally[i].fired)
             sb_addf(&sb, "  %s (%s)\n", c->rules->rules[i].origin,
                     c->rules->relations[c->rules->rules[i].relation].name);
     sb_adds(&sb, "\nTimes each rule fired:\n");
     for (size_t i = 0; i < c->rules->nrules; i++)
-        if (c->fired[i])
-            sb_addf(&sb, "  %6zu  %s (%s)\n", c->fired[i], c->rules->rules[i].origin,
+        if (c->tally[i].fired)
+            sb_addf(&sb, "  %6zu  %s (%s)\n", c->tally[i].fired, c->rules->rules[i].origin,
                     c->rules->relations[c->rules->rules[i].relation].name);
     coverage_idle_searches(&sb, c);
     return sb_detach(&sb);
@@ -339,11 +339,7 @@ void relmap_coverage_free(relmap_coverage *c)
     if (!c)
         return;
     relmap_extractor_free(c->x);
-    free(c->fired);
-    free(c->tried);
-    free(c->matched);
-    free(c->tried_in);
-    free(c->matched_in);
+    free(c->tally);
     sb_free(&c->misses);
     sb_free(&c->names);
     free(c);
