@@ -232,7 +232,12 @@ int rules_find_entity(const relmap_rules *rules, const char *name)
 
 int rules_find_relation(const relmap_rules *rules, const char *name)
 {
-    void *v = strmap_get(&rules->relation_index, name);
+    return rules_find_relation_n(rules, name, strlen(name));
+}
+
+int rules_find_relation_n(const relmap_rules *rules, const char *name, size_t n)
+{
+    void *v = strmap_getn(&rules->relation_index, name, n);
     return v ? (int)((intptr_t)v - 1) : -1;
 }
 
@@ -1356,10 +1361,8 @@ static int compile_draft(parser *p, rule_draft *d)
     int *context = NULL;
     size_t ncontext = 0, context_cap = 0;
     for (const char *c = d->context; c && *c;) {
-        size_t len = strcspn(c, ",");
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)(len < 255 ? len : 255), c);
-        int k = rules_find_relation(r, name);
+        int len = (int)strcspn(c, ",");
+        int k = rules_find_relation_n(r, c, (size_t)len);
         unsigned col = d->context_col + (unsigned)(c - d->context);
         int twice = 0;
         for (size_t i = 0; k >= 0 && i < ncontext; i++)
@@ -1368,9 +1371,9 @@ static int compile_draft(parser *p, rule_draft *d)
             free(context);
             if (twice)
                 return seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->context_line, col,
-                              "relation '%s' is in the brackets twice", name);
+                              "relation '%.*s' is in the brackets twice", len, c);
             return seterr(p->err, RELMAP_ESYNTAX, d->pattern.file, d->context_line, col,
-                          "relation '%s' is not declared (add: relation %s)", name, name);
+                          "relation '%.*s' is not declared (add: relation %.*s)", len, c, len, c);
         }
         XGROW(context, context_cap, ncontext + 1);
         context[ncontext++] = k;

@@ -195,6 +195,8 @@ rule_code rules_code(const relmap_rules *rules, const rule *ru, int kind);
 /* Index of an entity by name, or -1. */
 int rules_find_entity(const relmap_rules *rules, const char *name);
 int rules_find_relation(const relmap_rules *rules, const char *name);
+/* The same of the n bytes at `name`. */
+int rules_find_relation_n(const relmap_rules *rules, const char *name, size_t n);
 /* Candidate aliases whose first word is the `n` bytes at `word`
  * (case-folded); *count is set; NULL when none. Longest first. Candidates
  * only: the word is found by its hash, and the caller compares each alias
