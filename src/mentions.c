@@ -161,7 +161,7 @@ static int alias_matches(const char *t, size_t n, const alias *a)
     /* The last byte first, in either case (any match below has it so): a
      * word's candidates come longest first, and most fail there ("U.S.
      * Treasury", "U.S. Senate" and ten others before "U.S."). */
-    if (lower_ascii(t[len - 1]) != lower_ascii(a->text[len - 1]))
+    if (lower_byte((unsigned char)t[len - 1]) != a->last)
         return 0;
     /* The candidates of a word share its first word ("the Pentagon", "the
      * White House"): what follows it tells most apart at once. The byte
