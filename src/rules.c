@@ -275,16 +275,6 @@ const int *rules_alias_candidates(const relmap_rules *rules, const char *word, s
     return rules_alias_candidates_word(rules, lead, hash, NULL, 0, count);
 }
 
-const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t hash)
-{
-    const strmap *index = &rules->alias_index;
-    if (length == 0 || length >= ALIAS_KEY_MAX || !index->capacity)
-        return NULL;
-    /* the index's keys are lower case, hashed as hash_lower hashes the word;
-     * the finder compares each candidate with the text (alias_matches) */
-    return strmap_getnh_unchecked(index, length, hash);
-}
-
 const int *rules_alias_candidates_word(const relmap_rules *rules, size_t length, uint64_t hash,
                                        const char *text, size_t left, size_t *count)
 {
@@ -1537,7 +1527,7 @@ static size_t narrowing_place(const relmap_rules *r, const int *items, size_t n)
  * buckets, each in the list's order and holding the aliases of that byte
  * and those too short to reach it. */
 #define ALIAS_BUCKETED_FROM 4
-static int *pack_candidates(const relmap_rules *r, const int *items, size_t n)
+static int *pack_candidates(const relmap_rules *r, const int *items, size_t n, size_t *length)
 {
     size_t nbuckets = ALIAS_FOLLOW_NONE + 1, total = 0;
     size_t at = n >= ALIAS_BUCKETED_FROM ? narrowing_place(r, items, n) : 0;
@@ -1549,6 +1539,7 @@ static int *pack_candidates(const relmap_rules *r, const int *items, size_t n)
             }
     size_t size = 2 + n + (at ? nbuckets + 1 + total : 0);
     int *packed = xmalloc(size * sizeof *packed);
+    *length = size;
     packed[0] = (int)n;
     memcpy(packed + 1, items, n * sizeof *packed);
     packed[n + 1] = (int)at;
@@ -1605,19 +1596,49 @@ static void build_alias_index(relmap_rules *r)
         l->items[l->n++] = (int)i;
     }
     sort_base = r->aliases;
+    /* the lists one after another: the offset of each key's in `at` */
+    size_t nlists = 0, total = 0, nkeys = groups.count;
+    size_t *at = xcalloc(nkeys + 1, sizeof *at);
     for (size_t i = 0; i < groups.capacity; i++) {
         strmap_entry *e = &groups.slots[i];
         if (!e->key)
             continue;
         ilist *l = e->value;
         qsort(l->items, l->n, sizeof *l->items, by_length_desc);
-        strmap_put(&r->alias_index, e->key, pack_candidates(r, l->items, l->n));
-        word_sets_add(&r->words, hash_lower(e->key, strlen(e->key)), WORD_ALIAS_HEAD);
-        if (e->key[0])
-            word_gate_add(&r->gate, word_gate_key(e->key, strlen(e->key)));
+        size_t size;
+        int *packed = pack_candidates(r, l->items, l->n, &size);
+        XGROW(r->alias_lists, r->alias_lists_cap, total + size);
+        memcpy(r->alias_lists + total, packed, size * sizeof *packed);
+        free(packed);
+        at[nlists++] = total;
+        total += size;
         free(l->items);
         free(l);
     }
+    /* the slots: twice the keys or more, a power of two */
+    size_t capacity = 16;
+    while (capacity < 2 * nkeys)
+        capacity *= 2;
+    r->alias_slots = xcalloc(capacity, sizeof *r->alias_slots);
+    r->alias_slots_mask = capacity - 1;
+    nlists = 0;
+    for (size_t i = 0; i < groups.capacity; i++) {
+        strmap_entry *e = &groups.slots[i];
+        if (!e->key)
+            continue;
+        size_t length = strlen(e->key);
+        uint64_t h = hash_lower(e->key, length);
+        strmap_put(&r->alias_index, e->key, r->alias_lists + at[nlists]);
+        size_t k = h & r->alias_slots_mask;
+        while (r->alias_slots[k].length)
+            k = (k + 1) & r->alias_slots_mask;
+        r->alias_slots[k] = (alias_slot){h, (uint32_t)length, (uint32_t)at[nlists]};
+        nlists++;
+        word_sets_add(&r->words, h, WORD_ALIAS_HEAD);
+        if (length)
+            word_gate_add(&r->gate, word_gate_key(e->key, length));
+    }
+    free(at);
     strmap_free(&groups, NULL);
 }
 
@@ -1894,7 +1915,9 @@ void relmap_rules_free(relmap_rules *r)
         for (size_t i = 0; i < r->naliases; i++)
             free(r->aliases[i].text);
     free(r->aliases);
-    strmap_free(&r->alias_index, free);
+    strmap_free(&r->alias_index, NULL);
+    free(r->alias_slots);
+    free(r->alias_lists);
     for (size_t i = 0; i < r->nrelations; i++) {
         free(r->relations[i].name);
         free(r->relations[i].color);

@@ -125,8 +125,15 @@ struct relmap_rules {
      * compares a word's candidates without a miss for each */
     char *alias_text;
     /* lower-cased first word of an alias -> int array (count, then indices),
-     * longest alias first */
+     * longest alias first: pointers into alias_lists */
     strmap alias_index;
+    /* the same for the finder's lookups: a table of 16-byte slots (the key's
+     * hash, length and list's offset in alias_lists), the lists one after
+     * another; a quarter of strmap's slots, and no pointer to follow */
+    struct alias_slot *alias_slots;
+    size_t alias_slots_mask;
+    int *alias_lists;
+    size_t alias_lists_cap;
     /* the mention finder's question about every word, in one pair of loads:
      * may it begin an alias (a key of alias_index), begin a title (the
      * leading letters and digits of one), be a role word (hash_lower) */
@@ -223,8 +230,24 @@ enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
 const int *rules_alias_candidates_word(const relmap_rules *rules, size_t length, uint64_t hash,
                                        const char *text, size_t left, size_t *count);
 /* A word's list in alias_index (its key the word's lower case, hashed as
- * hash_lower hashes it), or NULL. */
-const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t hash);
+ * hash_lower hashes it), or NULL. Its key is not compared: see above. */
+typedef struct alias_slot {
+    uint64_t hash;
+    uint32_t length; /* 0: an empty slot */
+    uint32_t list;   /* the list's offset in alias_lists */
+} alias_slot;
+static inline const int *rules_alias_list(const relmap_rules *rules, size_t length, uint64_t hash)
+{
+    if (length == 0 || length >= ALIAS_KEY_MAX || !rules->alias_slots)
+        return NULL;
+    for (size_t i = hash & rules->alias_slots_mask;; i = (i + 1) & rules->alias_slots_mask) {
+        const alias_slot *s = &rules->alias_slots[i];
+        if (!s->length)
+            return NULL;
+        if (s->hash == hash && s->length == length)
+            return rules->alias_lists + s->list;
+    }
+}
 /* Where the byte that narrows a list stands, from its first word's start
  * (past the first word); 0 for a list too short to narrow. */
 static inline size_t rules_alias_follow_at(const int *list)
