@@ -1310,10 +1310,15 @@ static void starts_at(const trigger_set *t, trigger_hits *h, uint32_t head,
     }
 }
 
-/* The scan by words: each word's first bytes, and each other byte. */
-static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, size_t n)
+/* The scan by words: each word's first bytes, and each other byte. With
+ * `stops`, the text's last byte is of no word class (most sentences end in
+ * a stop), so a word ends before the text does without a test of where it
+ * is at each byte. */
+static inline __attribute__((always_inline)) void scan_words_of(const trigger_set *t,
+                                                                trigger_hits *h,
+                                                                const unsigned char *u,
+                                                                size_t n, int stops)
 {
-    const unsigned char *u = (const unsigned char *)text;
     const unsigned char *word_class = t->word_class;
     for (size_t p = 0; p < n;) {
         unsigned c0 = word_class[u[p]];
@@ -1325,7 +1330,7 @@ static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, 
         }
         /* most words begin no literal: the classes of their first three
          * bytes tell */
-        unsigned c1 = p + 1 < n ? word_class[u[p + 1]] : 0;
+        unsigned c1 = stops || p + 1 < n ? word_class[u[p + 1]] : 0;
         unsigned c2 = p + 2 < n ? word_class[u[p + 2]] : 0;
         struct pair_entry pe = t->pair[c0 * WORD_CLASSES + c1];
         if ((pe.third >> c2) & 1) {
@@ -1334,9 +1339,22 @@ static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, 
             if ((t->fourth[head] >> c3) & 1)
                 starts_at(t, h, head, u, n, p);
         }
-        for (p++; p < n && word_class[u[p]]; p++)
-            ;
+        if (stops)
+            for (p++; word_class[u[p]]; p++)
+                ;
+        else
+            for (p++; p < n && word_class[u[p]]; p++)
+                ;
     }
+}
+
+static void scan_words(const trigger_set *t, trigger_hits *h, const char *text, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    if (n > 0 && !t->word_class[u[n - 1]])
+        scan_words_of(t, h, u, n, 1);
+    else
+        scan_words_of(t, h, u, n, 0);
 }
 
 /* Does one of the anchors begin at text[i] (n bytes in all)? Both sides
