@@ -413,7 +413,9 @@ static int match_rule(relmap_extractor *x, const view *v, const rule *ru, PCRE2_
     if (c->jit == JIT_READY)
         return pcre2_jit_match(c->code, s, v->length, start, 0, x->match_data,
                                x->match_context);
-    return pcre2_match(c->code, s, v->length, start, 0, x->match_data, x->match_context);
+    /* an ASCII subject is valid UTF-8 (rules.c, ASCII_PATTERN_OPTIONS) */
+    uint32_t options = v->kind == SUBJECT_ASCII ? PCRE2_NO_UTF_CHECK : 0;
+    return pcre2_match(c->code, s, v->length, start, options, x->match_data, x->match_context);
 }
 
 /* One edge of a match: from mention src to mention tgt, or in the fallback

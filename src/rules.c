@@ -21,11 +21,15 @@
 #include "rules.h"
 
 /* How a rule's pattern is compiled for any subject; loading compiles it for
- * ASCII subjects, without PCRE2_UCP (rules.h, SUBJECT_ASCII): most
- * sentences are such, and either way the same patterns compile. */
+ * ASCII subjects (rules.h, SUBJECT_ASCII): most sentences are such, and
+ * either way the same patterns compile. An ASCII subject is ASCII and the
+ * mentions' codes, valid UTF-8 by construction: its code needs no PCRE2_UCP,
+ * nor PCRE2_MATCH_INVALID_UTF (whose JIT code checks each character it
+ * reads), and match_rule tells PCRE2 not to check it (PCRE2_NO_UTF_CHECK). */
 #define PATTERN_OPTIONS                                                            \
     (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_DUPNAMES | PCRE2_MATCH_INVALID_UTF)
-#define ASCII_PATTERN_OPTIONS (PATTERN_OPTIONS & ~(uint32_t)PCRE2_UCP)
+#define ASCII_PATTERN_OPTIONS \
+    (PATTERN_OPTIONS & ~(uint32_t)(PCRE2_UCP | PCRE2_MATCH_INVALID_UTF))
 
 /* ----------------------------------------------------------- small helpers */
 
@@ -1850,10 +1854,14 @@ rule_code rules_code(const relmap_rules *r, const rule *ru, int kind)
         PCRE2_SIZE offset;
         code[kind] = pcre2_compile((PCRE2_SPTR)ru->source, ru->source_length, PATTERN_OPTIONS,
                                    &error, &offset, NULL);
-        if (!code[kind]) { /* it does not compile so (it did without UCP): run it as loaded */
-            jit_once(code[SUBJECT_ASCII], &state[SUBJECT_ASCII]);
+        if (!code[kind]) /* it does not compile so (it did without UCP): without UCP */
+            code[kind] = pcre2_compile((PCRE2_SPTR)ru->source, ru->source_length,
+                                       PATTERN_OPTIONS & ~(uint32_t)PCRE2_UCP, &error, &offset,
+                                       NULL);
+        if (!code[kind]) { /* nor so: the code loading compiled, interpreted, which checks
+                              the subject's UTF-8 (pcre2_jit_match would not) */
             code[kind] = code[SUBJECT_ASCII];
-            state[kind] = state[SUBJECT_ASCII];
+            state[kind] = JIT_NONE;
         }
     }
     jit_once(code[kind], &state[kind]);
