@@ -1345,6 +1345,12 @@ static inline __attribute__((always_inline)) void scan_words_of(const trigger_se
         else
             for (p++; p < n && word_class[u[p]]; p++)
                 ;
+        /* the byte after the word is of no word class: its own literals */
+        if (p < n) {
+            if (t->byte_head[u[p]])
+                starts_at(t, h, t->byte_head[u[p]], u, n, p);
+            p++;
+        }
     }
 }
 
