@@ -1170,8 +1170,8 @@ static int parse_file(parser *p, const char *path, const logical_line *from, siz
             return rc;
         }
     }
-    char *text;
-    size_t length;
+    char *text = NULL;
+    size_t length = 0; /* (GCC's link-time analysis cannot see read_file set it) */
     relmap_error io;
     if (read_file(path, &text, &length, &io) < 0) {
         free(real);
