@@ -573,6 +573,47 @@ START_TEST(denial_without_target_answers_the_last_accuser)
 }
 END_TEST
 
+/* The finder's walk and the trigger scan read a sentence that ends in a
+ * word (no stop: a headline, a text cut short) as they read it with its
+ * stop: the last word is found, to its last byte, and so is a trigger word
+ * that ends the text. */
+START_TEST(a_sentence_that_ends_in_a_word_reads_as_with_its_stop)
+{
+    relmap_rules *r = load(small_rules);
+    static const struct {
+        const char *text, *expected;
+    } cases[] = {
+        {"China accused Washington", "China -accuses-> United States [country|]\n"},
+        {"China accused US", "China -accuses-> United States [country|]\n"},
+        {"China accused the National Security Agency",
+         "China -accuses-> NSA [agency|United States]\n"},
+        {"The NSA accused Chinese hackers", "NSA -accuses-> Chinese hackers [group|China]\n"},
+        {"The NSA accused Chinese hackers. China denied the claims",
+         "NSA -accuses-> Chinese hackers [group|China]\n"
+         "China -denies-> NSA [agency|United States]\n"},
+        {"China accused USAF", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        /* in a buffer of its own length, no NUL after it: ASan and valgrind
+         * tell a read past its end */
+        for (int stop = 0; stop <= 1; stop++) {
+            size_t n = strlen(cases[i].text) + (size_t)stop;
+            char *text = malloc(n);
+            ck_assert_ptr_nonnull(text);
+            memcpy(text, cases[i].text, n - (size_t)stop);
+            if (stop)
+                text[n - 1] = '.';
+            char *got = extract_with(r, text, n, on_match, 0);
+            ck_assert_msg(strcmp(got, cases[i].expected) == 0, "for: %.*s\nexpected:\n%sgot:\n%s",
+                          (int)n, text, cases[i].expected, got);
+            free(got);
+            free(text);
+        }
+    }
+    relmap_rules_free(r);
+}
+END_TEST
+
 /* "The charges accuse China": the source is whoever last acted on the
  * target, or on anything of its country, in the sentence or before it; a
  * rule that named the source in that sentence wins. */
@@ -1127,6 +1168,7 @@ int main(void)
 {
     RUN_TESTS("match",
               active_and_passive_give_the_same_edge,
+              a_sentence_that_ends_in_a_word_reads_as_with_its_stop,
               a_rule_searches_on_after_a_match_up_to_its_literals_last_places,
               alias_candidates_narrowed_by_the_next_word_keep_every_one_that_may_match,
               aliases_match_longest_and_with_word_boundaries,
