@@ -8,6 +8,10 @@
  * branch is; an optional part is unknown. Anything unusual (\Q, verbs,
  * conditionals, non-ASCII letters) makes the whole pattern unknown.
  *
+ * A run of literal characters goes on over a run of spaces (" +", as the
+ * rules write the space between words), so that "accused +of" needs
+ * "accused of": a literal's space stands for one or more in the text.
+ *
  * A sequence also needs every one of its parts, so besides the best set the
  * parser gathers the sets of all required parts (clauses: one of each must
  * occur), down through groups of one branch: "{SRC} should (?:accuse|blame)"
@@ -31,6 +35,10 @@
 #include "util.h"
 
 #define MIN_LITERAL 3 /* shorter literals filter too little to be worth it alone */
+/* The automaton's literals are its prefixes this long: long enough that few
+ * places begin a prefix, short enough to cut a sentence for two walks with
+ * little overlap. */
+#define PREFIX_MAX 4
 #define MIN_CLAUSE_LITERAL 2 /* beside a longer one: "{TGT} was urged by {SRC}" needs "by" */
 /* The last byte of a literal that the pattern ends a word with (`to\b`):
  * no letter, digit or _ of ASCII stands after it in any match. A mark, not
@@ -383,6 +391,16 @@ static void skip_class(parser *ps)
  * proved so; the pattern's own start is not (a match may begin inside a
  * word). */
 
+/* The bytes of a run from its first word byte of ASCII on (a literal that
+ * begins with others is sought from its word: build_word_starts). */
+static size_t run_word_part(const strbuf *run)
+{
+    size_t lead = 0;
+    while (lead < run->length && !is_word_ascii(run->data[lead]))
+        lead++;
+    return run->length - lead;
+}
+
 /* A sequence of atoms up to '|' or ')': returns the best set; adds every
  * required set to *out (when out is not NULL); *slots_out is the number of
  * slots the sequence requires. It begins where `apart` tells (above);
@@ -515,6 +533,13 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
                 run_apart = apart_before;
             sb_addc(&run, (char)lower_byte((unsigned char)literal));
             if (!repeated)
+                continue;
+            /* a run of spaces (the rules' " +" between words) goes on in
+             * the run: a literal's space is one or more in the text (see
+             * literal_stands_at), which lets "accused of" be sought whole.
+             * Not in the first PREFIX_MAX bytes of its word part, which the
+             * scans read byte for byte. */
+            if (literal == ' ' && run_word_part(&run) > PREFIX_MAX)
                 continue;
             /* "ba+c" holds "ba" and "ac", not "bac": the run ends here */
             literal = -1;
@@ -716,9 +741,6 @@ void prefilter_free(literals *lits)
 
 /* ------------------------------------------------- one pass for all rules */
 
-/* Long enough that few places begin a prefix, short enough to cut a
- * sentence for two walks with little overlap. */
-#define PREFIX_MAX 4
 
 /* A set of rules whose first clauses have at most this many prefixes is
  * checked for them before the walk (the reciprocal rules, which are all a
@@ -851,7 +873,8 @@ static void add_out(int **list, int id)
  * to check (nanchors is then ANCHORS_MAX + 1). */
 static void add_anchor(trigger_set *t, const char *literal)
 {
-    size_t len = strlen(literal);
+    /* up to its first space, which may be several in the text */
+    size_t len = strcspn(literal, " ");
     unsigned char bytes[ANCHOR_BYTES];
     if (len > ANCHOR_BYTES)
         len = ANCHOR_BYTES;
@@ -1249,8 +1272,28 @@ void prefilter_hits_free(trigger_hits *h)
 
 /* Does literal `id` stand whole at text[p] (n bytes in all), its first
  * `known` bytes found there already? Its other bytes are read with A-Z as
- * a-z; one that ends a word (WORD_END) has no word byte of ASCII after it.
- * Both scans ask it. */
+ * a-z; a space of the literal is one or more in the text (the rules write
+ * " +" between words); one that ends a word (WORD_END) has no word byte of
+ * ASCII after it. Both scans ask it. */
+/* literal_stands_at of a literal that holds a space: one or more in the
+ * text. Apart, so that the usual literal's compare stays inline. */
+static __attribute__((noinline)) int spaced_stands_at(const trigger_set *t, int id,
+                                                      const unsigned char *text, size_t n,
+                                                      size_t p, size_t known)
+{
+    const char *lit = t->literal_text[id];
+    size_t at = p + known; /* in the text, where lit[j] is compared */
+    for (size_t j = known; j < t->literal_length[id]; j++) {
+        if (at >= n || lower_byte(text[at]) != (unsigned char)lit[j])
+            return 0;
+        at++;
+        if (lit[j] == ' ')
+            while (at < n && text[at] == ' ')
+                at++;
+    }
+    return !(t->literal_word_end[id] && at < n && is_word_ascii((char)text[at]));
+}
+
 static int literal_stands_at(const trigger_set *t, int id, const unsigned char *text, size_t n,
                              size_t p, size_t known)
 {
@@ -1260,7 +1303,11 @@ static int literal_stands_at(const trigger_set *t, int id, const unsigned char *
     const char *lit = t->literal_text[id];
     for (size_t j = known; j < len; j++)
         if (lower_byte(text[p + j]) != (unsigned char)lit[j])
-            return 0;
+            /* where the literal's space is two or more in the text, on
+             * more slowly; else no */
+            return j > 0 && lit[j - 1] == ' ' && text[p + j] == ' '
+                       ? spaced_stands_at(t, id, text, n, p, known)
+                       : 0;
     return !(t->literal_word_end[id] && p + len < n && is_word_ascii((char)text[p + len]));
 }
 

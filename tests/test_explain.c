@@ -97,19 +97,23 @@ END_TEST
 START_TEST(explain_all_lists_rules_whose_triggers_occur)
 {
     relmap_rules *rules = load();
-    char *out = explain(rules, "China was accused of nothing by Washington.", 0, RELMAP_EXPLAIN_ALL);
+    char *out = explain(rules, "China was accused by nobody, Washington said.", 0, RELMAP_EXPLAIN_ALL);
     ck_assert_ptr_nonnull(strstr(out, "  trigger words, no match: t.rules:6 (accuses)\n"));
     ck_assert_ptr_nonnull(strstr(out, "  trigger words, no match: t.rules:7 (accuses)\n"));
     ck_assert_ptr_nonnull(strstr(out, "  edges: none\n"));
-    /* a rule whose words do not occur is not listed */
+    /* a rule whose words do not occur is not listed: nor one whose words
+     * are there apart ("was accused" and "by", not "was accused by") */
     ck_assert_ptr_null(strstr(out, "t.rules:9"));
+    free(out);
+    out = explain(rules, "China was accused of nothing by Washington.", 0, RELMAP_EXPLAIN_ALL);
+    ck_assert_ptr_null(strstr(out, "t.rules:7"));
     free(out);
     /* trigger words, but no entity after "accused": the rule is not tried */
     out = explain(rules, "Beijing told Washington it accused nobody.", 0, RELMAP_EXPLAIN_ALL);
     ck_assert_ptr_nonnull(strstr(out, "  trigger words, not tried (too few entities on the sides "
                                       "its slots need): t.rules:6 (accuses)\n"));
     free(out);
-    out = explain(rules, "China was accused of nothing by Washington.", 0, 0);
+    out = explain(rules, "China was accused by nobody, Washington said.", 0, 0);
     ck_assert_ptr_null(strstr(out, "trigger words"));
     ck_assert_ptr_null(strstr(out, "\033["));
     free(out);
@@ -141,7 +145,7 @@ START_TEST(coverage_lists_misses_and_idle_rules)
      * (no entity after "accused"), which is no search */
     const char *a = "China met the FBI. Washington accused Beijing. China praised China. "
                     "The charges accuse Beijing. Beijing told Washington it accused nobody. "
-                    "Washington accused Beijing, and it was said by the FBI.";
+                    "Washington accused Beijing, and it was accused by nobody, the FBI said.";
     relmap_coverage_add(c, "a.txt", a, strlen(a));
     char *report = relmap_coverage_report(c);
     ck_assert_str_eq(report, "Sentences that name two entities or more but gave no edge (2 of 6 "

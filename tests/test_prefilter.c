@@ -275,6 +275,59 @@ START_TEST(a_long_literal_is_compared_past_its_first_bytes)
 }
 END_TEST
 
+/* The rules' " +" between words goes on in a literal, as one space that
+ * stands for one or more in the text: "accused of" is sought whole, in the
+ * scan by words and in the automaton's. Not within the first four bytes of
+ * a literal's word, which the scans read byte for byte: "was accused" is
+ * two clauses. */
+START_TEST(a_space_of_a_literal_is_one_or_more_in_the_text)
+{
+    DERIVES("accused +of", "accused of");
+    DERIVES("accused +of +(?:hacking|spying)", "accused of  & hacking|spying");
+    DERIVES("was +accused", "accused & was ");
+    DERIVES("u\\.s\\. +officials", "u.s. officials");
+    /* a space that is not repeated is a literal's too, and the same */
+    DERIVES("accused of", "accused of");
+    for (int automaton = 0; automaton < 2; automaton++) {
+        const char *pattern = "accused +of";
+        literals *lits[] = {prefilter_derive(pattern, strlen(pattern), NULL),
+                            prefilter_derive(automaton ? "\\w+telligen" : "spies",
+                                             automaton ? 12 : 5, NULL)};
+        ck_assert_ptr_nonnull(lits[0]);
+        ck_assert_ptr_nonnull(lits[1]);
+        trigger_set *set = prefilter_build((const literals *const *)lits, 2);
+        trigger_hits *hits = prefilter_hits_new(set);
+        static const struct {
+            const char *text;
+            int admits;
+        } cases[] = {
+            {"china accused of hacking", 1},
+            {"china accused   of hacking", 1},
+            {"China ACCUSED  Of hacking", 1},
+            {"china accused of", 1},
+            {"china accused  of", 1},
+            {"china accused the us of hacking", 0},
+            {"china accused ", 0},
+            {"china accused  o", 0},
+            {"china accused  xof", 0},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            /* in a buffer of its own length: a read past it is told */
+            size_t n = strlen(cases[i].text);
+            char *text = malloc(n);
+            ck_assert_ptr_nonnull(text);
+            memcpy(text, cases[i].text, n);
+            prefilter_scan(set, text, n, hits);
+            ck_assert_msg(prefilter_rule_admits(set, 0, hits) == cases[i].admits,
+                          "automaton %d: \"%s\" %s", automaton, cases[i].text,
+                          cases[i].admits ? "not found" : "found");
+            free(text);
+        }
+        free_scan(set, hits, lits, 2);
+    }
+}
+END_TEST
+
 START_TEST(one_pass_tells_each_rule_whether_its_words_occur)
 {
     literals *a = prefilter_derive("(?:accus\\w+|blam\\w+)", 21, NULL);
@@ -900,6 +953,7 @@ int main(void)
 {
     RUN_TESTS("prefilter",
               literal_runs_and_alternations,
+              a_space_of_a_literal_is_one_or_more_in_the_text,
               every_required_part_is_a_clause,
               optional_and_repeated_parts_are_not_required,
               what_it_does_not_understand_makes_it_give_up,

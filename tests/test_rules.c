@@ -289,7 +289,7 @@ START_TEST(check_warns_of_trigger_words_that_may_begin_inside_a_word)
     ck_assert_str_eq(out, "2:15: warning: trigger word \"accused \" may begin inside a word, so "
                           "every sentence is scanned byte by byte for all rules' words; if it "
                           "begins a word, write \\b before it\n"
-                          "3:15: warning: trigger word \"accusations \" may begin inside a word, "
+                          "3:15: warning: trigger word \"accusations by \" may begin inside a word, "
                           "so every sentence is scanned byte by byte for all rules' words; if it "
                           "begins a word, write \\b before it\n"
                           "6:15: warning: trigger word \"blamed\" may begin inside a word, so "
