@@ -1133,7 +1133,11 @@ START_TEST(the_trigger_scan_loses_no_edge)
         /* quotations before their speakers; a source from context */
         "\"The U.S. should stop,\" said Beijing. \"We urge Japan to stop,\" China said. "
         "\"The U.S. has hacked into our networks,\" Beijing said. The charges, which accuse "
-        "China of spying, angered Beijing.";
+        "China of spying, angered Beijing. "
+        /* trigger words of several words, with runs of spaces between them */
+        "China is  accused   of hacking into U.S. networks. Japan called  in the Chinese "
+        "ambassador. China was charged  with  spying on the U.S. Beijing  told   reporters the "
+        "U.S. should stop. The U.S.  accused  China of hacking.";
     same_rows_unfiltered(r, "tricky sentences", tricky, strlen(tricky));
     const char *src = getenv("RELMAP_SOURCE_DIR");
     ck_assert_ptr_nonnull(src);
