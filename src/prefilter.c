@@ -741,7 +741,6 @@ void prefilter_free(literals *lits)
 
 /* ------------------------------------------------- one pass for all rules */
 
-
 /* A set of rules whose first clauses have at most this many prefixes is
  * checked for them before the walk (the reciprocal rules, which are all a
  * sentence that names nobody may fire). */
@@ -1270,11 +1269,6 @@ void prefilter_hits_free(trigger_hits *h)
     free(h);
 }
 
-/* Does literal `id` stand whole at text[p] (n bytes in all), its first
- * `known` bytes found there already? Its other bytes are read with A-Z as
- * a-z; a space of the literal is one or more in the text (the rules write
- * " +" between words); one that ends a word (WORD_END) has no word byte of
- * ASCII after it. Both scans ask it. */
 /* literal_stands_at of a literal that holds a space: one or more in the
  * text. Apart, so that the usual literal's compare stays inline. */
 static __attribute__((noinline)) int spaced_stands_at(const trigger_set *t, int id,
@@ -1294,6 +1288,11 @@ static __attribute__((noinline)) int spaced_stands_at(const trigger_set *t, int 
     return !(t->literal_word_end[id] && at < n && is_word_ascii((char)text[at]));
 }
 
+/* Does literal `id` stand whole at text[p] (n bytes in all), its first
+ * `known` bytes found there already? Its other bytes are read with A-Z as
+ * a-z; a space of the literal is one or more in the text (the rules write
+ * " +" between words); one that ends a word (WORD_END) has no word byte of
+ * ASCII after it. Both scans ask it. */
 static int literal_stands_at(const trigger_set *t, int id, const unsigned char *text, size_t n,
                              size_t p, size_t known)
 {
