@@ -627,8 +627,7 @@ static inline __attribute__((always_inline)) size_t open_word_walk(const word_ga
             while (is_word_byte((unsigned char)t[e]))
                 e++;
         else
-            while (e < n && is_word_byte((unsigned char)t[e]))
-                e++;
+            e = word_end(t, n, e);
         if (e - i >= ALIAS_KEY_MAX || word_gate_open(gate, word_gate_key(t + i, e - i))) {
             *we = e;
             return i;
