@@ -1600,9 +1600,13 @@ static void build_alias_index(relmap_rules *r)
         l->items[l->n++] = (int)i;
     }
     sort_base = r->aliases;
-    /* the lists one after another: the offset of each key's in `at` */
-    size_t nlists = 0, total = 0, nkeys = groups.count;
-    size_t *at = xcalloc(nkeys + 1, sizeof *at);
+    /* the slots: twice the keys or more, a power of two; the lists one
+     * after another */
+    size_t capacity = 16, total = 0;
+    while (capacity < 2 * groups.count)
+        capacity *= 2;
+    r->alias_slots = xcalloc(capacity, sizeof *r->alias_slots);
+    r->alias_slots_mask = capacity - 1;
     for (size_t i = 0; i < groups.capacity; i++) {
         strmap_entry *e = &groups.slots[i];
         if (!e->key)
@@ -1614,35 +1618,20 @@ static void build_alias_index(relmap_rules *r)
         XGROW(r->alias_lists, r->alias_lists_cap, total + size);
         memcpy(r->alias_lists + total, packed, size * sizeof *packed);
         free(packed);
-        at[nlists++] = total;
-        total += size;
         free(l->items);
         free(l);
-    }
-    /* the slots: twice the keys or more, a power of two */
-    size_t capacity = 16;
-    while (capacity < 2 * nkeys)
-        capacity *= 2;
-    r->alias_slots = xcalloc(capacity, sizeof *r->alias_slots);
-    r->alias_slots_mask = capacity - 1;
-    nlists = 0;
-    for (size_t i = 0; i < groups.capacity; i++) {
-        strmap_entry *e = &groups.slots[i];
-        if (!e->key)
-            continue;
         size_t length = strlen(e->key);
         uint64_t h = hash_lower(e->key, length);
-        strmap_put(&r->alias_index, e->key, r->alias_lists + at[nlists]);
         size_t k = h & r->alias_slots_mask;
         while (r->alias_slots[k].length)
             k = (k + 1) & r->alias_slots_mask;
-        r->alias_slots[k] = (alias_slot){h, (uint32_t)length, (uint32_t)at[nlists]};
-        nlists++;
+        r->alias_slots[k] = (alias_slot){h, (uint32_t)length, (uint32_t)total};
+        total += size;
+        strmap_put(&r->alias_index, e->key, (void *)1);
         word_sets_add(&r->words, h, WORD_ALIAS_HEAD);
         if (length)
             word_gate_add(&r->gate, word_gate_key(e->key, length));
     }
-    free(at);
     strmap_free(&groups, NULL);
 }
 
@@ -1782,7 +1771,7 @@ static void finish(parser *p)
                               word_gate_key(nouns[k]->items[i], nouns[k]->lengths[i]));
     r->the_hash = hash_lower("the", 3);
     r->the_sets = word_sets_of(&r->words, r->the_hash);
-    r->the_aliases = strmap_get(&r->alias_index, "the");
+    r->the_aliases = rules_alias_list(r, 3, r->the_hash);
     const literals **per_rule = xmalloc((r->nrules + 1) * sizeof *per_rule);
     for (size_t i = 0; i < r->nrules; i++)
         per_rule[i] = r->rules[i].triggers;

@@ -124,12 +124,13 @@ struct relmap_rules {
     /* the aliases' texts, one after another, once loading ends: the finder
      * compares a word's candidates without a miss for each */
     char *alias_text;
-    /* lower-cased first word of an alias -> int array (count, then indices),
-     * longest alias first: pointers into alias_lists */
+    /* the lower-cased first words of the aliases (a set: their lists are
+     * alias_slots') */
     strmap alias_index;
-    /* the same for the finder's lookups: a table of 16-byte slots (the key's
-     * hash, length and list's offset in alias_lists), the lists one after
-     * another; a quarter of strmap's slots, and no pointer to follow */
+    /* lower-cased first word of an alias -> int array (count, then indices),
+     * longest alias first: a table of 16-byte slots (the key's hash, length
+     * and list's offset in alias_lists), the lists one after another; a
+     * quarter of strmap's slots, and no pointer to follow */
     struct alias_slot *alias_slots;
     size_t alias_slots_mask;
     int *alias_lists;
@@ -142,7 +143,7 @@ struct relmap_rules {
      * (word_gate_key), and "the", which may refer back */
     word_gate gate;
     /* "the", a third of the words the gate lets through: its hash_lower,
-     * its word sets and its aliases (alias_index's list, or NULL), known
+     * its word sets and its aliases (rules_alias_list's list, or NULL), known
      * once */
     uint64_t the_hash;
     unsigned the_sets;
@@ -229,7 +230,7 @@ enum { WORD_ALIAS_HEAD = 1, WORD_TITLE_HEAD = 2, WORD_ROLE = 4 };
 #define ALIAS_FOLLOW_NONE 256
 const int *rules_alias_candidates_word(const relmap_rules *rules, size_t length, uint64_t hash,
                                        const char *text, size_t left, size_t *count);
-/* A word's list in alias_index (its key the word's lower case, hashed as
+/* A word's list in alias_slots (its key the word's lower case, hashed as
  * hash_lower hashes it), or NULL. Its key is not compared: see above. */
 typedef struct alias_slot {
     uint64_t hash;
