@@ -49,7 +49,7 @@ static inline void sb_reserve(strbuf *sb, size_t extra)
         sb_grow(sb, need);
 }
 
-static inline void sb_add(strbuf *sb, const char *s, size_t n)
+static inline __attribute__((always_inline)) void sb_add(strbuf *sb, const char *s, size_t n)
 {
     sb_reserve(sb, n);
     if (n)
