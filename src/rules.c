@@ -1529,9 +1529,10 @@ static size_t narrowing_place(const relmap_rules *r, const int *items, size_t n)
  * the same list per byte of the text at that place (ALIAS_FOLLOW_NONE + 1
  * buckets, the last for a text that ends before it): offsets, then the
  * buckets, each in the list's order and holding the aliases of that byte
- * and those too short to reach it. */
+ * and those too short to reach it. Written into alias_lists from `from`;
+ * returns its length. */
 #define ALIAS_BUCKETED_FROM 4
-static int *pack_candidates(const relmap_rules *r, const int *items, size_t n, size_t *length)
+static size_t pack_candidates(relmap_rules *r, const int *items, size_t n, size_t from)
 {
     size_t nbuckets = ALIAS_FOLLOW_NONE + 1, total = 0;
     size_t at = n >= ALIAS_BUCKETED_FROM ? narrowing_place(r, items, n) : 0;
@@ -1542,8 +1543,8 @@ static int *pack_candidates(const relmap_rules *r, const int *items, size_t n, s
                 total += f < 0 || (size_t)f == b;
             }
     size_t size = 2 + n + (at ? nbuckets + 1 + total : 0);
-    int *packed = xmalloc(size * sizeof *packed);
-    *length = size;
+    XGROW(r->alias_lists, r->alias_lists_cap, from + size);
+    int *packed = r->alias_lists + from;
     packed[0] = (int)n;
     memcpy(packed + 1, items, n * sizeof *packed);
     packed[n + 1] = (int)at;
@@ -1560,7 +1561,7 @@ static int *pack_candidates(const relmap_rules *r, const int *items, size_t n, s
         }
         offsets[nbuckets] = filled;
     }
-    return packed;
+    return size;
 }
 
 /* The aliases' texts moved into one block, in order: the few kilobytes the
@@ -1613,11 +1614,7 @@ static void build_alias_index(relmap_rules *r)
             continue;
         ilist *l = e->value;
         qsort(l->items, l->n, sizeof *l->items, by_length_desc);
-        size_t size;
-        int *packed = pack_candidates(r, l->items, l->n, &size);
-        XGROW(r->alias_lists, r->alias_lists_cap, total + size);
-        memcpy(r->alias_lists + total, packed, size * sizeof *packed);
-        free(packed);
+        size_t size = pack_candidates(r, l->items, l->n, total);
         free(l->items);
         free(l);
         size_t length = strlen(e->key);
