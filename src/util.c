@@ -1,4 +1,5 @@
 /* util.c - allocation, buffers, the string map and error filling. */
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "util.h"
 
 #include <errno.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +38,27 @@ void *xrealloc(void *ptr, size_t size)
     void *p = realloc(ptr, size ? size : 1);
     if (!p)
         out_of_memory(size);
+    return p;
+}
+
+/* A huge page's size on x86-64 and arm64 with 4 KiB pages. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *xrealloc_large(void *ptr, size_t used, size_t *size)
+{
+    if (*size < HUGE_PAGE)
+        return xrealloc(ptr, *size);
+    size_t whole = (*size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    *size = whole;
+    void *p = aligned_alloc(HUGE_PAGE, whole);
+    if (!p)
+        out_of_memory(whole);
+#ifdef MADV_HUGEPAGE
+    madvise(p, whole, MADV_HUGEPAGE); /* a hint: where refused, 4 KiB pages */
+#endif
+    if (used)
+        memcpy(p, ptr, used);
+    free(ptr);
     return p;
 }
 
@@ -452,7 +475,7 @@ int read_file_chunked(const char *path, char **buffer, size_t *capacity, size_t 
                 cap = expect + 2;
             if (cap < n + 2)
                 cap = n + 2;
-            *buffer = xrealloc(*buffer, cap);
+            *buffer = xrealloc_large(*buffer, n, &cap);
             *capacity = cap;
         }
         size_t room = *capacity - n - 1;

@@ -15,6 +15,12 @@
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);
+/* xrealloc to *size bytes for a buffer that may be large, whose first
+ * `used` bytes are kept. From 2 MiB up it is a whole number of 2 MiB
+ * (*size is set to that), aligned to 2 MiB and offered to the kernel's
+ * transparent huge pages (madvise), so that filling it takes a page fault
+ * every 2 MiB, not every 4 KiB. Freed with free(). */
+void *xrealloc_large(void *ptr, size_t used, size_t *size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 

@@ -1,6 +1,7 @@
 /* The corpus reader: the order of documents, and each document's text exact
  * while one buffer serves them all (long, then short, then repaired). */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 
 #include "relmap.h"
 #include "check_main.h"
-#include "util.h" /* READ_CHUNK */
+#include "util.h" /* READ_CHUNK, xrealloc_large */
 
 static char folder[] = "/tmp/relmap-corpus-XXXXXX";
 
@@ -221,6 +222,56 @@ START_TEST(the_look_for_bad_bytes_goes_on_across_the_reads)
 }
 END_TEST
 
+/* Buffers of megabytes are whole huge pages (xrealloc_large); a document
+ * longer than the one before grows the reused buffer in the middle of its
+ * reading, and what was read before the growth must be kept. */
+START_TEST(documents_of_megabytes_are_exact_as_the_buffer_grows)
+{
+    size_t size = (3u << 20) + 1;
+    char *b = xrealloc_large(NULL, 0, &size);
+    ck_assert_uint_eq(size, 4u << 20);
+    ck_assert_uint_eq((uintptr_t)b % (2u << 20), 0);
+    memset(b, 'x', size);
+    size_t more = size + 1;
+    b = xrealloc_large(b, 1000, &more);
+    ck_assert_uint_eq(more, 6u << 20);
+    for (size_t i = 0; i < 1000; i++)
+        ck_assert_int_eq(b[i], 'x');
+    free(b);
+
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    const size_t lengths[] = {(5u << 19) + 3, (5u << 20) + 1, 3u << 20};
+    char *texts[3];
+    for (size_t d = 0; d < 3; d++) {
+        texts[d] = malloc(lengths[d]);
+        for (size_t i = 0; i < lengths[d]; i++)
+            texts[d][i] = "China summoned the US ambassador. "[(i + 7 * d) % 34];
+    }
+    texts[2][lengths[2] - 10] = '\xff'; /* repaired: the buffer is copied */
+    write_file("a.txt", texts[0], lengths[0]);
+    write_file("b.txt", texts[1], lengths[1]);
+    write_file("c.txt", texts[2], lengths[2]);
+    relmap_corpus *c;
+    relmap_error err;
+    const char *paths[] = {folder};
+    ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+    expect_document(c, "a.txt", texts[0], lengths[0], 0);
+    expect_document(c, "b.txt", texts[1], lengths[1], 0);
+    char *want = malloc(lengths[2] + 2);
+    memcpy(want, texts[2], lengths[2] - 10);
+    memcpy(want + lengths[2] - 10, "\xEF\xBF\xBD", 3);
+    memcpy(want + lengths[2] - 7, texts[2] + lengths[2] - 9, 9);
+    expect_document(c, "c.txt", want, lengths[2] + 2, 1);
+    relmap_document doc;
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
+    relmap_corpus_free(c);
+    for (size_t d = 0; d < 3; d++)
+        free(texts[d]);
+    free(want);
+    remove_folder();
+}
+END_TEST
+
 /* The base names of the documents the glob takes, in order, joined by ' '. */
 static char *taken(const char *glob)
 {
@@ -274,5 +325,7 @@ int main(void)
     RUN_TESTS("corpus", documents_in_name_order_each_exact_in_a_reused_buffer,
               a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on,
               a_nul_or_an_invalid_byte_is_found_wherever_it_stands,
-              the_look_for_bad_bytes_goes_on_across_the_reads, a_glob_takes_the_files_fnmatch_would);
+              the_look_for_bad_bytes_goes_on_across_the_reads,
+              documents_of_megabytes_are_exact_as_the_buffer_grows,
+              a_glob_takes_the_files_fnmatch_would);
 }
