@@ -537,10 +537,12 @@ static int cmd_extract(options *o)
     relmap_rules *rules = load_rules(o);
     if (!rules)
         return EXIT_INPUT;
-    /* rows by the megabyte, not by stdio's 4 KiB: fewer write calls; and
+    /* rows in blocks of 64 KiB, not stdio's 4 KiB: fewer write calls; and
      * on one thread gathered by the library's writer, not a stdio call a
-     * row. A terminal still sees each line as it comes. */
-    static char out_buffer[1 << 20];
+     * row. Not larger: a megabyte cost 1 to 2 % of extract's time, in the
+     * faults of its pages and the caches it took.
+     * A terminal still sees each line as it comes. */
+    static char out_buffer[64 << 10];
     int terminal = isatty(STDOUT_FILENO);
     if (!terminal)
         setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
