@@ -138,7 +138,12 @@ void sb_grow(strbuf *sb, size_t need)
     size_t cap = sb->capacity ? sb->capacity : 64;
     while (cap < need)
         cap *= 2;
-    sb->data = xrealloc(sb->data, cap);
+    /* past a quarter of a megabyte a buffer is on its way to megabytes
+     * (a long document's rows): whole huge pages at once, not the pages
+     * of each doubling faulted in one by one */
+    if (cap > (256u << 10) && cap < HUGE_PAGE)
+        cap = HUGE_PAGE;
+    sb->data = xrealloc_large(sb->data, sb->capacity, &cap);
     /* defined bytes past the end: PCRE2's JIT may read a little beyond
      * the subject, which valgrind would otherwise report */
     memset(sb->data + sb->capacity, 0, cap - sb->capacity);

@@ -28,12 +28,15 @@ static relmap_rules *load(void)
 #define NDOCS 40
 
 /* Document k: a few sentences whose edges depend on k, so that an order
- * mixed up between documents shows in the output. */
+ * mixed up between documents shows in the output; two of them long, with
+ * a megabyte of rows each, which the workers' buffers take in huge pages
+ * (sb_grow past a quarter of a megabyte). */
 static void document(strbuf *sb, int k)
 {
     static const char *const names[] = {"China", "the U.S.", "Russia", "Beijing", "Moscow"};
     sb_clear(sb);
-    for (int s = 0; s <= k % 7; s++)
+    int sentences = k == 3 || k == 29 ? 7000 : k % 7 + 1;
+    for (int s = 0; s < sentences; s++)
         sb_addf(sb, "%s accused %s on day %d. Nothing happened then.\n", names[(k + s) % 5],
                 names[(k + 2 * s + 1) % 5], s);
 }
