@@ -1795,6 +1795,7 @@ static int load(relmap_rules **out, const char *const *paths, size_t npaths, con
     *out = NULL;
     relmap_rules *r = xcalloc(1, sizeof *r);
     pthread_mutex_init(&r->jit_lock, NULL);
+    pthread_cond_init(&r->jit_done, NULL);
     parser p = {0};
     p.rules = r;
     p.err = &p.scratch;
@@ -1819,22 +1820,14 @@ static int load(relmap_rules **out, const char *const *paths, size_t npaths, con
     return rc;
 }
 
-/* The JIT state of the code at *code, compiled now if untried. */
-static void jit_once(pcre2_code *code, unsigned char *state)
-{
-    /* JIT is an optimisation: the interpreter works without */
-    if (*state == JIT_UNTRIED)
-        *state = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0 ? JIT_READY : JIT_NONE;
-}
-
 rule_code rules_code(const relmap_rules *r, const rule *ru, int kind)
 {
     /* the rules are const to their users; what the lock guards is not */
-    pthread_mutex_t *lock = (pthread_mutex_t *)&r->jit_lock;
+    relmap_rules *w = (relmap_rules *)r;
     size_t at = SUBJECT_KINDS * (size_t)(ru - r->rules);
-    pcre2_code **code = &r->lazy_code[at];
-    unsigned char *state = &r->jit_state[at];
-    pthread_mutex_lock(lock);
+    pcre2_code **code = &w->lazy_code[at];
+    unsigned char *state = &w->jit_state[at];
+    pthread_mutex_lock(&w->jit_lock);
     if (kind == SUBJECT_ANY && !code[kind]) {
         int error;
         PCRE2_SIZE offset;
@@ -1844,15 +1837,33 @@ rule_code rules_code(const relmap_rules *r, const rule *ru, int kind)
             code[kind] = pcre2_compile((PCRE2_SPTR)ru->source, ru->source_length,
                                        PATTERN_OPTIONS & ~(uint32_t)PCRE2_UCP, &error, &offset,
                                        NULL);
-        if (!code[kind]) { /* nor so: the code loading compiled, interpreted, which checks
-                              the subject's UTF-8 (pcre2_jit_match would not) */
-            code[kind] = code[SUBJECT_ASCII];
+        if (!code[kind]) { /* nor so: a copy of the code loading compiled, interpreted, which
+                              checks the subject's UTF-8 (pcre2_jit_match would not); a
+                              copy, as the original may be given JIT code while it runs */
+            code[kind] = pcre2_code_copy(code[SUBJECT_ASCII]);
+            if (!code[kind]) {
+                fprintf(stderr, "relmap: out of memory (PCRE2 code)\n");
+                abort();
+            }
             state[kind] = JIT_NONE;
         }
     }
-    jit_once(code[kind], &state[kind]);
+    /* JIT code is compiled outside the lock (JIT is an optimisation: the
+     * interpreter works without), so that on N threads one compiles a
+     * pattern while the others run theirs; a thread waits only for the
+     * pattern it needs itself, should another be compiling it. */
+    while (state[kind] == JIT_COMPILING)
+        pthread_cond_wait(&w->jit_done, &w->jit_lock);
+    if (state[kind] == JIT_UNTRIED) {
+        state[kind] = JIT_COMPILING;
+        pthread_mutex_unlock(&w->jit_lock);
+        int jit = pcre2_jit_compile(code[kind], PCRE2_JIT_COMPLETE) == 0 ? JIT_READY : JIT_NONE;
+        pthread_mutex_lock(&w->jit_lock);
+        state[kind] = (unsigned char)jit;
+        pthread_cond_broadcast(&w->jit_done);
+    }
     rule_code rc = {code[kind], state[kind]};
-    pthread_mutex_unlock(lock);
+    pthread_mutex_unlock(&w->jit_lock);
     return rc;
 }
 
@@ -1928,6 +1939,7 @@ void relmap_rules_free(relmap_rules *r)
     free(r->lazy_code);
     free(r->jit_state);
     pthread_mutex_destroy(&r->jit_lock);
+    pthread_cond_destroy(&r->jit_done);
     for (size_t i = 0; i < r->nrules; i++) {
         pcre2_code_free(r->rules[i].code);
         free(r->rules[i].source);

@@ -183,7 +183,8 @@ struct relmap_rules {
      * other works, where loading did it alone. */
     pcre2_code **lazy_code; /* NULL until compiled */
     unsigned char *jit_state;
-    pthread_mutex_t jit_lock; /* over lazy_code, jit_state and their compilations */
+    pthread_mutex_t jit_lock; /* over lazy_code and jit_state */
+    pthread_cond_t jit_done;  /* a JIT compilation ended */
 };
 
 /* The kinds of subject a rule's pattern is compiled for. A subject of
@@ -194,11 +195,11 @@ struct relmap_rules {
  * Unicode property lookups). */
 enum { SUBJECT_ANY, SUBJECT_ASCII, SUBJECT_KINDS };
 
-enum { JIT_UNTRIED, JIT_READY, JIT_NONE };
+enum { JIT_UNTRIED, JIT_READY, JIT_NONE, JIT_COMPILING };
 /* The code to run rule `ru` with over a subject of `kind`, and whether it
  * has JIT code (JIT_READY, for pcre2_jit_match) or not (JIT_NONE, for
  * pcre2_match): compiled at the first question, once, whichever thread asks
- * first. A thread keeps the answer (the extractor's codes), so that it asks
+ * first (JIT_COMPILING meanwhile, which no caller is given). A thread keeps the answer (the extractor's codes), so that it asks
  * once a rule. Loading compiled the code for ASCII subjects (rule.code);
  * should the pattern not compile for any subject, theirs is that one. */
 typedef struct rule_code {
