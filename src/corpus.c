@@ -302,9 +302,10 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
     while (c->depth > 0) {
         pending p = c->stack[--c->depth];
         if (p.named && strcmp(p.path, "-") == 0) {
-            *found = (corpus_entry){p.path, 1};
+            *found = (corpus_entry){p.path, 1, 0};
             return 1;
         }
+        int regular = p.file;
         if (!p.file) {
             struct stat st;
             if (stat(p.path, &st) != 0) {
@@ -319,6 +320,7 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
                 free(p.path);
                 return rc;
             }
+            regular = S_ISREG(st.st_mode);
             if (S_ISDIR(st.st_mode)) {
                 int rc = expand_dir(c, p.path, &st, err);
                 free(p.path);
@@ -335,7 +337,7 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
                 }
             }
         }
-        *found = (corpus_entry){p.path, 0};
+        *found = (corpus_entry){p.path, 0, regular};
         return 1;
     }
     return 0;
@@ -355,7 +357,8 @@ int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
         suspect = first_suspect((const unsigned char *)*buffer, length);
     } else {
         suspect_walk walk = {0, 0};
-        int rc = read_file_chunked(e->path, buffer, capacity, &length, walk_chunk, &walk, err);
+        int rc = read_file_chunked(e->path, e->regular, buffer, capacity, &length, walk_chunk,
+                                   &walk, err);
         if (rc < 0)
             return rc;
         suspect = walk.found ? walk.at : length;

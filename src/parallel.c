@@ -44,6 +44,7 @@
 typedef struct job {
     char *name;
     int is_stdin;     /* over a corpus: the document is standard input */
+    int regular;      /* over a corpus: a regular file (corpus_entry) */
     int read_rc;      /* over a corpus: 1 when read, or the code of why not */
     relmap_error read_err;
     size_t invalid_bytes, first_invalid; /* what the read repaired */
@@ -155,7 +156,7 @@ static size_t run_job(const pool *p, job *j, relmap_extractor *x, char **buffer,
         if (j->read_rc < 0)
             return 0; /* a path that is no document: its error is all */
         relmap_document doc;
-        corpus_entry e = {j->name, j->is_stdin};
+        corpus_entry e = {j->name, j->is_stdin, j->regular};
         j->read_rc = corpus_read_entry(&e, buffer, capacity, &doc, &j->read_err);
         if (j->read_rc < 0)
             return 0;
@@ -357,6 +358,7 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
         if (rc > 0) {
             j->name = e.path;
             j->is_stdin = e.is_stdin;
+            j->regular = e.regular;
         }
         return 1;
     }

@@ -456,11 +456,11 @@ int read_file(const char *path, char **out, size_t *length, relmap_error *err)
 int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *length,
                    relmap_error *err)
 {
-    return read_file_chunked(path, buffer, capacity, length, NULL, NULL, err);
+    return read_file_chunked(path, 0, buffer, capacity, length, NULL, NULL, err);
 }
 
-int read_file_chunked(const char *path, char **buffer, size_t *capacity, size_t *length,
-                      read_chunk_fn chunk, void *context, relmap_error *err)
+int read_file_chunked(const char *path, int regular, char **buffer, size_t *capacity,
+                      size_t *length, read_chunk_fn chunk, void *context, relmap_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -484,7 +484,8 @@ int read_file_chunked(const char *path, char **buffer, size_t *capacity, size_t 
             *capacity = cap;
         }
         size_t room = *capacity - n - 1;
-        ssize_t got = read(fd, *buffer + n, chunk && room > READ_CHUNK ? READ_CHUNK : room);
+        size_t ask = chunk && room > READ_CHUNK ? READ_CHUNK : room;
+        ssize_t got = read(fd, *buffer + n, ask);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -497,6 +498,12 @@ int read_file_chunked(const char *path, char **buffer, size_t *capacity, size_t 
         n += (size_t)got;
         if (chunk)
             chunk(*buffer, n, 0, context);
+        /* Linux fills a read of a regular file up to its end: one that
+         * returns less has reached it, and a second read only to be told
+         * so costs a system call a file (a twentieth of the time over a
+         * folder of one small document a file) */
+        if (regular && (size_t)got < ask)
+            break;
     }
     close(fd);
     (*buffer)[n] = '\0';

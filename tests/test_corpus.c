@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "relmap.h"
@@ -115,6 +118,49 @@ START_TEST(a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on)
     expect_document(c, "a.txt", "One.", 4, 0);
     ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
     relmap_corpus_free(c);
+    remove_folder();
+}
+END_TEST
+
+/* A file read to the end of a read that returns less than it asked for:
+ * the end of a regular file, but not of a pipe, whose writer may not have
+ * written the rest yet. A FIFO named on the command line, written in two
+ * parts with a pause between, is read whole; so is the same text in a
+ * regular file inside a folder. */
+START_TEST(a_pipe_is_read_to_its_end_past_a_short_read)
+{
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    write_file("a.txt", "China accused the U.S. of hacking.\n", 35);
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s/b.txt", folder);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    pid_t writer = fork();
+    ck_assert_int_ge(writer, 0);
+    if (writer == 0) {
+        int fd = open(fifo, O_WRONLY);
+        if (fd < 0 || write(fd, "China accused ", 14) != 14)
+            _exit(1);
+        struct timespec pause = {0, 100000000}; /* the reader's first read is back by then */
+        nanosleep(&pause, NULL);
+        if (write(fd, "the U.S. of hacking.\n", 21) != 21)
+            _exit(1);
+        close(fd);
+        _exit(0);
+    }
+    const char *paths[] = {fifo, folder};
+    relmap_corpus *c;
+    relmap_error err;
+    ck_assert_int_eq(relmap_corpus_open(&c, paths, 2, NULL, &err), 0);
+    expect_document(c, "b.txt", "China accused the U.S. of hacking.\n", 35, 0);
+    int status;
+    ck_assert_int_eq(waitpid(writer, &status, 0), writer);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* the folder: its regular file whole, and the FIFO in it no document */
+    expect_document(c, "a.txt", "China accused the U.S. of hacking.\n", 35, 0);
+    relmap_document doc;
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
+    relmap_corpus_free(c);
+    unlink(fifo);
     remove_folder();
 }
 END_TEST
@@ -324,6 +370,7 @@ int main(void)
 {
     RUN_TESTS("corpus", documents_in_name_order_each_exact_in_a_reused_buffer,
               a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on,
+              a_pipe_is_read_to_its_end_past_a_short_read,
               a_nul_or_an_invalid_byte_is_found_wherever_it_stands,
               the_look_for_bad_bytes_goes_on_across_the_reads,
               documents_of_megabytes_are_exact_as_the_buffer_grows,
