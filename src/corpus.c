@@ -320,7 +320,9 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
                 free(p.path);
                 return rc;
             }
-            regular = S_ISREG(st.st_mode);
+            /* (a pseudo-file of /proc, whose size is 0, is read to a read
+             * of nothing, like a pipe) */
+            regular = S_ISREG(st.st_mode) && st.st_size > 0;
             if (S_ISDIR(st.st_mode)) {
                 int rc = expand_dir(c, p.path, &st, err);
                 free(p.path);

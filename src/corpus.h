@@ -12,8 +12,9 @@
 typedef struct corpus_entry {
     char *path;    /* owned by the entry: corpus_entry_free */
     int is_stdin; /* "-": standard input */
-    int regular;  /* a regular file, as its folder's listing or a stat said:
-                     a read that returns less than it asked for is its end */
+    int regular;  /* a regular file, as its folder's listing or a stat said
+                     (with a size): a read that returns less than it asked
+                     for is its end */
 } corpus_entry;
 
 /* The next document of the corpus: 1 and *entry, 0 at the end, or a

@@ -540,8 +540,8 @@ static int cmd_extract(options *o)
     /* rows in blocks of 64 KiB, not stdio's 4 KiB: fewer write calls; and
      * on one thread gathered by the library's writer, not a stdio call a
      * row. Not larger: a megabyte cost 1 to 2 % of extract's time, in the
-     * faults of its pages and the caches it took.
-     * A terminal still sees each line as it comes. */
+     * faults of its pages and the caches it took. A terminal still sees
+     * each line as it comes. */
     static char out_buffer[64 << 10];
     int terminal = isatty(STDOUT_FILENO);
     if (!terminal)

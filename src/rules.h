@@ -199,9 +199,10 @@ enum { JIT_UNTRIED, JIT_READY, JIT_NONE, JIT_COMPILING };
 /* The code to run rule `ru` with over a subject of `kind`, and whether it
  * has JIT code (JIT_READY, for pcre2_jit_match) or not (JIT_NONE, for
  * pcre2_match): compiled at the first question, once, whichever thread asks
- * first (JIT_COMPILING meanwhile, which no caller is given). A thread keeps the answer (the extractor's codes), so that it asks
- * once a rule. Loading compiled the code for ASCII subjects (rule.code);
- * should the pattern not compile for any subject, theirs is that one. */
+ * first (JIT_COMPILING meanwhile, which no caller is given). A thread keeps
+ * the answer (the extractor's codes), so that it asks once a rule. Loading
+ * compiled the code for ASCII subjects (rule.code); should the pattern not
+ * compile for any subject, theirs is a copy of that one. */
 typedef struct rule_code {
     const pcre2_code *code;
     int jit;

@@ -501,7 +501,9 @@ int read_file_chunked(const char *path, int regular, char **buffer, size_t *capa
         /* Linux fills a read of a regular file up to its end: one that
          * returns less has reached it, and a second read only to be told
          * so costs a system call a file (a twentieth of the time over a
-         * folder of one small document a file) */
+         * folder of one small document a file). Pseudo-files (/proc's)
+         * may return less before their end; they are no corpus, and one
+         * named on the command line, of size 0, is not taken as regular. */
         if (regular && (size_t)got < ask)
             break;
     }
