@@ -465,16 +465,19 @@ int read_file_chunked(const char *path, int regular, char **buffer, size_t *capa
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    /* a new buffer is made the size of a regular file, so that one read
-     * fills it (room for a byte more shows the end at the next read); a
-     * buffer kept from file to file grows when a file does not fit */
-    struct stat st;
-    size_t expect = !*capacity && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
-                        ? (size_t)st.st_size
-                        : 0;
-    size_t n = 0;
+    /* a buffer that must grow (a new one, or one kept from file to file
+     * that this file does not fit) is made the size of a regular file at
+     * once, so that one read fills it (room for a byte more shows the end
+     * at the next read): no chain of doublings, each a copy while the old
+     * block and the new are both held */
+    size_t expect = 0, n = 0;
+    int asked = 0;
     for (;;) {
         if (n + 2 > *capacity) {
+            struct stat st;
+            if (!asked && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+                expect = (size_t)st.st_size;
+            asked = 1;
             size_t cap = *capacity ? *capacity * 2 : 65536;
             if (cap < expect + 2)
                 cap = expect + 2;
