@@ -8,11 +8,13 @@
 #define _DEFAULT_SOURCE /* glibc: d_type and DT_REG in struct dirent */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -21,8 +23,9 @@
 
 typedef struct pending {
     char *path;
-    int named; /* named on the command line: read whatever its name */
-    int file;  /* its folder listed it as a regular file that the glob takes */
+    int named;   /* named on the command line: read whatever its name */
+    int file;    /* its folder listed it as a regular file that the glob takes */
+    size_t base; /* listed by a folder: where its name begins in path */
 } pending;
 
 typedef struct visited {
@@ -42,19 +45,20 @@ struct relmap_corpus {
     size_t ndirs, dirs_cap;
     char *text;      /* the current document, in a buffer kept for the next */
     size_t text_cap; /* its size */
+    corpus_folder folder; /* the folder of the last file read */
     char *name;
 };
 
-/* Push a path the corpus now owns. */
-static void push_owned(relmap_corpus *c, char *path, int named, int file)
+/* Push a path the corpus now owns (base: as pending.base). */
+static void push_owned(relmap_corpus *c, char *path, int named, int file, size_t base)
 {
     XGROW(c->stack, c->cap, c->depth + 1);
-    c->stack[c->depth++] = (pending){path, named, file};
+    c->stack[c->depth++] = (pending){path, named, file, base};
 }
 
 static void push(relmap_corpus *c, const char *path, int named, int file)
 {
-    push_owned(c, xstrdup(path), named, file);
+    push_owned(c, xstrdup(path), named, file, 0);
 }
 
 /* Does the glob take a file of this name? */
@@ -73,6 +77,7 @@ int relmap_corpus_open(relmap_corpus **out, const char *const *paths, size_t npa
                        const char *glob, relmap_error *err)
 {
     relmap_corpus *c = xcalloc(1, sizeof *c);
+    c->folder = CORPUS_FOLDER_NONE;
     c->glob = xstrdup(glob ? glob : "*.txt");
     if (c->glob[0] == '*' && !strpbrk(c->glob + 1, "*?[\\")) {
         c->glob_suffix = c->glob + 1;
@@ -149,7 +154,7 @@ static int expand_dir(relmap_corpus *c, const char *path, const struct stat *st,
         if (!slash)
             *end++ = '/';
         memcpy(end, entries[i].name, entries[i].length + 1);
-        push_owned(c, full, 0, entries[i].file);
+        push_owned(c, full, 0, entries[i].file, (size_t)(end - full));
     }
     free(entries);
     sb_free(&names);
@@ -302,7 +307,7 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
     while (c->depth > 0) {
         pending p = c->stack[--c->depth];
         if (p.named && strcmp(p.path, "-") == 0) {
-            *found = (corpus_entry){p.path, 1, 0};
+            *found = (corpus_entry){p.path, 1, 0, 0};
             return 1;
         }
         int regular = p.file;
@@ -339,14 +344,42 @@ int corpus_next_entry(relmap_corpus *c, corpus_entry *found, relmap_error *err)
                 }
             }
         }
-        *found = (corpus_entry){p.path, 0, regular};
+        *found = (corpus_entry){p.path, 0, regular, p.base};
         return 1;
     }
     return 0;
 }
 
-int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
-                      relmap_document *doc, relmap_error *err)
+void corpus_folder_close(corpus_folder *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->path);
+    *f = CORPUS_FOLDER_NONE;
+}
+
+/* The descriptor of the folder of e (opened now unless it was the last
+ * one's), or AT_FDCWD when e was no folder's or the folder cannot be opened:
+ * then *name is the whole path, else the name in the folder. */
+static int folder_of(const corpus_entry *e, corpus_folder *f, const char **name)
+{
+    *name = e->path;
+    if (!e->base)
+        return AT_FDCWD;
+    if (f->fd < 0 || f->length != e->base || memcmp(f->path, e->path, e->base) != 0) {
+        corpus_folder_close(f);
+        f->path = xstrndup(e->path, e->base);
+        f->length = e->base;
+        f->fd = open(f->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (f->fd < 0)
+            return AT_FDCWD;
+    }
+    *name = e->path + e->base;
+    return f->fd;
+}
+
+int corpus_read_entry(const corpus_entry *e, corpus_folder *folder, char **buffer,
+                      size_t *capacity, relmap_document *doc, relmap_error *err)
 {
     size_t length = 0, suspect;
     if (e->is_stdin) {
@@ -359,8 +392,10 @@ int corpus_read_entry(const corpus_entry *e, char **buffer, size_t *capacity,
         suspect = first_suspect((const unsigned char *)*buffer, length);
     } else {
         suspect_walk walk = {0, 0};
-        int rc = read_file_chunked(e->path, e->regular, buffer, capacity, &length, walk_chunk,
-                                   &walk, err);
+        const char *name;
+        int at = folder_of(e, folder, &name);
+        int rc = read_file_chunked(e->path, at, name, e->regular, buffer, capacity, &length,
+                                   walk_chunk, &walk, err);
         if (rc < 0)
             return rc;
         suspect = walk.found ? walk.at : length;
@@ -396,7 +431,7 @@ int relmap_corpus_next(relmap_corpus *c, relmap_document *doc, relmap_error *err
     int rc = corpus_next_entry(c, &e, err);
     if (rc <= 0)
         return rc;
-    rc = corpus_read_entry(&e, &c->text, &c->text_cap, doc, err);
+    rc = corpus_read_entry(&e, &c->folder, &c->text, &c->text_cap, doc, err);
     if (rc < 0) {
         corpus_entry_free(&e);
         return rc;
@@ -415,6 +450,7 @@ void relmap_corpus_free(relmap_corpus *c)
     free(c->glob);
     free(c->dirs);
     free(c->text);
+    corpus_folder_close(&c->folder);
     free(c->name);
     free(c);
 }

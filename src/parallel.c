@@ -45,6 +45,7 @@ typedef struct job {
     char *name;
     int is_stdin;     /* over a corpus: the document is standard input */
     int regular;      /* over a corpus: a regular file (corpus_entry) */
+    size_t base;      /* over a corpus: where its name begins (corpus_entry) */
     int read_rc;      /* over a corpus: 1 when read, or the code of why not */
     relmap_error read_err;
     size_t invalid_bytes, first_invalid; /* what the read repaired */
@@ -146,9 +147,10 @@ static relmap_match_fn job_fn(const pool *p)
 }
 
 /* Extract one document, reading it first when the workers read (into
- * *buffer, this thread's); returns the bytes read. */
-static size_t run_job(const pool *p, job *j, relmap_extractor *x, char **buffer,
-                      size_t *capacity)
+ * *buffer, this thread's, from a file of *folder, this thread's too);
+ * returns the bytes read. */
+static size_t run_job(const pool *p, job *j, relmap_extractor *x, corpus_folder *folder,
+                      char **buffer, size_t *capacity)
 {
     const char *text = j->text;
     size_t length = j->length;
@@ -156,8 +158,8 @@ static size_t run_job(const pool *p, job *j, relmap_extractor *x, char **buffer,
         if (j->read_rc < 0)
             return 0; /* a path that is no document: its error is all */
         relmap_document doc;
-        corpus_entry e = {j->name, j->is_stdin, j->regular};
-        j->read_rc = corpus_read_entry(&e, buffer, capacity, &doc, &j->read_err);
+        corpus_entry e = {j->name, j->is_stdin, j->regular, j->base};
+        j->read_rc = corpus_read_entry(&e, folder, buffer, capacity, &doc, &j->read_err);
         if (j->read_rc < 0)
             return 0;
         j->invalid_bytes = doc.invalid_bytes;
@@ -226,12 +228,12 @@ static size_t take_run(pool *p, size_t *first)
 }
 
 /* Extract the run (not under the lock), then mark it done. */
-static void extract_run(pool *p, size_t first, size_t count, relmap_extractor *x, char **buffer,
-                        size_t *capacity)
+static void extract_run(pool *p, size_t first, size_t count, relmap_extractor *x,
+                        corpus_folder *folder, char **buffer, size_t *capacity)
 {
     size_t bytes = 0;
     for (size_t k = first; k < first + count; k++)
-        bytes += run_job(p, &p->slots[k % p->nslots], x, buffer, capacity);
+        bytes += run_job(p, &p->slots[k % p->nslots], x, folder, buffer, capacity);
     pthread_mutex_lock(&p->lock);
     for (size_t k = first; k < first + count; k++) {
         p->slots[k % p->nslots].done = 1;
@@ -260,6 +262,7 @@ static void *worker(void *arg)
     relmap_extractor *x = relmap_extractor_new(p->rules);
     char *buffer = NULL; /* the documents this thread reads */
     size_t capacity = 0;
+    corpus_folder folder = CORPUS_FOLDER_NONE; /* in this thread's descriptor table */
     for (;;) {
         pthread_mutex_lock(&p->lock);
         /* a document waits and there is room for its matches, or the end */
@@ -277,8 +280,9 @@ static void *worker(void *arg)
          * lock and waking threads than in extraction */
         size_t first, count = take_run(p, &first);
         pthread_mutex_unlock(&p->lock);
-        extract_run(p, first, count, x, &buffer, &capacity);
+        extract_run(p, first, count, x, &folder, &buffer, &capacity);
     }
+    corpus_folder_close(&folder);
     free(buffer);
     relmap_extractor_free(x);
     return NULL;
@@ -359,6 +363,7 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
             j->name = e.path;
             j->is_stdin = e.is_stdin;
             j->regular = e.regular;
+            j->base = e.base;
         }
         return 1;
     }
@@ -433,6 +438,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
     relmap_extractor *here = NULL; /* when no thread could start */
     char *buffer = NULL;
     size_t capacity = 0;
+    corpus_folder folder = CORPUS_FOLDER_NONE;
     for (;;) {
         /* fill the window; only this thread moves tail, and a slot past it
          * is no worker's: the slots are filled without the lock and handed
@@ -471,7 +477,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
         if (count) {
             if (!here)
                 here = relmap_extractor_new(rules);
-            extract_run(&p, first, count, here, &buffer, &capacity);
+            extract_run(&p, first, count, here, &folder, &buffer, &capacity);
             continue;
         }
         /* the head's document, and those done after it: delivered under
@@ -513,6 +519,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
     for (unsigned t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
     relmap_extractor_free(here);
+    corpus_folder_close(&folder);
     free(buffer);
     free(threads);
     free(p.slots);

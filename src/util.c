@@ -456,13 +456,14 @@ int read_file(const char *path, char **out, size_t *length, relmap_error *err)
 int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *length,
                    relmap_error *err)
 {
-    return read_file_chunked(path, 0, buffer, capacity, length, NULL, NULL, err);
+    return read_file_chunked(path, AT_FDCWD, path, 0, buffer, capacity, length, NULL, NULL, err);
 }
 
-int read_file_chunked(const char *path, int regular, char **buffer, size_t *capacity,
-                      size_t *length, read_chunk_fn chunk, void *context, relmap_error *err)
+int read_file_chunked(const char *path, int at, const char *name, int regular, char **buffer,
+                      size_t *capacity, size_t *length, read_chunk_fn chunk, void *context,
+                      relmap_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(at, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return seterr(err, RELMAP_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     /* a buffer that must grow (a new one, or one kept from file to file

@@ -395,13 +395,16 @@ int read_file_into(const char *path, char **buffer, size_t *capacity, size_t *le
  * `now` bytes (data may move from call to call); then, at the end of the
  * file, chunk(data, n, 1, context). A caller that must look at every byte
  * does so while the bytes just read are still in the nearest caches, not in
- * a pass of its own afterwards. `regular`: the caller knows the path for a
- * regular file, whose end a short read shows (else it reads to a read of
- * nothing, as a pipe needs). */
+ * a pass of its own afterwards. The file is `name` opened relative to the
+ * folder `at` (openat; AT_FDCWD and the path itself for none), `path` what
+ * errors call it. `regular`: the caller knows it for a regular file, whose
+ * end a short read shows (else it reads to a read of nothing, as a pipe
+ * needs). */
 #define READ_CHUNK (256u << 10)
 typedef void (*read_chunk_fn)(const char *data, size_t now, int at_end, void *context);
-int read_file_chunked(const char *path, int regular, char **buffer, size_t *capacity,
-                      size_t *length, read_chunk_fn chunk, void *context, relmap_error *err);
+int read_file_chunked(const char *path, int at, const char *name, int regular, char **buffer,
+                      size_t *capacity, size_t *length, read_chunk_fn chunk, void *context,
+                      relmap_error *err);
 
 /* Escape for TSV: \t \n \r \\ become backslash escapes. TSV_SPECIAL are
  * those bytes, tsv_escape the two bytes that stand for each. */

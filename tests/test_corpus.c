@@ -122,6 +122,47 @@ START_TEST(a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on)
 }
 END_TEST
 
+/* Files are opened relative to their folder, the last one a reader opened
+ * kept for the next file: folders of the same length and files of the same
+ * name in each, nested and side by side, give each file's own text. */
+START_TEST(files_of_one_name_in_several_folders_are_each_their_own)
+{
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    const char *dirs[] = {"a", "b", "a/c"};
+    char path[600];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", folder, dirs[i]);
+        ck_assert_int_eq(mkdir(path, 0700), 0);
+    }
+    write_file("a/x.txt", "In a.", 5);
+    write_file("b/x.txt", "In b.", 5);
+    write_file("a/c/x.txt", "In a/c.", 7);
+    write_file("a/y.txt", "Also in a.", 10);
+    relmap_corpus *c;
+    relmap_error err;
+    const char *paths[] = {folder};
+    ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+    /* in byte order of the names at each level: a/c/x, a/x, a/y, b/x */
+    expect_document(c, "x.txt", "In a/c.", 7, 0);
+    expect_document(c, "x.txt", "In a.", 5, 0);
+    expect_document(c, "y.txt", "Also in a.", 10, 0);
+    expect_document(c, "x.txt", "In b.", 5, 0);
+    relmap_document doc;
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
+    relmap_corpus_free(c);
+    const char *files[] = {"a/c/x.txt", "a/x.txt", "a/y.txt", "b/x.txt"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", folder, files[i]);
+        unlink(path);
+    }
+    for (size_t i = 3; i-- > 0;) {
+        snprintf(path, sizeof path, "%s/%s", folder, dirs[i]);
+        rmdir(path);
+    }
+    remove_folder();
+}
+END_TEST
+
 /* A file read to the end of a read that returns less than it asked for:
  * the end of a regular file, but not of a pipe, whose writer may not have
  * written the rest yet. A FIFO named on the command line, written in two
@@ -371,6 +412,7 @@ int main(void)
     RUN_TESTS("corpus", documents_in_name_order_each_exact_in_a_reused_buffer,
               a_path_that_cannot_be_read_is_an_error_and_the_stream_goes_on,
               a_pipe_is_read_to_its_end_past_a_short_read,
+              files_of_one_name_in_several_folders_are_each_their_own,
               a_nul_or_an_invalid_byte_is_found_wherever_it_stands,
               the_look_for_bad_bytes_goes_on_across_the_reads,
               documents_of_megabytes_are_exact_as_the_buffer_grows,
