@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,16 +28,16 @@ static void write_file(const char *name, const char *text, size_t length)
     fclose(f);
 }
 
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(path);
+}
+
+/* The folder and all it holds (files, FIFOs, folders). */
 static void remove_folder(void)
 {
-    const char *names[] = {"a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "skip.md",
-                           "b.md", "c.txt.bak", "d.TXT", "txt"};
-    char path[512];
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        snprintf(path, sizeof path, "%s/%s", folder, names[i]);
-        unlink(path);
-    }
-    rmdir(folder);
+    nftw(folder, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     /* the template again, for the next test in the same process (CK_FORK=no) */
     memcpy(folder + sizeof folder - 7, "XXXXXX", 6);
 }
@@ -56,15 +57,32 @@ static void expect_document(relmap_corpus *c, const char *name, const char *text
     ck_assert_uint_eq(doc.invalid_bytes, invalid);
 }
 
-/* The folder holding only `name` (written with `text`), opened. */
-static relmap_corpus *corpus_of_one(const char *name, const char *text, size_t length)
+/* No document after the last one expected: the corpus freed, the folder
+ * removed. */
+static void expect_end(relmap_corpus *c)
 {
-    write_file(name, text, length);
+    relmap_document doc;
+    relmap_error err;
+    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
+    relmap_corpus_free(c);
+    remove_folder();
+}
+
+/* The folder as a corpus. */
+static relmap_corpus *corpus_of_folder(void)
+{
     relmap_corpus *c;
     relmap_error err;
     const char *paths[] = {folder};
     ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
     return c;
+}
+
+/* The folder holding only `name` (written with `text`), opened. */
+static relmap_corpus *corpus_of_one(const char *name, const char *text, size_t length)
+{
+    write_file(name, text, length);
+    return corpus_of_folder();
 }
 
 START_TEST(documents_in_name_order_each_exact_in_a_reused_buffer)
@@ -138,28 +156,13 @@ START_TEST(files_of_one_name_in_several_folders_are_each_their_own)
     write_file("b/x.txt", "In b.", 5);
     write_file("a/c/x.txt", "In a/c.", 7);
     write_file("a/y.txt", "Also in a.", 10);
-    relmap_corpus *c;
-    relmap_error err;
-    const char *paths[] = {folder};
-    ck_assert_int_eq(relmap_corpus_open(&c, paths, 1, NULL, &err), 0);
+    relmap_corpus *c = corpus_of_folder();
     /* in byte order of the names at each level: a/c/x, a/x, a/y, b/x */
     expect_document(c, "x.txt", "In a/c.", 7, 0);
     expect_document(c, "x.txt", "In a.", 5, 0);
     expect_document(c, "y.txt", "Also in a.", 10, 0);
     expect_document(c, "x.txt", "In b.", 5, 0);
-    relmap_document doc;
-    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
-    relmap_corpus_free(c);
-    const char *files[] = {"a/c/x.txt", "a/x.txt", "a/y.txt", "b/x.txt"};
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", folder, files[i]);
-        unlink(path);
-    }
-    for (size_t i = 3; i-- > 0;) {
-        snprintf(path, sizeof path, "%s/%s", folder, dirs[i]);
-        rmdir(path);
-    }
-    remove_folder();
+    expect_end(c);
 }
 END_TEST
 
@@ -198,11 +201,7 @@ START_TEST(a_pipe_is_read_to_its_end_past_a_short_read)
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     /* the folder: its regular file whole, and the FIFO in it no document */
     expect_document(c, "a.txt", "China accused the U.S. of hacking.\n", 35, 0);
-    relmap_document doc;
-    ck_assert_int_eq(relmap_corpus_next(c, &doc, &err), 0);
-    relmap_corpus_free(c);
-    unlink(fifo);
-    remove_folder();
+    expect_end(c);
 }
 END_TEST
 
