@@ -42,10 +42,9 @@
 #define BATCH_BYTES (256u << 10)
 
 typedef struct job {
-    char *name;
-    int is_stdin;     /* over a corpus: the document is standard input */
-    int regular;      /* over a corpus: a regular file (corpus_entry) */
-    size_t base;      /* over a corpus: where its name begins (corpus_entry) */
+    /* the document's name in entry.path (owned: a copy of the caller's,
+     * or, over a corpus, the entry corpus_next_entry gave, to be read) */
+    corpus_entry entry;
     int read_rc;      /* over a corpus: 1 when read, or the code of why not */
     relmap_error read_err;
     size_t invalid_bytes, first_invalid; /* what the read repaired */
@@ -158,8 +157,7 @@ static size_t run_job(const pool *p, job *j, relmap_extractor *x, corpus_folder 
         if (j->read_rc < 0)
             return 0; /* a path that is no document: its error is all */
         relmap_document doc;
-        corpus_entry e = {j->name, j->is_stdin, j->regular, j->base};
-        j->read_rc = corpus_read_entry(&e, folder, buffer, capacity, &doc, &j->read_err);
+        j->read_rc = corpus_read_entry(&j->entry, folder, buffer, capacity, &doc, &j->read_err);
         if (j->read_rc < 0)
             return 0;
         j->invalid_bytes = doc.invalid_bytes;
@@ -167,7 +165,7 @@ static size_t run_job(const pool *p, job *j, relmap_extractor *x, corpus_folder 
         text = doc.text;
         length = doc.length;
     }
-    j->rc = relmap_extract_document(x, j->name, text, length, job_fn(p), j, &j->err);
+    j->rc = relmap_extract_document(x, j->entry.path, text, length, job_fn(p), j, &j->err);
     return p->reading ? length : 0;
 }
 
@@ -294,7 +292,7 @@ static void deliver(const pool *p, job *j, relmap_match_fn fn, void *context, FI
     void (*on_error)(const relmap_error *, void *) = report->on_error;
     void *error_context = report->context;
     if (p->reading) {
-        relmap_document doc = {j->name, NULL, 0, j->invalid_bytes, j->first_invalid};
+        relmap_document doc = {j->entry.path, NULL, 0, j->invalid_bytes, j->first_invalid};
         if (report->on_read)
             report->on_read(j->read_rc, j->read_rc > 0 ? &doc : NULL, &j->read_err,
                             error_context);
@@ -354,23 +352,16 @@ static int fill(pool *p, job *j, relmap_corpus *corpus,
 {
     memset(j, 0, sizeof *j);
     if (corpus) {
-        corpus_entry e;
-        int rc = corpus_next_entry(corpus, &e, &j->read_err);
+        int rc = corpus_next_entry(corpus, &j->entry, &j->read_err);
         if (rc == 0)
             return 0;
         j->read_rc = rc;
-        if (rc > 0) {
-            j->name = e.path;
-            j->is_stdin = e.is_stdin;
-            j->regular = e.regular;
-            j->base = e.base;
-        }
         return 1;
     }
     relmap_document doc;
     if (next(&doc, next_context) <= 0)
         return 0;
-    j->name = xstrdup(doc.name);
+    j->entry.path = xstrdup(doc.name);
     take_text(p, j, &doc);
     j->length = doc.length;
     return 1;
@@ -511,7 +502,7 @@ static int run_pool(const relmap_rules *rules, unsigned jobs, relmap_corpus *cor
             if (d->rc < 0)
                 status = d->rc;
             bytes -= d->length;
-            free(d->name);
+            corpus_entry_free(&d->entry);
             if (d->text)
                 give_back_text(&p, d);
         }
