@@ -4,8 +4,9 @@
  * Every Graphviz call of relmap lives here, with the casts Graphviz 2.42's
  * char * API needs. Node and edge ids are generated (n0, e0 ...); names and
  * evidence go into labels and tooltips, escaped, so no corpus text can break
- * the DOT or the SVG. The layout and render plugins are linked in.
+ * the DOT or the SVG. The layout and render plugins are loaded by path.
  */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,22 +19,43 @@
 #include "graph.h"
 #include "rules.h"
 
-extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
-extern gvplugin_library_t gvplugin_core_LTX_library;
-extern gvplugin_library_t gvplugin_neato_layout_LTX_library;
+/* The plugins, loaded when a graph is first made: a command that draws
+ * nothing does not map them (the neato plugin brings GTS, GLib and
+ * libstdc++; CMakeLists.txt gives the paths). */
+static const struct {
+    const char *path, *symbol;
+} plugins[] = {
+    {RELMAP_GV_PLUGIN_DOT, "gvplugin_dot_layout_LTX_library"},
+    {RELMAP_GV_PLUGIN_CORE, "gvplugin_core_LTX_library"},
+    {RELMAP_GV_PLUGIN_NEATO, "gvplugin_neato_layout_LTX_library"},
+};
+#define NPLUGINS (sizeof plugins / sizeof *plugins)
 
-static lt_symlist_t preloaded[] = {
-    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
-    {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
-    {"gvplugin_neato_layout_LTX_library", &gvplugin_neato_layout_LTX_library},
-    {0, 0}};
-
-/* One context per process: gvc leaks a little on free, so it lives until exit. */
-static GVC_t *context(void)
+/* One context per process: gvc leaks a little on free, so it lives until
+ * exit, as do the plugins. NULL, with err set, when a plugin cannot be
+ * loaded. */
+static GVC_t *context(relmap_error *err)
 {
     static GVC_t *gvc;
+    static lt_symlist_t preloaded[NPLUGINS + 1];
+    if (gvc)
+        return gvc;
+    for (size_t i = 0; i < NPLUGINS; i++) {
+        void *lib = dlopen(plugins[i].path, RTLD_NOW | RTLD_LOCAL);
+        void *symbol = lib ? dlsym(lib, plugins[i].symbol) : NULL;
+        if (!symbol) {
+            const char *why = dlerror();
+            seterr(err, RELMAP_ERENDER, NULL, 0, 0, "cannot load Graphviz's plugin: %s",
+                   why ? why : plugins[i].path);
+            if (lib)
+                dlclose(lib);
+            return NULL;
+        }
+        preloaded[i] = (lt_symlist_t){plugins[i].symbol, symbol};
+    }
+    gvc = gvContextPlugins(preloaded, 0);
     if (!gvc)
-        gvc = gvContextPlugins(preloaded, 0);
+        seterr(err, RELMAP_ERENDER, NULL, 0, 0, "cannot start Graphviz");
     return gvc;
 }
 
@@ -754,9 +776,9 @@ static void render_dot(built *b)
 
 static int render_svg(built *b, relmap_error *err)
 {
-    GVC_t *gvc = context();
+    GVC_t *gvc = context(err);
     if (!gvc)
-        return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "cannot start Graphviz");
+        return RELMAP_ERENDER;
     const char *engine = b->layout == RELMAP_LAYOUT_SFDP ? "sfdp" : "dot";
     if (gvLayout(gvc, b->g, engine) != 0)
         return seterr(err, RELMAP_ERENDER, NULL, 0, 0, "Graphviz %s layout failed", engine);
@@ -893,7 +915,8 @@ static int render_to(outbuf *o, const relmap_graph *graph, const relmap_rules *r
     /* DOT describes the graph for any layout: it keeps the labels */
     b.layout = format == RELMAP_FORMAT_SVG ? relmap_layout_for(layout, graph) : RELMAP_LAYOUT_DOT;
     b.svg = format == RELMAP_FORMAT_SVG;
-    context(); /* the plugins must be registered before any graph is made */
+    if (!context(err)) /* the plugins must be registered before any graph is made */
+        return RELMAP_ERENDER;
     int rc = build_graph(&b, graph, rules, err);
     if (rc == 0 && format == RELMAP_FORMAT_DOT)
         render_dot(&b);
@@ -948,7 +971,8 @@ static const char *const change_word[] = {"unchanged", "added", "removed", "chan
 int render_diff(char **out, size_t *length, const diff_result *d, const relmap_rules *rules,
                 int svg, int changed_only, relmap_error *err)
 {
-    context();
+    if (!context(err))
+        return RELMAP_ERENDER;
     outbuf o = {0};
     built b = {.layout = RELMAP_LAYOUT_DOT, .svg = svg, .out = &o};
     begin_graph(&b, "diff", !svg);
@@ -1100,7 +1124,8 @@ int graph_read_dot_text(relmap_graph *graph, const char *path, const char *text,
     int rc = 0;
     if (memchr(text, '\0', length))
         return seterr(err, RELMAP_EINPUT, path, 0, 0, "not a DOT file: it holds NUL bytes");
-    context(); /* register the plugins before cgraph is used */
+    if (!context(err)) /* register the plugins before cgraph is used */
+        return RELMAP_ERENDER;
     agseterr(AGMAX); /* keep cgraph's messages for us instead of stderr */
     Agraph_t *g = agmemread(text);
     if (!g) {
