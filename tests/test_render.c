@@ -38,6 +38,39 @@ static char *render(const relmap_graph *g, relmap_format f)
     return out;
 }
 
+/* Is a library whose path holds `name` mapped into this process? */
+static int mapped(const char *name)
+{
+    FILE *maps = fopen("/proc/self/maps", "r");
+    ck_assert_ptr_nonnull(maps);
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, maps))
+        found = strstr(line, name) != NULL;
+    fclose(maps);
+    return found;
+}
+
+/* The first test, so that nothing has drawn before it even when the tests
+ * share one process (CK_FORK=no). */
+START_TEST(plugins_are_loaded_when_a_graph_is_first_drawn)
+{
+    const char *const names[] = {"libgvplugin_core", "libgvplugin_dot_layout",
+                                 "libgvplugin_neato_layout"};
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_msg(!mapped(names[i]), "%s mapped before any graph was drawn", names[i]);
+    relmap_graph *g = sample();
+    free(render(g, RELMAP_FORMAT_JSON)); /* no Graphviz */
+    ck_assert(!mapped("libgvplugin_core"));
+    char *svg = render(g, RELMAP_FORMAT_SVG);
+    ck_assert_ptr_nonnull(strstr(svg, "<svg"));
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_msg(mapped(names[i]), "%s not mapped after drawing", names[i]);
+    free(svg);
+    relmap_graph_free(g);
+}
+END_TEST
+
 START_TEST(dot_reads_back_with_names_counts_and_documents)
 {
     relmap_graph *g = sample();
@@ -308,6 +341,7 @@ END_TEST
 int main(void)
 {
     RUN_TESTS("render",
+              plugins_are_loaded_when_a_graph_is_first_drawn,
               dot_reads_back_with_names_counts_and_documents,
               svg_titles_quote_the_evidence_and_nothing_injects,
               rendering_is_deterministic,
