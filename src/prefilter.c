@@ -46,14 +46,24 @@
  * parse_sequence). */
 #define WORD_END PREFILTER_WORD_END
 
-/* at_start[i]: items[i] begins, in any match, where no word byte of
- * ASCII ([A-Za-z0-9_]) stands before it, or at the subject's start (see
- * "Where a literal begins" below). */
+/* A literal of a set. at_start: it begins, in any match, where no word
+ * byte of ASCII ([A-Za-z0-9_]) stands before it, or at the subject's start
+ * (see "Where a literal begins" below). */
+typedef struct entry {
+    char *text; /* NUL-terminated, from the heap */
+    size_t length;
+    size_t worth; /* worth(text) */
+    unsigned char at_start;
+} entry;
+
 typedef struct set {
     int known;
-    char **items;
-    unsigned char *at_start;
+    entry *items;
     size_t count, cap;
+    /* the least worth and length of an item (see worth() and
+     * prefilter_literal_chars; 0 for none), kept as items are added: the
+     * parser weighs a sequence's sets against each other at every atom */
+    size_t least_worth, least_chars;
 } set;
 
 typedef struct parser {
@@ -87,33 +97,62 @@ _Static_assert(MAX_CLAUSES < 64, "a rule's clauses fit one word of bits");
 static void set_free(set *s)
 {
     for (size_t i = 0; i < s->count; i++)
-        free(s->items[i]);
+        free(s->items[i].text);
     free(s->items);
-    free(s->at_start);
     memset(s, 0, sizeof *s);
 }
 
-/* A literal found again keeps at_start only if both places have it. */
+/* An empty set that is known (holds literals, once some are added). */
+static set set_known(void)
+{
+    return (set){.known = 1};
+}
+
+static size_t worth(const char *lit);
+
+/* The place of the n bytes at str in s, or s->count. */
+static size_t set_find(const set *s, const char *str, size_t n)
+{
+    size_t i = 0;
+    while (i < s->count && !(s->items[i].length == n && !memcmp(s->items[i].text, str, n)))
+        i++;
+    return i;
+}
+
+/* Add e to s, which takes its text. A literal found again keeps at_start
+ * only if both places have it. */
+static void set_take(set *s, entry e)
+{
+    size_t i = set_find(s, e.text, e.length);
+    if (i < s->count) {
+        s->items[i].at_start &= e.at_start;
+        free(e.text);
+        return;
+    }
+    XGROW(s->items, s->cap, s->count + 1);
+    size_t chars = prefilter_literal_chars(e.text);
+    if (!s->count || e.worth < s->least_worth)
+        s->least_worth = e.worth;
+    if (!s->count || chars < s->least_chars)
+        s->least_chars = chars;
+    s->items[s->count++] = e;
+}
+
 static void set_add(set *s, const char *str, size_t n, int at_start)
 {
-    for (size_t i = 0; i < s->count; i++) {
-        if (strlen(s->items[i]) == n && !memcmp(s->items[i], str, n)) {
-            s->at_start[i] &= (unsigned char)at_start;
-            return;
-        }
+    size_t i = set_find(s, str, n);
+    if (i < s->count) {
+        s->items[i].at_start &= (unsigned char)at_start;
+        return;
     }
-    size_t cap = s->cap;
-    XGROW(s->items, s->cap, s->count + 1);
-    if (s->cap != cap)
-        s->at_start = xrealloc(s->at_start, s->cap * sizeof *s->at_start);
-    s->at_start[s->count] = (unsigned char)(at_start != 0);
-    s->items[s->count++] = xstrndup(str, n);
+    char *text = xstrndup(str, n);
+    set_take(s, (entry){text, n, worth(text), (unsigned char)(at_start != 0)});
 }
 
 static void set_forget_starts(set *s)
 {
     for (size_t i = 0; i < s->count; i++)
-        s->at_start[i] = 0;
+        s->items[i].at_start = 0;
 }
 
 /* The commonest words of English, in byte order (a binary search; a test
@@ -157,27 +196,16 @@ static size_t worth(const char *lit)
     return common_word(lit) ? 1 : prefilter_literal_chars(lit);
 }
 
-/* The least of `measure` over a set's literals (0 for none). */
-static size_t set_least(const set *s, size_t (*measure)(const char *))
-{
-    size_t m = (size_t)-1;
-    for (size_t i = 0; i < s->count; i++) {
-        size_t v = measure(s->items[i]);
-        if (v < m)
-            m = v;
-    }
-    return s->count ? m : 0;
-}
-
-/* How well a set filters: the worth of its worst literal. */
+/* How well a set filters: the worth of its worst literal (0 for none). */
 static size_t set_worth(const set *s)
 {
-    return set_least(s, worth);
+    return s->least_worth;
 }
 
+/* The length in the text of its shortest literal (0 for none). */
 static size_t shortest(const set *s)
 {
-    return set_least(s, prefilter_literal_chars);
+    return s->least_chars;
 }
 
 /* Can the scan by words find this literal (see "Where a literal begins")?
@@ -191,7 +219,7 @@ static int sought_by_words(const char *lit, int at_start)
 static int set_at_starts(const set *s)
 {
     for (size_t i = 0; i < s->count; i++)
-        if (!sought_by_words(s->items[i], s->at_start[i]))
+        if (!sought_by_words(s->items[i].text, s->items[i].at_start))
             return 0;
     return 1;
 }
@@ -221,9 +249,13 @@ static set parse_alternation(parser *ps, clauses *out, unsigned *slots, int apar
 
 static void set_copy(set *to, const set *from)
 {
-    *to = (set){from->known, NULL, NULL, 0, 0};
-    for (size_t i = 0; i < from->count; i++)
-        set_add(to, from->items[i], strlen(from->items[i]), from->at_start[i]);
+    *to = *from;
+    to->cap = from->count;
+    to->items = xmalloc((from->count + 1) * sizeof *to->items);
+    for (size_t i = 0; i < from->count; i++) {
+        to->items[i] = from->items[i];
+        to->items[i].text = xstrndup(from->items[i].text, from->items[i].length);
+    }
 }
 
 static void clauses_free(clauses *c)
@@ -237,27 +269,47 @@ static void clauses_free(clauses *c)
 /* Add a copy of `s` to `out` when it is selective enough and not there yet
  * (a set required twice keeps the slots around its first place: either
  * place alone is a condition, both together are not). */
-static void clauses_add(clauses *out, const set *s, unsigned before, unsigned end)
+static int clauses_want(const clauses *out, const set *s)
 {
     if (!out || !s->known || !s->count || shortest(s) < MIN_CLAUSE_LITERAL)
-        return;
+        return 0;
     for (size_t i = 0; i < out->count; i++) {
         const set *t = &out->items[i].s;
-        size_t same = 0;
-        for (size_t a = 0; a < s->count && t->count == s->count; a++)
-            for (size_t b = 0; b < t->count; b++)
-                if (!strcmp(s->items[a], t->items[b])) {
-                    same++;
-                    break;
-                }
-        if (t->count == s->count && same == s->count)
-            return;
+        if (t->count != s->count || t->least_chars != s->least_chars)
+            continue;
+        size_t a = 0;
+        while (a < s->count && set_find(t, s->items[a].text, s->items[a].length) < t->count)
+            a++;
+        if (a == s->count)
+            return 0;
     }
+    return 1;
+}
+
+static clause *clauses_new(clauses *out, unsigned before, unsigned end)
+{
     XGROW(out->items, out->cap, out->count + 1);
     clause *c = &out->items[out->count++];
-    set_copy(&c->s, s);
     c->before = before;
     c->end = end;
+    return c;
+}
+
+static void clauses_add(clauses *out, const set *s, unsigned before, unsigned end)
+{
+    if (clauses_want(out, s))
+        set_copy(&clauses_new(out, before, end)->s, s);
+}
+
+/* clauses_add, taking *s (which is left empty) instead of a copy. */
+static void clauses_take(clauses *out, set *s, unsigned before, unsigned end)
+{
+    if (clauses_want(out, s)) {
+        clauses_new(out, before, end)->s = *s;
+        memset(s, 0, sizeof *s);
+    } else {
+        set_free(s);
+    }
 }
 
 static unsigned slots_add(unsigned a, unsigned b)
@@ -271,9 +323,9 @@ static unsigned slots_add(unsigned a, unsigned b)
 static void clauses_splice(clauses *to, clauses *from, unsigned before, unsigned end)
 {
     for (size_t i = 0; to && i < from->count; i++) {
-        const clause *c = &from->items[i];
+        clause *c = &from->items[i];
         unsigned e = slots_add(before, c->end);
-        clauses_add(to, &c->s, slots_add(before, c->before), e > end ? e : end);
+        clauses_take(to, &c->s, slots_add(before, c->before), e > end ? e : end);
     }
     clauses_free(from);
 }
@@ -548,7 +600,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
         if (run.length) {
             if (word_bound && min >= 1 && !repeated && is_word_ascii(run.data[run.length - 1]))
                 sb_addc(&run, WORD_END);
-            set r = {1, NULL, NULL, 0, 0};
+            set r = set_known();
             set_add(&r, run.data, run.length, run_apart);
             clauses_add(out, &r, slots, slots);
             keep_better(&best, &r);
@@ -580,7 +632,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
         slots = end;
     }
     if (run.length) {
-        set r = {1, NULL, NULL, 0, 0};
+        set r = set_known();
         set_add(&r, run.data, run.length, run_apart);
         clauses_add(out, &r, slots, slots);
         keep_better(&best, &r);
@@ -598,7 +650,7 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
 static set parse_alternation(parser *ps, clauses *out, unsigned *slots, int apart,
                              int *apart_after)
 {
-    set all = {1, NULL, NULL, 0, 0};
+    set all = set_known();
     clauses first = {0};
     int branches = 0;
     *slots = SLOTS_MAX;
@@ -615,7 +667,8 @@ static set parse_alternation(parser *ps, clauses *out, unsigned *slots, int apar
             all.known = 0;
         } else if (all.known) {
             for (size_t i = 0; i < branch.count; i++)
-                set_add(&all, branch.items[i], strlen(branch.items[i]), branch.at_start[i]);
+                set_take(&all, branch.items[i]);
+            branch.count = 0; /* its literals are all's now, or freed */
             set_free(&branch);
         } else {
             set_free(&branch);
@@ -638,26 +691,25 @@ static set parse_alternation(parser *ps, clauses *out, unsigned *slots, int apar
 /* Drop from a set each literal that another begins ("says" after "say"):
  * wherever it stands, so does the shorter one, which the scan finds as well
  * (if the shorter may be found anywhere, or the longer only where a word
- * begins). Fewer literals, the same places. */
+ * begins). Fewer literals, the same places. (Its least worth and length are
+ * left as they were: nothing weighs the set after this.) */
 static void set_drop_longer(set *s)
 {
     unsigned char *drop = xcalloc(s->count + 1, 1);
     for (size_t i = 0; i < s->count; i++) {
-        size_t len = strlen(s->items[i]);
+        const entry *e = &s->items[i];
         for (size_t j = 0; j < s->count && !drop[i]; j++) {
-            size_t lj = strlen(s->items[j]);
-            drop[i] = j != i && lj < len && !memcmp(s->items[j], s->items[i], lj)
-                      && s->at_start[j] <= s->at_start[i];
+            const entry *f = &s->items[j];
+            drop[i] = j != i && f->length < e->length && !memcmp(f->text, e->text, f->length)
+                      && f->at_start <= e->at_start;
         }
     }
     size_t kept = 0;
     for (size_t i = 0; i < s->count; i++) {
-        if (drop[i]) {
-            free(s->items[i]);
-            continue;
-        }
-        s->items[kept] = s->items[i];
-        s->at_start[kept++] = s->at_start[i];
+        if (drop[i])
+            free(s->items[i].text);
+        else
+            s->items[kept++] = s->items[i];
     }
     s->count = kept;
     free(drop);
@@ -672,7 +724,7 @@ static int better_first(const void *a, const void *b)
         return sx > sy ? -1 : 1;
     if (x->count != y->count)
         return x->count < y->count ? -1 : 1;
-    return strcmp(x->items[0], y->items[0]); /* the same order on every platform */
+    return strcmp(x->items[0].text, y->items[0].text); /* the same order on every platform */
 }
 
 literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
@@ -705,13 +757,13 @@ literals *prefilter_derive(const char *pattern, size_t length, const char *slot)
         lits->items = xrealloc(lits->items, (lits->count + c->count) * sizeof *lits->items);
         lits->at_start =
             xrealloc(lits->at_start, (lits->count + c->count) * sizeof *lits->at_start);
-        memcpy(lits->items + lits->count, c->items, c->count * sizeof *c->items);
-        memcpy(lits->at_start + lits->count, c->at_start, c->count * sizeof *c->at_start);
+        for (size_t i = 0; i < c->count; i++) {
+            lits->items[lits->count + i] = c->items[i].text;
+            lits->at_start[lits->count + i] = c->items[i].at_start;
+        }
         lits->count += c->count;
         lits->clause_end[k] = lits->count;
-        free(c->items);
-        c->items = NULL;
-        c->count = 0;
+        c->count = 0; /* its literals are lits' now */
     }
     clauses_free(&all);
     return lits;
