@@ -1216,24 +1216,70 @@ typedef struct origin {
     const char *macro; /* the macro whose body this byte came from, or NULL */
 } origin;
 
+/* Where the expansion's bytes from `at` on (up to the next segment's) came
+ * from: byte for byte the source's from `from` on when `verbatim`; else
+ * each of them from the source's byte `from` (an escape or a class whole,
+ * a space's " +", a macro's brackets, a slot's group). */
+typedef struct segment {
+    size_t at;
+    const source_text *st;
+    size_t from;
+    const char *macro; /* the macro whose body st is, or NULL */
+    int verbatim;
+} segment;
+
 typedef struct expansion {
     strbuf out;
-    origin *origins;
-    size_t cap;
+    segment *segments;
+    size_t nsegments, cap;
     int has_src, has_tgt;
 } expansion;
 
-static void emit_bytes(expansion *x, const char *s, size_t n, origin o)
+static void add_segment(expansion *x, const source_text *st, size_t from, const char *macro_name,
+                        int verbatim)
 {
-    XGROW(x->origins, x->cap, x->out.length + n + 1);
-    for (size_t i = 0; i < n; i++)
-        x->origins[x->out.length + i] = o;
+    XGROW(x->segments, x->cap, x->nsegments + 1);
+    x->segments[x->nsegments++] = (segment){x->out.length, st, from, macro_name, verbatim};
+}
+
+/* n bytes s, for the source's byte `from`. */
+static void emit_bytes(expansion *x, const char *s, size_t n, const source_text *st,
+                       size_t from, const char *macro_name)
+{
+    add_segment(x, st, from, macro_name, 0);
     sb_add(&x->out, s, n);
+}
+
+/* The source's n bytes from `from`, as they are: one segment goes on
+ * while they follow each other. */
+static void emit_verbatim(expansion *x, const source_text *st, size_t from, size_t n,
+                          const char *macro_name)
+{
+    const segment *last = x->nsegments ? &x->segments[x->nsegments - 1] : NULL;
+    if (!last || !last->verbatim || last->st != st
+        || last->from + (x->out.length - last->at) != from)
+        add_segment(x, st, from, macro_name, 1);
+    sb_add(&x->out, st->text + from, n);
 }
 
 static origin origin_of(const source_text *st, size_t i, const char *macro_name)
 {
     return (origin){st->file, st->lines[i], st->cols[i], macro_name};
+}
+
+/* The origin of the expansion's byte at `offset` (< its length). */
+static origin origin_at(const expansion *x, size_t offset)
+{
+    size_t lo = 0, hi = x->nsegments; /* the last segment at or before offset */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->segments[mid].at <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const segment *g = &x->segments[lo];
+    return origin_of(g->st, g->verbatim ? g->from + (offset - g->at) : g->from, g->macro);
 }
 
 static int expand(parser *p, const source_text *st, const char *macro_name, expansion *x,
@@ -1242,7 +1288,6 @@ static int expand(parser *p, const source_text *st, const char *macro_name, expa
     const char *s = st->text;
     size_t n = st->length;
     for (size_t i = 0; i < n;) {
-        origin o = origin_of(st, i, macro_name);
         char c = s[i];
         if (c == '\\' && i + 1 < n) {
             size_t j = i + 2;
@@ -1252,7 +1297,7 @@ static int expand(parser *p, const source_text *st, const char *macro_name, expa
                 if (j < n)
                     j++;
             }
-            emit_bytes(x, s + i, j - i, o);
+            emit_bytes(x, s + i, j - i, st, i, macro_name);
             i = j;
             continue;
         }
@@ -1274,7 +1319,7 @@ static int expand(parser *p, const source_text *st, const char *macro_name, expa
             }
             if (j < n)
                 j++;
-            emit_bytes(x, s + i, j - i, o);
+            emit_bytes(x, s + i, j - i, st, i, macro_name);
             i = j;
             continue;
         }
@@ -1283,7 +1328,7 @@ static int expand(parser *p, const source_text *st, const char *macro_name, expa
             while (j < n && (s[j] == ' ' || s[j] == '\t'))
                 j++;
             /* the text is folded: all its white space is ' ' */
-            emit_bytes(x, " +", 2, o);
+            emit_bytes(x, " +", 2, st, i, macro_name);
             i = j;
             continue;
         }
@@ -1295,43 +1340,50 @@ static int expand(parser *p, const source_text *st, const char *macro_name, expa
                 const char *name = s + i + 1;
                 size_t k = j - i - 1;
                 if (k == 3 && !strncmp(name, "SRC", 3)) {
-                    emit_bytes(x, "(?<src>" SLOT_LIST ")", strlen("(?<src>" SLOT_LIST ")"), o);
+                    emit_bytes(x, "(?<src>" SLOT_LIST ")", strlen("(?<src>" SLOT_LIST ")"), st, i,
+                               macro_name);
                     x->has_src = 1;
                 } else if (k == 3 && !strncmp(name, "TGT", 3)) {
-                    emit_bytes(x, "(?<tgt>" SLOT_LIST ")", strlen("(?<tgt>" SLOT_LIST ")"), o);
+                    emit_bytes(x, "(?<tgt>" SLOT_LIST ")", strlen("(?<tgt>" SLOT_LIST ")"), st, i,
+                               macro_name);
                     x->has_tgt = 1;
                 } else if (k == 3 && !strncmp(name, "ENT", 3)) {
-                    emit_bytes(x, MENTION_CLASS, strlen(MENTION_CLASS), o);
+                    emit_bytes(x, MENTION_CLASS, strlen(MENTION_CLASS), st, i, macro_name);
                 } else if (k == 6 && !strncmp(name, "NOTENT", 6)) {
-                    emit_bytes(x, NOT_MENTION_CLASS, strlen(NOT_MENTION_CLASS), o);
+                    emit_bytes(x, NOT_MENTION_CLASS, strlen(NOT_MENTION_CLASS), st, i,
+                               macro_name);
                 } else {
                     macro *m = find_macro(p, name, k);
                     if (!m) {
-                        return seterr(p->err, RELMAP_ESYNTAX, st->file, o.line, o.column,
-                                      "undefined macro %.*s", (int)k, name);
+                        return seterr(p->err, RELMAP_ESYNTAX, st->file, st->lines[i],
+                                      st->cols[i], "undefined macro %.*s", (int)k, name);
                     }
                     for (int d = 0; d < depth; d++) {
                         if (!strcmp(chain[d], m->name))
-                            return seterr(p->err, RELMAP_ESYNTAX, st->file, o.line, o.column,
-                                          "macro %s refers to itself", m->name);
+                            return seterr(p->err, RELMAP_ESYNTAX, st->file, st->lines[i],
+                                          st->cols[i], "macro %s refers to itself", m->name);
                     }
                     if (depth >= 32)
-                        return seterr(p->err, RELMAP_ESYNTAX, st->file, o.line, o.column,
-                                      "macros nest more than 32 deep");
+                        return seterr(p->err, RELMAP_ESYNTAX, st->file, st->lines[i],
+                                      st->cols[i], "macros nest more than 32 deep");
                     m->used = 1;
                     chain[depth] = m->name;
-                    emit_bytes(x, "(?:", 3, o);
+                    emit_bytes(x, "(?:", 3, st, i, macro_name);
                     int rc = expand(p, &m->body, m->name, x, depth + 1, chain);
                     if (rc < 0)
                         return rc;
-                    emit_bytes(x, ")", 1, o);
+                    emit_bytes(x, ")", 1, st, i, macro_name);
                 }
                 i = j + 1;
                 continue;
             }
         }
-        emit_bytes(x, s + i, 1, o);
-        i++;
+        /* this byte and the plain ones after it, as they are */
+        size_t j = i + 1;
+        while (j < n && !strchr("\\[ \t{", s[j]))
+            j++;
+        emit_verbatim(x, st, i, j - i, macro_name);
+        i = j;
     }
     return 0;
 }
@@ -1434,7 +1486,7 @@ static int compile_draft(parser *p, rule_draft *d)
          * past the pattern's last character, as a compiler would */
         size_t end = d->pattern.length;
         origin o = offset < x.out.length
-                       ? x.origins[offset]
+                       ? origin_at(&x, offset)
                        : (origin){d->pattern.file, d->pattern.lines[end], d->pattern.cols[end], NULL};
         if (o.macro)
             rc = seterr(p->err, RELMAP_EPATTERN, o.file, o.line, o.column,
@@ -1468,7 +1520,7 @@ static int compile_draft(parser *p, rule_draft *d)
 done:
     free(context);
     sb_free(&x.out);
-    free(x.origins);
+    free(x.segments);
     return rc;
 }
 
