@@ -915,7 +915,9 @@ static int render_to(outbuf *o, const relmap_graph *graph, const relmap_rules *r
     /* DOT describes the graph for any layout: it keeps the labels */
     b.layout = format == RELMAP_FORMAT_SVG ? relmap_layout_for(layout, graph) : RELMAP_LAYOUT_DOT;
     b.svg = format == RELMAP_FORMAT_SVG;
-    if (!context(err)) /* the plugins must be registered before any graph is made */
+    /* the plugins must be registered before cgraph makes a graph; DOT is
+     * written as text, with no call to Graphviz */
+    if (b.svg && !context(err))
         return RELMAP_ERENDER;
     int rc = build_graph(&b, graph, rules, err);
     if (rc == 0 && format == RELMAP_FORMAT_DOT)
@@ -971,7 +973,7 @@ static const char *const change_word[] = {"unchanged", "added", "removed", "chan
 int render_diff(char **out, size_t *length, const diff_result *d, const relmap_rules *rules,
                 int svg, int changed_only, relmap_error *err)
 {
-    if (!context(err))
+    if (svg && !context(err)) /* as render_to */
         return RELMAP_ERENDER;
     outbuf o = {0};
     built b = {.layout = RELMAP_LAYOUT_DOT, .svg = svg, .out = &o};

@@ -61,6 +61,7 @@ START_TEST(plugins_are_loaded_when_a_graph_is_first_drawn)
         ck_assert_msg(!mapped(names[i]), "%s mapped before any graph was drawn", names[i]);
     relmap_graph *g = sample();
     free(render(g, RELMAP_FORMAT_JSON)); /* no Graphviz */
+    free(render(g, RELMAP_FORMAT_DOT));  /* written as text */
     ck_assert(!mapped("libgvplugin_core"));
     char *svg = render(g, RELMAP_FORMAT_SVG);
     ck_assert_ptr_nonnull(strstr(svg, "<svg"));
