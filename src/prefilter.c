@@ -266,9 +266,9 @@ static void clauses_free(clauses *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Add a copy of `s` to `out` when it is selective enough and not there yet
- * (a set required twice keeps the slots around its first place: either
- * place alone is a condition, both together are not). */
+/* Is `s` a clause to add to `out`: selective enough and not there yet (a
+ * set required twice keeps the slots around its first place: either place
+ * alone is a condition, both together are not)? */
 static int clauses_want(const clauses *out, const set *s)
 {
     if (!out || !s->known || !s->count || shortest(s) < MIN_CLAUSE_LITERAL)
@@ -295,6 +295,7 @@ static clause *clauses_new(clauses *out, unsigned before, unsigned end)
     return c;
 }
 
+/* Add a copy of `s` to `out`, if it wants it. */
 static void clauses_add(clauses *out, const set *s, unsigned before, unsigned end)
 {
     if (clauses_want(out, s))
