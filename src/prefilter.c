@@ -119,16 +119,9 @@ static size_t set_find(const set *s, const char *str, size_t n)
     return i;
 }
 
-/* Add e to s, which takes its text. A literal found again keeps at_start
- * only if both places have it. */
-static void set_take(set *s, entry e)
+/* Append e, a literal s does not hold, to s, which takes its text. */
+static void set_append(set *s, entry e)
 {
-    size_t i = set_find(s, e.text, e.length);
-    if (i < s->count) {
-        s->items[i].at_start &= e.at_start;
-        free(e.text);
-        return;
-    }
     XGROW(s->items, s->cap, s->count + 1);
     size_t chars = prefilter_literal_chars(e.text);
     if (!s->count || e.worth < s->least_worth)
@@ -138,6 +131,20 @@ static void set_take(set *s, entry e)
     s->items[s->count++] = e;
 }
 
+/* Add e to s, which takes its text. A literal found again keeps at_start
+ * only if both places have it. */
+static void set_take(set *s, entry e)
+{
+    size_t i = set_find(s, e.text, e.length);
+    if (i < s->count) {
+        s->items[i].at_start &= e.at_start;
+        free(e.text);
+    } else {
+        set_append(s, e);
+    }
+}
+
+/* set_take of a copy of the n bytes at str. */
 static void set_add(set *s, const char *str, size_t n, int at_start)
 {
     size_t i = set_find(s, str, n);
@@ -146,7 +153,7 @@ static void set_add(set *s, const char *str, size_t n, int at_start)
         return;
     }
     char *text = xstrndup(str, n);
-    set_take(s, (entry){text, n, worth(text), (unsigned char)(at_start != 0)});
+    set_append(s, (entry){text, n, worth(text), (unsigned char)(at_start != 0)});
 }
 
 static void set_forget_starts(set *s)
