@@ -461,6 +461,25 @@ static size_t run_word_part(const strbuf *run)
     return run->length - lead;
 }
 
+/* May a run go on over the space just added to it? Not within the first
+ * PREFIX_MAX bytes of its word part, which the scans read byte for byte (a
+ * word's classes, the automaton's prefixes), as a space that is several in
+ * the text would put the bytes after it elsewhere. As the last of them, after
+ * a word of three bytes ("hit out at"), it may: the text has a space there
+ * too, and literal_stands_at reads the rest. Not after a common word ("was
+ * accused"): a literal that begins with one would stop the scan at each of
+ * its places, most sentences' ("the culprit" at every "the"). */
+static int space_goes_on(const strbuf *run)
+{
+    size_t word = run_word_part(run);
+    if (word != PREFIX_MAX)
+        return word > PREFIX_MAX;
+    char before[PREFIX_MAX]; /* the word of three bytes, without the space */
+    memcpy(before, run->data + run->length - PREFIX_MAX, PREFIX_MAX - 1);
+    before[PREFIX_MAX - 1] = '\0';
+    return !common_word(before);
+}
+
 /* A sequence of atoms up to '|' or ')': returns the best set; adds every
  * required set to *out (when out is not NULL); *slots_out is the number of
  * slots the sequence requires. It begins where `apart` tells (above);
@@ -594,12 +613,10 @@ static set parse_sequence(parser *ps, clauses *out, unsigned *slots_out, int apa
             sb_addc(&run, (char)lower_byte((unsigned char)literal));
             if (!repeated)
                 continue;
-            /* a run of spaces (the rules' " +" between words) goes on in
+            /* a run of spaces (the rules' " +" between words) may go on in
              * the run: a literal's space is one or more in the text (see
-             * literal_stands_at), which lets "accused of" be sought whole.
-             * Not in the first PREFIX_MAX bytes of its word part, which the
-             * scans read byte for byte. */
-            if (literal == ' ' && run_word_part(&run) > PREFIX_MAX)
+             * literal_stands_at), which lets "accused of" be sought whole */
+            if (literal == ' ' && space_goes_on(&run))
                 continue;
             /* "ba+c" holds "ba" and "ac", not "bac": the run ends here */
             literal = -1;
@@ -1337,6 +1354,9 @@ static __attribute__((noinline)) int spaced_stands_at(const trigger_set *t, int 
 {
     const char *lit = t->literal_text[id];
     size_t at = p + known; /* in the text, where lit[j] is compared */
+    if (known && lit[known - 1] == ' ') /* what was found ends in a space: its others */
+        while (at < n && text[at] == ' ')
+            at++;
     for (size_t j = known; j < t->literal_length[id]; j++) {
         if (at >= n || lower_byte(text[at]) != (unsigned char)lit[j])
             return 0;
