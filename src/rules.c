@@ -1485,7 +1485,8 @@ static int compile_draft(parser *p, rule_draft *d)
         /* an error at the end of the pattern (a missing ')') points just
          * past the pattern's last character, as a compiler would */
         size_t end = d->pattern.length;
-        origin o = offset < x.out.length ? origin_at(&x, offset) : origin_of(&d->pattern, end, NULL);
+        origin o =
+            offset < x.out.length ? origin_at(&x, offset) : origin_of(&d->pattern, end, NULL);
         if (o.macro)
             rc = seterr(p->err, RELMAP_EPATTERN, o.file, o.line, o.column,
                         "in macro %s: %s", o.macro, (const char *)message);

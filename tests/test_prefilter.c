@@ -338,9 +338,9 @@ END_TEST
  * After a word of three bytes, the space is the last of them: "hit out at"
  * is sought whole, not "hit ", which "hit with sanctions" holds too; where
  * the space is two or more in the text, what either scan has found of the
- * literal ("hit ") ends in the first of them. After a common word the space ends the
- * literal, which would stop the scan at each of the word's places: "was
- * accused" is two clauses. Earlier, a space ends it always ("of the"). */
+ * literal ("hit ") ends in the first of them. After a common word the space
+ * ends the literal, which would stop the scan at each of the word's places:
+ * "was accused" is two clauses. Earlier, a space ends it always ("of the"). */
 START_TEST(a_space_after_a_word_of_three_bytes_goes_on_unless_the_word_is_common)
 {
     DERIVES("hit +out +at", "hit out at");
